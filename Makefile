@@ -1,0 +1,35 @@
+# The two commands of the README. Each sets itself up: a .venv with what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test check clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed-run $@
+
+# Build dist/kcna-sample/1.0.0 from examples/. A release never changes once written, so
+# the demo removes its own earlier demo release first.
+demo: $(VENV)/.installed-run
+	rm -rf dist/kcna-sample/1.0.0
+	$(BIN)/packager build examples/ --name kcna-sample --version 1.0.0
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest
+
+# Format check and lint.
+check: $(VENV)/.installed-test
+	$(BIN)/ruff format --check packager tests bench
+	$(BIN)/ruff check packager tests bench
+
+clean:
+	rm -rf $(VENV) dist/kcna-sample

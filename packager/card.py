@@ -1,0 +1,177 @@
+"""The dataset card: the release's ``README.md``, for people and for Hugging Face.
+
+Its YAML front matter follows the Hugging Face dataset-card form, so that
+``datasets.load_dataset(<release folder>)`` finds the tables without other help.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from packager.metadata import DatasetMeta
+from packager.schema import TABLES, is_required, table_schema
+
+_HF_DTYPES = {"string": "string", "integer": "int64", "date": "date32"}
+
+
+@dataclass
+class CorpusStats:
+    """Counts gathered from the article batches as they are written."""
+
+    articles: int = 0
+    related: int = 0
+    by_source: Counter[str] = field(default_factory=Counter)
+    by_year: Counter[int] = field(default_factory=Counter)
+    by_language: Counter[str] = field(default_factory=Counter)
+    first: dt.date | None = None
+    last: dt.date | None = None
+
+    def add_articles(self, table: pa.Table) -> None:
+        if not table.num_rows:
+            return
+        self.articles += table.num_rows
+        for column, counter in (("source", self.by_source), ("language", self.by_language)):
+            for item in pc.value_counts(table[column]).to_pylist():
+                counter[item["values"] or "(none)"] += item["counts"]
+        for item in pc.value_counts(pc.year(table["date_published"])).to_pylist():
+            self.by_year[item["values"]] += item["counts"]
+        low, high = pc.min_max(table["date_published"]).values()
+        self.first = min(filter(None, (self.first, low.as_py())))
+        self.last = max(filter(None, (self.last, high.as_py())))
+
+
+def _size_category(rows: int) -> str:
+    for limit, label in (
+        (1_000, "n<1K"),
+        (10_000, "1K<n<10K"),
+        (100_000, "10K<n<100K"),
+        (1_000_000, "100K<n<1M"),
+        (10_000_000, "1M<n<10M"),
+    ):
+        if rows < limit:
+            return label
+    return "n>10M"
+
+
+def _front_matter(name: str, meta: DatasetMeta, stats: CorpusStats) -> str:
+    license_id = (
+        meta.licenses[0].name.lower() if meta.licenses and meta.licenses[0].name else "other"
+    )
+    info: dict[str, Any] = {
+        "pretty_name": meta.title or name,
+        "license": license_id,
+        "language": sorted(k for k in stats.by_language if k != "(none)") or ["en"],
+        "size_categories": [_size_category(stats.articles)],
+        "tags": meta.keywords or ["north-korea", "state-media", "news"],
+        "configs": [
+            {
+                "config_name": "articles",
+                "data_files": [{"split": "train", "path": "data/articles.parquet"}],
+                "default": True,
+            },
+            {
+                "config_name": "related",
+                "data_files": [{"split": "train", "path": "data/related.parquet"}],
+            },
+        ],
+        "dataset_info": [
+            {
+                "config_name": table,
+                "features": [
+                    {"name": f["name"], "dtype": _HF_DTYPES[f["type"]]}
+                    for f in table_schema(table)["fields"]
+                ],
+            }
+            for table in TABLES
+        ],
+    }
+    # JSON is valid YAML: the front matter needs no YAML library to write or to read.
+    lines = [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in info.items()]
+    return "---\n" + "\n".join(lines) + "\n---\n"
+
+
+def _schema_table(table: str) -> str:
+    rows = ["| field | type | required | description |", "|---|---|---|---|"]
+    for f in table_schema(table)["fields"]:
+        required = "yes" if is_required(f) else ""
+        rows.append(f"| `{f['name']}` | {f['type']} | {required} | {f.get('description', '')} |")
+    return "\n".join(rows)
+
+
+def render_card(
+    *,
+    name: str,
+    version: str,
+    created: str,
+    meta: DatasetMeta,
+    stats: CorpusStats,
+    pages: int,
+    duplicates: int,
+    rejects: int,
+) -> str:
+    title = meta.title or name
+    span = f"{stats.first} to {stats.last}" if stats.first else "no articles"
+    sources = "\n".join(
+        f"| {source} | {count} |" for source, count in sorted(stats.by_source.items())
+    )
+    years = "\n".join(f"| {year} | {count} |" for year, count in sorted(stats.by_year.items()))
+    licenses = (
+        ", ".join(lic.title or lic.name or lic.path or "" for lic in meta.licenses) or "not stated"
+    )
+    return f"""{_front_matter(name, meta, stats)}
+# {title}
+
+{meta.description or "Articles from North Korean state media, parsed from KCNA Watch page dumps."}
+
+Release `{name}` version `{version}`, created {created} by packager. License: {licenses}.
+
+## Counts
+
+- {stats.articles} articles and {stats.related} related items, published {span}
+- from {pages} input pages: {duplicates} duplicate captures merged, {rejects} rejected (see `rejects.jsonl`)
+
+| source | articles |
+|---|---|
+{sources}
+
+| year | articles |
+|---|---|
+{years}
+
+## Files
+
+- `data/articles.parquet`, `data/articles.csv`: one row per article, sorted by `(date_published, article_id)`
+- `data/related.parquet`, `data/related.csv`: the "More From" items of each article's page, sorted by `(article_id, position)`
+- `datapackage.json`: the Frictionless Data Package descriptor; `SHA256SUMS`: checksums (`sha256sum -c SHA256SUMS`)
+
+## Schema: articles
+
+{_schema_table("articles")}
+
+## Schema: related
+
+{_schema_table("related")}
+
+## Loading
+
+```python
+import pandas as pd
+articles = pd.read_parquet("data/articles.parquet")
+
+import polars as pl
+articles = pl.read_parquet("data/articles.parquet")
+
+import duckdb
+duckdb.sql("SELECT source, count(*) FROM 'data/articles.parquet' GROUP BY source")
+
+from datasets import load_dataset
+articles = load_dataset("path/to/this/folder", "articles", split="train")
+```
+"""

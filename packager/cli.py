@@ -1,0 +1,212 @@
+"""The command line: read options, make one library call, render the result, exit.
+
+Failures the tool cannot get past are `PackagerError`s, caught in one place (`_run`) and
+printed as one line ``Error: ...`` on stderr with the contract's exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from packager import __version__
+from packager.errors import PackagerError
+from packager.inputs import input_files
+from packager.models import Issue, Reject, Report
+from packager.parse import parse_file
+from packager.release import build_release
+from packager.validate import validate as validate_paths
+from packager.versions import Bump
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Turn KCNA Watch page dumps into validated, versioned Parquet + CSV dataset releases.",
+)
+T = TypeVar("T")
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+class BumpPart(StrEnum):
+    major = "major"
+    minor = "minor"
+    patch = "patch"
+
+
+_state = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"packager {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def _run(call: Callable[[], T]) -> T:
+    try:
+        return call()
+    except PackagerError as exc:
+        if _state["debug"]:
+            raise
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def _where(issue: Issue) -> str:
+    place = issue.file or "-"
+    return f"{place}:{issue.line}" if issue.line else place
+
+
+def _issue_line(issue: Issue) -> str:
+    location = [f"row {issue.row}"] if issue.row else []
+    location += [f"field {issue.field}"] if issue.field else []
+    extra = f" ({', '.join(location)})" if location else ""
+    return f"{_where(issue)}: {issue.severity} {issue.code}: {issue.message}{extra}"
+
+
+def _github_line(issue: Issue) -> str:
+    props = [f"file={issue.file}"] if issue.file else []
+    props += [f"line={issue.line}"] if issue.line else []
+    props.append(f"title={issue.code}")
+    message = issue.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return f"::{issue.severity} {','.join(props)}::{message}"
+
+
+def _render(report: Report, fmt: Format, summary: str, document: dict[str, Any]) -> None:
+    if fmt is Format.json:
+        typer.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+        return
+    render = _github_line if fmt is Format.github else _issue_line
+    for issue in report.issues:
+        typer.echo(render(issue))
+    typer.echo(summary)
+
+
+@app.command()
+def parse(
+    inputs: Annotated[list[Path], typer.Argument(help="Page dump files or folders of them.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write JSON Lines here, not to stdout.")
+    ] = None,
+) -> None:
+    """Parse page dumps into article records, one JSON object per line.
+
+    Example: packager parse examples/ -o articles.jsonl
+    """
+    files = _run(lambda: input_files(inputs))
+    try:
+        sink = output.open("w", encoding="utf-8") if output else sys.stdout
+    except OSError as exc:
+        typer.echo(f"Error: {output}: cannot write: {exc.strerror}", err=True)
+        raise typer.Exit(2) from None
+    parsed = rejected = 0
+    try:
+        for item in files:
+            result = parse_file(item)
+            if isinstance(result, Reject):
+                rejected += 1
+                typer.echo(_issue_line(result.as_issue()), err=True)
+                continue
+            parsed += 1
+            for warning in result.warnings:
+                typer.echo(_issue_line(warning), err=True)
+            record = result.article.model_dump(mode="json")
+            record["related"] = [
+                r.model_dump(mode="json", exclude={"article_id"}) for r in result.related
+            ]
+            sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+    finally:
+        if output:
+            sink.close()
+    typer.echo(f"{len(files)} pages: {parsed} parsed, {rejected} rejected", err=True)
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="Page dumps, folders of them, or releases.")],
+    fmt: Annotated[Format, typer.Option("--format", help="Report form.")] = Format.text,
+) -> None:
+    """Check page dumps or a release; exit 1 when anything is invalid.
+
+    Example: packager validate dist/kcna-sample/1.0.0
+    """
+    report = _run(lambda: validate_paths(paths))
+    errors, warnings = len(report.errors), len(report.warnings)
+    verdict = "valid" if report.valid else "invalid"
+    _render(report, fmt, f"{verdict}: {errors} errors, {warnings} warnings", report.to_dict())
+    raise typer.Exit(0 if report.valid else 1)
+
+
+@app.command()
+def build(
+    inputs: Annotated[list[Path], typer.Argument(help="Page dump files or folders of them.")],
+    name: Annotated[str, typer.Option("--name", help="The dataset's name, e.g. kcna-sample.")],
+    version: Annotated[
+        str | None, typer.Option("--version", help="The release version, X.Y.Z.")
+    ] = None,
+    bump: Annotated[
+        BumpPart | None, typer.Option("--bump", help="Bump the latest release's version.")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Where releases land.")] = Path("dist"),
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Write nothing, exit 1, if any page is rejected.")
+    ] = False,
+    metadata: Annotated[
+        Path | None,
+        typer.Option("--metadata", help="dataset.toml (default: the first input folder's)."),
+    ] = None,
+    created: Annotated[
+        str | None,
+        typer.Option("--created", help="Creation time (RFC 3339); else SOURCE_DATE_EPOCH or now."),
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="Report form.")] = Format.text,
+) -> None:
+    """Build the release OUT/NAME/VERSION from page dumps.
+
+    Example: packager build examples/ --name kcna-sample --version 1.0.0
+    """
+    bump_part: Bump | None = bump.value if bump else None  # type: ignore[assignment]
+    result = _run(
+        lambda: build_release(
+            inputs,
+            name=name,
+            version=version,
+            bump=bump_part,
+            out=out,
+            strict=strict,
+            metadata=metadata,
+            created=created,
+        )
+    )
+    summary = (
+        f"wrote {result.path}: {result.articles} articles, {result.related} related items "
+        f"from {result.pages} pages ({result.duplicates} duplicates merged, "
+        f"{result.rejects} rejected)"
+    )
+    _render(result.report, fmt, summary, result.report.to_dict())
+
+
+def main() -> None:
+    app()

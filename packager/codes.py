@@ -1,0 +1,44 @@
+"""Every code packager reports, with what it means. docs/codes.md lists the same codes,
+and a test keeps code, this table and the docs in step."""
+
+from __future__ import annotations
+
+REJECTS = {
+    "empty-file": "the file is empty or only whitespace",
+    "binary-file": "the file holds NUL bytes or control characters: not text",
+    "bad-encoding": "the bytes are neither UTF-8, UTF-16 (with a byte-order mark) nor Windows-1252",
+    "not-a-page-dump": "neither a capture line nor a Date: line, or an HTML page",
+    "missing-date": "a page with no 'Date: DD/MM/YYYY | Source: ...' line",
+    "bad-date": "a date that is not DD/MM/YYYY, or that does not exist (31/02)",
+    "missing-source": "the Source: field is empty",
+    "missing-title": "no title before the Date: line",
+    "empty-body": "no body paragraph (a lone byline-like line is body, not byline)",
+    "date-after-capture": "date_published is after the page's capture date",
+    "date-in-future": "date_published is after today",
+    "invalid-article": "the record breaks a field rule of the articles schema",
+    "unreadable-file": "the file could not be read (permissions, I/O error)",
+}
+
+WARNINGS = {
+    "decoded-windows-1252": "the page was not UTF-8 and was decoded as Windows-1252",
+    "decoded-utf-16": "the page was UTF-16 with a byte-order mark",
+    "invalid-utf8": "a UTF-8 page held invalid bytes; they read as U+FFFD",
+    "duplicate-merged": "the page gave an article_id seen already; the kept page is named",
+    "duplicate-body-differs": "as duplicate-merged, and the two bodies differ",
+}
+
+# Validation of a release. Names follow frictionless where it has one.
+RELEASE = {
+    "package-error": "datapackage.json is not JSON or lacks a required property",
+    "unsafe-path": "a resource path is absolute, a URL, or leaves the release folder",
+    "scheme-error": "a file the descriptor or SHA256SUMS names is missing",
+    "byte-count": "a file's size differs from the descriptor's",
+    "hash-count": "a file's sha256 differs from the descriptor's or SHA256SUMS",
+    "checksum-missing": "SHA256SUMS is missing, or a file of the release is not listed in it",
+    "table-mismatch": "a table's Parquet and CSV files hold different rows",
+}
+
+# Row problems found by frictionless in the CSV resources are passed through with its
+# own codes: type-error, constraint-error, unique-error, primary-key, foreign-key,
+# missing-cell, extra-cell, blank-row, ...
+ALL = {**REJECTS, **WARNINGS, **RELEASE}

@@ -1,0 +1,170 @@
+"""Parsed pages to deduplicated tables in release order, with memory bounded by a bucket.
+
+Pages are spooled to Arrow IPC files on disk as they are parsed, in buckets that can be
+ordered one at a time:
+
+- articles by month of `date_published`. Duplicates share an `article_id`, and the id
+  hashes the date, so every duplicate lands in the same bucket; and the release order
+  `(date_published, article_id)` is the buckets' order, each bucket sorted.
+- related rows by the first two hex digits of `article_id`; the order
+  `(article_id, position)` is again the buckets' order, each bucket sorted.
+
+Memory holds the largest bucket, at most `FLUSH_ROWS` buffered rows, and one integer per
+packaged article (which page won); never the whole corpus (docs/design.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from packager.models import Page
+from packager.schema import arrow_schema
+
+FLUSH_ROWS = 2_000
+PAGE = "_page"
+BODY_SHA = "_body_sha"
+
+
+def _spool_schema(table: str, *extra: pa.Field) -> pa.Schema:
+    # Spooled rows come from validated models; nullability is enforced when writing.
+    fields = [f.with_nullable(True) for f in arrow_schema(table)]
+    return pa.schema([*fields, *extra])
+
+
+_SCHEMAS = {
+    "articles": _spool_schema(
+        "articles", pa.field(PAGE, pa.int64()), pa.field(BODY_SHA, pa.string())
+    ),
+    "related": _spool_schema("related", pa.field(PAGE, pa.int64())),
+}
+
+
+@dataclass(frozen=True)
+class Merged:
+    """A page folded into another with the same `article_id`."""
+
+    article_id: str
+    kept: str
+    dropped: str
+    body_differs: bool
+
+
+class Spool:
+    """Parsed rows on disk, in buckets of Arrow IPC files under `folder`."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._buffers: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._buffered = 0
+        self._flushes = 0
+
+    def add(self, page_index: int, page: Page) -> None:
+        row = page.article.model_dump()
+        row[PAGE] = page_index
+        row[BODY_SHA] = hashlib.sha256(row["body"].encode("utf-8")).hexdigest()
+        self._buffer("articles", row["date_published"].strftime("%Y-%m"), row)
+        for item in page.related:
+            related = item.model_dump()
+            related[PAGE] = page_index
+            self._buffer("related", item.article_id[:2], related)
+        if self._buffered >= FLUSH_ROWS:
+            self.flush()
+
+    def _buffer(self, table: str, bucket: str, row: dict[str, Any]) -> None:
+        self._buffers.setdefault((table, bucket), []).append(row)
+        self._buffered += 1
+
+    def flush(self) -> None:
+        for (table, bucket), rows in sorted(self._buffers.items()):
+            folder = self.folder / table / bucket
+            folder.mkdir(parents=True, exist_ok=True)
+            batch = pa.RecordBatch.from_pylist(rows, schema=_SCHEMAS[table])
+            path = folder / f"{self._flushes:08d}.arrow"
+            with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, batch.schema) as out:
+                out.write_batch(batch)
+        self._flushes += 1
+        self._buffers.clear()
+        self._buffered = 0
+
+    def buckets(self, table: str) -> list[str]:
+        folder = self.folder / table
+        return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+    def read(self, table: str, bucket: str) -> pa.Table:
+        tables = []
+        for path in sorted((self.folder / table / bucket).iterdir()):
+            with pa.OSFile(str(path), "rb") as source:
+                tables.append(pa.ipc.open_file(source).read_all())
+        return pa.concat_tables(tables) if tables else _SCHEMAS[table].empty_table()
+
+
+def _group_starts(ids: list[str]) -> list[bool]:
+    return [i == 0 or ids[i] != ids[i - 1] for i in range(len(ids))]
+
+
+@dataclass
+class OrderedArticles:
+    """Articles in release order, bucket by bucket; fills `merged` and `winning_pages`."""
+
+    spool: Spool
+    merged: list[Merged] = field(default_factory=list)
+    winning_pages: list[pa.Array] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[pa.Table]:
+        for bucket in self.spool.buckets("articles"):
+            yield self._resolve(self.spool.read("articles", bucket))
+
+    def _resolve(self, table: pa.Table) -> pa.Table:
+        # The row kept for an id: latest capture (no capture date counts as oldest), then
+        # the smallest source_file; the page index makes the order total.
+        order = pc.sort_indices(
+            table,
+            sort_keys=[
+                ("article_id", "ascending", "at_end"),
+                ("date_captured", "descending", "at_end"),
+                ("source_file", "ascending", "at_end"),
+                (PAGE, "ascending", "at_end"),
+            ],
+        )
+        keys = table.select(["article_id", "source_file", BODY_SHA]).take(order).to_pydict()
+        starts = _group_starts(keys["article_id"])
+        kept = 0
+        for i, is_start in enumerate(starts):
+            if is_start:
+                kept = i
+                continue
+            self.merged.append(
+                Merged(
+                    article_id=keys["article_id"][i],
+                    kept=keys["source_file"][kept],
+                    dropped=keys["source_file"][i],
+                    body_differs=keys[BODY_SHA][i] != keys[BODY_SHA][kept],
+                )
+            )
+        winners = table.take(order.filter(pa.array(starts, pa.bool_())))
+        winners = winners.take(
+            pc.sort_indices(
+                winners, sort_keys=[("date_published", "ascending"), ("article_id", "ascending")]
+            )
+        )
+        self.winning_pages.append(winners[PAGE].combine_chunks())
+        return winners.drop_columns([PAGE, BODY_SHA])
+
+
+def ordered_related(spool: Spool, winning_pages: list[pa.Array]) -> Iterator[pa.Table]:
+    """Related rows of the kept pages, in release order `(article_id, position)`."""
+    pages = pa.concat_arrays(winning_pages) if winning_pages else pa.array([], pa.int64())
+    for bucket in spool.buckets("related"):
+        table = spool.read("related", bucket)
+        table = table.filter(pc.is_in(table[PAGE], value_set=pages))
+        order = pc.sort_indices(
+            table, sort_keys=[("article_id", "ascending"), ("position", "ascending")]
+        )
+        yield table.take(order).drop_columns([PAGE])

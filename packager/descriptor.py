@@ -1,0 +1,89 @@
+"""The release's ``datapackage.json``: a Frictionless Data Package v2 descriptor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from packager.checksums import sha256_file
+from packager.metadata import DatasetMeta
+from packager.schema import table_schema
+
+PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
+MEDIATYPES = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
+# frictionless reports `byte-count` for any `bytes` on a Parquet resource (it cannot
+# measure one), so the size of a Parquet file is recorded under this key instead.
+PARQUET_BYTES = "packager:bytes"
+DEFAULT_DESCRIPTION = (
+    "Articles from North Korean state media (KCNA, Rodong Sinmun, Pyongyang Times and others), "
+    "parsed from KCNA Watch page dumps by packager."
+)
+
+
+def resource_name(table: str, fmt: str) -> str:
+    # The CSV resources carry the plain table names: foreign keys refer to them.
+    return table if fmt == "csv" else f"{table}-{fmt}"
+
+
+def resource(folder: Path, table: str, fmt: str) -> dict[str, Any]:
+    """The descriptor entry of ``data/<table>.<fmt>`` in the release `folder`."""
+    path = f"data/{table}.{fmt}"
+    size = (folder / path).stat().st_size
+    entry: dict[str, Any] = {
+        "name": resource_name(table, fmt),
+        "type": "table",
+        "path": path,
+        "format": fmt,
+        "mediatype": MEDIATYPES[fmt],
+    }
+    if fmt == "csv":
+        entry["encoding"] = "utf-8"
+        entry["bytes"] = size
+    else:
+        entry[PARQUET_BYTES] = size
+    entry["hash"] = f"sha256:{sha256_file(folder / path)}"
+    schema = dict(table_schema(table))
+    schema.pop("$schema", None)
+    entry["schema"] = schema
+    return entry
+
+
+def make_descriptor(
+    folder: Path,
+    *,
+    name: str,
+    version: str,
+    created: str,
+    meta: DatasetMeta,
+    tools: dict[str, str],
+) -> dict[str, Any]:
+    descriptor: dict[str, Any] = {
+        "$schema": PROFILE,
+        "name": name,
+        "title": meta.title or f"{name} {version}",
+        "version": version,
+        "created": created,
+        "description": meta.description or DEFAULT_DESCRIPTION,
+    }
+    if meta.homepage:
+        descriptor["homepage"] = meta.homepage
+    if meta.keywords:
+        descriptor["keywords"] = meta.keywords
+    if meta.licenses:
+        descriptor["licenses"] = [lic.model_dump(exclude_none=True) for lic in meta.licenses]
+    sources = meta.sources or []
+    descriptor["sources"] = [s.model_dump(exclude_none=True) for s in sources] or [
+        {"title": "KCNA Watch page dumps"}
+    ]
+    if meta.contributors:
+        descriptor["contributors"] = [
+            c.model_dump(exclude_none=True, exclude_defaults=True) | {"title": c.title}
+            for c in meta.contributors
+        ]
+    descriptor["resources"] = [
+        resource(folder, table, fmt)
+        for fmt in ("csv", "parquet")
+        for table in ("articles", "related")
+    ]
+    descriptor["packager"] = tools
+    return descriptor

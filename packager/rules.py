@@ -1,0 +1,41 @@
+"""The contract's derivations: how an article's id, word count and byline are computed.
+
+Kept in one place because the parser derives them and the validator re-checks them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+
+_WS = re.compile(r"\s+")
+MAX_BYLINE_LENGTH = 200
+
+
+def collapse(text: str) -> str:
+    """Whitespace runs to one space, stripped."""
+    return _WS.sub(" ", text).strip()
+
+
+def norm(text: str) -> str:
+    """The contract's `norm`: NFKC, casefold, whitespace runs to one space, stripped."""
+    return collapse(unicodedata.normalize("NFKC", text).casefold())
+
+
+def article_id(source: str, date_published: dt.date, title: str) -> str:
+    key = "\x1f".join((norm(source), date_published.isoformat(), norm(title)))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def word_count(body: str) -> int:
+    return len(body.split())
+
+
+def is_byline(paragraphs: list[str]) -> bool:
+    """Whether the last paragraph is a byline: ends in a letter, short, not alone."""
+    if len(paragraphs) < 2:
+        return False
+    last = paragraphs[-1]
+    return bool(last) and last[-1].isalpha() and len(last) <= MAX_BYLINE_LENGTH

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from packager.release import BuildResult, build_release
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+PAGES = Path(__file__).resolve().parent / "pages"
+SEED = ROOT.parent / "shared" / "seed" / "000_6ba31efb68b6d743.txt"
+TODAY = dt.date(2026, 11, 23)  # fixed, so date-in-future checks do not drift
+CREATED = "2026-11-23T00:00:00Z"
+
+
+@pytest.fixture(scope="session")
+def seed_bytes() -> bytes:
+    if not SEED.is_file():
+        pytest.skip(f"the seed page {SEED} is not here (it lives in ../shared beside the clone)")
+    return SEED.read_bytes()
+
+
+@pytest.fixture(scope="session")
+def example_release(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    """One release built from examples/, shared by the read-only release tests."""
+    out = tmp_path_factory.mktemp("dist")
+    return build_release(
+        [EXAMPLES], name="kcna-sample", version="1.0.0", out=out, created=CREATED, today=TODAY
+    )

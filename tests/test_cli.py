@@ -1,0 +1,158 @@
+"""The command line: exit codes, the exact streams, and parity with the library."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from packager import BuildResult
+from packager.cli import app
+from packager.validate import validate
+
+from .conftest import EXAMPLES, PAGES
+
+runner = CliRunner()
+
+
+def test_parse_writes_json_lines(tmp_path: Path) -> None:
+    out = tmp_path / "articles.jsonl"
+    result = runner.invoke(app, ["parse", str(PAGES / "clean.txt"), "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert result.stderr == "1 pages: 1 parsed, 0 rejected\n"
+    [record] = [json.loads(line) for line in out.read_text().splitlines()]
+    assert record["date_published"] == "2026-03-05"
+    assert record["source_file"] == "clean.txt"
+    assert [r["position"] for r in record["related"]] == [1, 2]
+
+
+def test_parse_reports_rejects_on_stderr_and_exits_0() -> None:
+    result = runner.invoke(app, ["parse", str(EXAMPLES / "bad" / "empty.txt")])
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert result.stderr == (
+        "empty.txt: error empty-file: the file is empty\n1 pages: 0 parsed, 1 rejected\n"
+    )
+
+
+def test_parse_missing_input_exits_2_with_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "nope"
+    result = runner.invoke(app, ["parse", str(missing)])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == f"Error: {missing}: no such file or folder\n"
+
+
+def test_build_then_validate(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "build",
+            str(EXAMPLES),
+            "--name",
+            "demo",
+            "--version",
+            "1.2.3",
+            "--out",
+            str(tmp_path),
+            "--created",
+            "2026-01-01T00:00:00Z",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.endswith(
+        f"wrote {tmp_path}/demo/1.2.3: 14 articles, 33 related items from 21 pages "
+        "(1 duplicates merged, 6 rejected)\n"
+    )
+    checked = runner.invoke(app, ["validate", str(tmp_path / "demo" / "1.2.3")])
+    assert checked.exit_code == 0, checked.stdout
+    assert checked.stdout == "valid: 0 errors, 0 warnings\n"
+
+
+def test_build_existing_version_exits_2(example_release: BuildResult) -> None:
+    out = example_release.path.parent.parent
+    result = runner.invoke(
+        app,
+        ["build", str(EXAMPLES), "--name", "kcna-sample", "--version", "1.0.0", "--out", str(out)],
+    )
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"Error: {example_release.path}: this version exists already; releases never change\n"
+    )
+
+
+def test_build_strict_refuses_and_writes_nothing(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "build",
+            str(EXAMPLES),
+            "--name",
+            "demo",
+            "--version",
+            "1.0.0",
+            "--out",
+            str(tmp_path),
+            "--strict",
+        ],
+    )
+    assert result.exit_code == 1
+    assert result.stderr == "Error: --strict: 6 of 21 input files rejected; nothing written\n"
+    assert list((tmp_path / "demo").iterdir()) == []
+
+
+def test_build_needs_exactly_one_of_version_and_bump(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["build", str(EXAMPLES), "--name", "demo", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert (
+        result.stderr == "Error: give exactly one of --version X.Y.Z and --bump major|minor|patch\n"
+    )
+
+
+def test_build_bad_version_exits_2(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["build", str(EXAMPLES), "--name", "demo", "--version", "1.0", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert result.stderr == "Error: version '1.0' is not X.Y.Z (SemVer, no leading zeros)\n"
+
+
+def test_validate_tampered_release_exits_1(example_release: BuildResult, tmp_path: Path) -> None:
+    copy = tmp_path / "release"
+    shutil.copytree(example_release.path, copy)
+    parquet = copy / "data" / "articles.parquet"
+    data = bytearray(parquet.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    parquet.write_bytes(bytes(data))
+    result = runner.invoke(app, ["validate", str(copy), "--format", "json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    codes = {(i["file"], i["code"]) for i in report["issues"]}
+    assert ("data/articles.parquet", "hash-count") in codes
+    assert ("SHA256SUMS", "hash-count") in codes
+
+
+def test_validate_pages_reports_rejects(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["validate", str(EXAMPLES / "bad"), "--format", "github"])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert "::error file=empty.txt,title=empty-file::the file is empty" in lines
+    assert lines[-1] == "invalid: 6 errors, 0 warnings"
+
+
+def test_validate_json_equals_library_report(example_release: BuildResult) -> None:
+    paths = [EXAMPLES, example_release.path]
+    result = runner.invoke(app, ["validate", *map(str, paths), "--format", "json"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == json.loads(json.dumps(validate(paths).to_dict()))
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    for command in ("parse", "validate", "build"):
+        result = runner.invoke(app, [command, "--help"])
+        assert result.exit_code == 0
+        assert "Example: packager " + command in result.stdout

@@ -1,0 +1,69 @@
+"""Duplicate pages become one row: the latest capture, then the smallest source_file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from packager import build_release
+
+from .conftest import CREATED, PAGES, TODAY
+
+CLEAN = (PAGES / "clean.txt").read_text(encoding="utf-8")
+
+
+def _write(folder: Path, name: str, text: str) -> None:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _build(pages: Path, out: Path):
+    result = build_release(
+        [pages], name="d", version="1.0.0", out=out, created=CREATED, today=TODAY
+    )
+    articles = pq.read_table(result.path / "data/articles.parquet").to_pylist()
+    related = pq.read_table(result.path / "data/related.parquet").to_pylist()
+    return result, articles, related
+
+
+def test_latest_capture_wins_and_its_related_rows_are_kept(tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    _write(pages, "a-early.txt", CLEAN)
+    later = CLEAN.replace("March 9, 2026Mar 9, 2026", "March 12, 2026Mar 12, 2026")
+    later = later.replace("Greenhouse vegetable farm harvests first crop", "Another item")
+    _write(pages, "b-late.txt", later)
+    result, articles, related = _build(pages, tmp_path / "out")
+    assert (result.pages, result.articles, result.duplicates) == (2, 1, 1)
+    assert [a["source_file"] for a in articles] == ["b-late.txt"]
+    assert [r["title"] for r in related] == ["Coal miners surpass monthly plan", "Another item"]
+    [warning] = result.report.warnings
+    assert (warning.code, warning.file) == ("duplicate-merged", "a-early.txt")
+    assert warning.message == "same article as b-late.txt (kept)"
+
+
+def test_tie_goes_to_the_smallest_source_file_and_differing_bodies_are_reported(
+    tmp_path: Path,
+) -> None:
+    pages = tmp_path / "pages"
+    _write(pages, "z.txt", CLEAN)
+    _write(pages, "sub/a.txt", CLEAN.replace("two turbine generators", "three turbine generators"))
+    _write(pages, "m.txt", CLEAN.replace("March 9, 2026Mar 9, 2026\n", ""))  # no capture: oldest
+    result, articles, _ = _build(pages, tmp_path / "out")
+    assert [a["source_file"] for a in articles] == ["sub/a.txt"]
+    assert "three turbine generators" in articles[0]["body"]
+    codes = sorted((w.file, w.code) for w in result.report.warnings)
+    assert codes == [("m.txt", "duplicate-body-differs"), ("z.txt", "duplicate-body-differs")]
+
+
+def test_distinct_articles_are_all_kept_in_order(tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    for day in (7, 3, 5):
+        text = CLEAN.replace("05/03/2026", f"{day:02d}/03/2026")
+        _write(pages, f"p{day}.txt", text)
+    result, articles, related = _build(pages, tmp_path / "out")
+    assert result.duplicates == 0
+    assert [a["date_published"].day for a in articles] == [3, 5, 7]
+    assert len({a["article_id"] for a in articles}) == 3
+    assert len(related) == 6

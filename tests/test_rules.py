@@ -1,0 +1,137 @@
+"""The contract's derivations and the parser's rejects, one case each."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import pytest
+
+from packager import Page, Reject, parse_page
+from packager.language import detect_language
+from packager.rules import article_id, is_byline, norm
+
+from .conftest import PAGES, TODAY
+
+CLEAN = (PAGES / "clean.txt").read_text(encoding="utf-8")
+
+
+def test_article_id_follows_the_contract() -> None:
+    expected = hashlib.sha256(b"kcna\x1f2026-03-05\x1fa title").hexdigest()[:16]
+    assert article_id(" KCNA ", dt.date(2026, 3, 5), "A  Title\n") == expected
+
+
+def test_norm_is_nfkc_casefold_and_whitespace() -> None:
+    assert norm("  ＫＣＮＡ\tStraße  news ") == "kcna strasse news"
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "expected"),
+    [
+        (["Body.", "Kim Il Ho, reporter"], True),
+        (["Body.", "It ended."], False),  # closing punctuation
+        (["Kim Il Ho, reporter"], False),  # the only paragraph
+        (["Body.", "x" * 201], False),  # too long
+        (["Body.", "x" * 200], True),
+        (["본문이다.", "본사기자 김철"], True),
+        (["Body.", "Reporter 2026"], False),  # ends in a digit
+    ],
+)
+def test_byline_rule(paragraphs: list[str], expected: bool) -> None:
+    assert is_byline(paragraphs) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("The delegation arrived in the capital and was met by officials of the ministry.", "en"),
+        ("평양시 여러 구역에서 새로 건설된 살림집들에 근로자들이 입사하였다.", "ko"),
+        ("Делегация прибыла в столицу и была встречена официальными лицами.", "ru"),
+        (
+            "La délégation est arrivée dans la capitale et a été accueillie par les responsables.",
+            "fr",
+        ),
+        (
+            "La delegación llegó a la capital y fue recibida por los funcionarios del ministerio.",
+            "es",
+        ),
+        ("代表团抵达首都，受到有关官员的欢迎。", "zh"),
+        ("代表団は首都に到着し、関係者の歓迎を受けた。", "ja"),
+    ],
+)
+def test_language(text: str, code: str) -> None:
+    assert detect_language(text) == code
+
+
+def _reject(text: str | bytes) -> Reject:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    result = parse_page(data, "page.txt", today=TODAY)
+    assert isinstance(result, Reject), result
+    return result
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "line"),
+    [
+        (lambda t: t.replace("Date: 05/03/2026", "Date: 30/02/2026"), "bad-date", 6),
+        (lambda t: t.replace("Date: 05/03/2026", "Date: 2026-03-05"), "bad-date", 6),
+        (lambda t: t.replace("Date: 05/03/2026", "Date: 05/03/2027"), "date-after-capture", 6),
+        (lambda t: t.replace("Source: KCNA |", "Source:  |"), "missing-source", 6),
+        (
+            lambda t: t.replace("Power station workers overhaul turbines ahead of summer\n\n", ""),
+            "missing-title",
+            4,
+        ),
+        (lambda t: t.split("Workers at")[0] + "More Articles\n", "empty-body", 6),
+        (lambda t: "\n".join(t.splitlines()[6:]), "not-a-page-dump", 1),
+        (
+            lambda t: t.replace("March 9, 2026Mar 9, 2026", "February 30, 2026Feb 30, 2026"),
+            "bad-date",
+            1,
+        ),
+    ],
+)
+def test_bad_pages_are_rejected_with_code_and_line(change, code: str, line: int) -> None:
+    reject = _reject(change(CLEAN))
+    assert (reject.code, reject.line) == (code, line)
+    assert reject.source_file == "page.txt"
+
+
+def test_date_in_future() -> None:
+    text = CLEAN.replace("March 9, 2026Mar 9, 2026\n", "").replace("05/03/2026", "05/03/2030")
+    assert _reject(text).code == "date-in-future"
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"", "empty-file"),
+        (b"  \n\n", "empty-file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "binary-file"),
+        (
+            b"<!DOCTYPE html><html><body>Date: 01/01/2025 | Source: KCNA</body></html>",
+            "not-a-page-dump",
+        ),
+    ],
+)
+def test_not_page_dumps(data: bytes, code: str) -> None:
+    assert _reject(data).code == code
+
+
+def test_missing_date_line() -> None:
+    text = "\n".join(line for line in CLEAN.splitlines() if not line.startswith("Date:"))
+    assert _reject(text).code == "missing-date"
+
+
+def test_utf16_page_parses_with_a_warning() -> None:
+    page = parse_page(CLEAN.encode("utf-16"), "page.txt", today=TODAY)
+    assert isinstance(page, Page)
+    assert [w.code for w in page.warnings] == ["decoded-utf-16"]
+
+
+def test_broken_utf8_keeps_the_page_and_warns() -> None:
+    data = CLEAN.encode("utf-8").replace(b"Engineers said", b"Engineers\xff said")
+    page = parse_page(data, "page.txt", today=TODAY)
+    assert isinstance(page, Page)
+    assert [(w.code, w.line) for w in page.warnings] == [("invalid-utf8", 12)]
+    assert "Engineers\ufffd said" in page.article.body
