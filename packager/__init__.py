@@ -2,7 +2,9 @@
 
 __version__ = "0.1.0"
 
+from packager.diff import ReleaseDiff, diff_releases  # noqa: E402
 from packager.errors import (  # noqa: E402
+    BreakingChangeError,
     InputError,
     PackagerError,
     ReleaseWriteError,
@@ -17,6 +19,7 @@ from packager.validate import validate  # noqa: E402
 
 __all__ = [
     "Article",
+    "BreakingChangeError",
     "BuildResult",
     "InputError",
     "Issue",
@@ -24,6 +27,7 @@ __all__ = [
     "Page",
     "Reject",
     "Related",
+    "ReleaseDiff",
     "ReleaseWriteError",
     "Report",
     "StrictRefusal",
@@ -31,6 +35,7 @@ __all__ = [
     "VersionExistsError",
     "__version__",
     "build_release",
+    "diff_releases",
     "parse_file",
     "parse_page",
     "validate",

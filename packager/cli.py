@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from packager import __version__
+from packager.diff import diff_releases, render_text
 from packager.errors import PackagerError
 from packager.inputs import input_files
 from packager.models import Issue, Reject, Report
@@ -181,6 +182,9 @@ def build(
         str | None,
         typer.Option("--created", help="Creation time (RFC 3339); else SOURCE_DATE_EPOCH or now."),
     ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Parsing processes (default: all cores).")
+    ] = None,
     fmt: Annotated[Format, typer.Option("--format", help="Report form.")] = Format.text,
 ) -> None:
     """Build the release OUT/NAME/VERSION from page dumps.
@@ -198,6 +202,7 @@ def build(
             strict=strict,
             metadata=metadata,
             created=created,
+            workers=workers,
         )
     )
     summary = (
@@ -206,6 +211,28 @@ def build(
         f"{result.rejects} rejected)"
     )
     _render(result.report, fmt, summary, result.report.to_dict())
+
+
+class DiffFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The older release (folder or datapackage.json).")],
+    new: Annotated[Path, typer.Argument(help="The newer release.")],
+    fmt: Annotated[DiffFormat, typer.Option("--format", help="Report form.")] = DiffFormat.text,
+) -> None:
+    """Show what changed between two releases: articles, related items, schema.
+
+    Example: packager diff dist/kcna-sample/1.0.0 dist/kcna-sample/1.1.0
+    """
+    result = _run(lambda: diff_releases(old, new))
+    if fmt is DiffFormat.json:
+        typer.echo(result.model_dump_json(indent=2))
+    else:
+        typer.echo(render_text(result), nl=False)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ things the tool cannot do at all. Each has the exit code the contract gives it::
 
     PackagerError                 exit 2
     ├── UsageError                a wrong combination of options or a bad value
+    │   └── BreakingChangeError   a breaking schema change under a non-major version
     ├── InputError                an input that is missing or cannot be read
     ├── VersionExistsError        the release version is there already
     └── ReleaseWriteError         the release could not be written (disk full, permissions)
@@ -22,6 +23,10 @@ class PackagerError(Exception):
 
 class UsageError(PackagerError):
     """A wrong combination of options or a bad option value."""
+
+
+class BreakingChangeError(UsageError):
+    """The tables' schema changed incompatibly, and the new version is not a major one."""
 
 
 class InputError(PackagerError):

@@ -23,16 +23,26 @@ from packager.card import CorpusStats, render_card
 from packager.checksums import write_sha256sums
 from packager.collect import OrderedArticles, Spool, ordered_related
 from packager.descriptor import make_descriptor
-from packager.errors import ReleaseWriteError, StrictRefusal, UsageError, VersionExistsError
-from packager.inputs import input_files
+from packager.diff import ReleaseDiff, diff_releases, render_changes
+from packager.errors import (
+    BreakingChangeError,
+    ReleaseWriteError,
+    StrictRefusal,
+    UsageError,
+    VersionExistsError,
+)
+from packager.faults import checkpoint
+from packager.inputs import InputFile, input_files
 from packager.metadata import DatasetMeta, find_metadata, load_metadata
 from packager.models import Issue, Reject, Report
-from packager.parse import parse_file
-from packager.schema import arrow_schema
-from packager.versions import Bump, next_version, parse_version
+from packager.parse import parse_files
+from packager.schema import TABLES, arrow_schema, table_schema
+from packager.schemadiff import descriptor_schemas, schema_changes
+from packager.versions import Bump, next_version, parse_version, released_versions
 from packager.write import TableWriter
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_PARTIAL = re.compile(r"^\.(?P<version>[0-9.]+)\.partial-(?P<pid>\d+)-")
 
 
 @dataclass
@@ -101,12 +111,14 @@ def build_release(
     strict: bool = False,
     metadata: Path | None = None,
     created: str | None = None,
+    workers: int | None = None,
     today: dt.date | None = None,
 ) -> BuildResult:
     """Parse every input page and write the release ``out/name/version``.
 
     Raises:
         UsageError: a bad name, version or option.
+        BreakingChangeError: the schema changed incompatibly and the version is not major.
         InputError: an input or the metadata file is missing or unreadable.
         VersionExistsError: ``out/name/version`` exists already (it is left untouched).
         StrictRefusal: `strict` and some page was rejected (nothing is written).
@@ -114,11 +126,16 @@ def build_release(
     """
     if not _NAME.match(name):
         raise UsageError(f"--name {name!r}: use lower-case letters, digits, '.', '_' and '-'")
+    if workers is not None and workers < 1:
+        raise UsageError(f"--workers {workers}: give 1 or more")
     folder = out / name
     version = resolve_version(folder, version, bump)
     target = folder / version
     if target.exists():
         raise VersionExistsError(f"{target}: this version exists already; releases never change")
+    previous = previous_release(folder, version)
+    if previous is not None:
+        check_schema_compatible(previous, version)
     files = input_files(inputs)
     meta_path = metadata or find_metadata(inputs)
     meta = load_metadata(meta_path) if meta_path else DatasetMeta()
@@ -126,46 +143,134 @@ def build_release(
 
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=f".{version}.partial-", dir=folder))
+        clear_leftovers(folder)
+        work = Path(tempfile.mkdtemp(prefix=f".{version}.partial-{os.getpid()}-", dir=folder))
     except OSError as exc:
         raise ReleaseWriteError(
-            f"{folder}: cannot create the release folder: {exc.strerror}"
+            f"{folder}: cannot create the release folder: {_reason(exc)}"
         ) from None
     try:
-        result = _write(work, files, name, version, stamp, meta, strict, today)
+        checkpoint("started")
+        result = _write(
+            work,
+            files,
+            name=name,
+            version=version,
+            created=stamp,
+            meta=meta,
+            strict=strict,
+            workers=workers or os.cpu_count() or 1,
+            today=today,
+            previous=previous,
+        )
         work.chmod(0o755)  # mkdtemp makes it private; a release is for everyone to read
+        _sync(work)
+        checkpoint("before-rename")
         try:
             work.rename(target)
         except OSError as exc:
+            if target.exists():
+                raise VersionExistsError(
+                    f"{target}: another build wrote this version first"
+                ) from None
             raise ReleaseWriteError(
-                f"{target}: cannot move the release into place: {exc.strerror}"
+                f"{target}: cannot move the release into place: {_reason(exc)}"
             ) from None
+        _fsync_dir(folder)
     except OSError as exc:
-        raise ReleaseWriteError(
-            f"{work}: writing the release failed: {exc.strerror or exc}"
-        ) from None
+        raise ReleaseWriteError(f"{folder}: writing the release failed: {_reason(exc)}") from None
     finally:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
     result.path = target
+    result.report.stats = result.summary()
     return result
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def previous_release(folder: Path, version: str) -> Path | None:
+    """The latest release in `folder` older than `version`, if any."""
+    older = [v for v in released_versions(folder) if parse_version(v) < parse_version(version)]
+    return folder / older[-1] if older else None
+
+
+def check_schema_compatible(previous: Path, version: str) -> None:
+    """Refuse a breaking schema change unless `version` is a new major version."""
+    try:
+        descriptor = json.loads((previous / "datapackage.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # not a readable release: nothing to compare with
+    current = {t: {k: v for k, v in table_schema(t).items() if k != "$schema"} for t in TABLES}
+    breaking = [
+        c for c in schema_changes(descriptor_schemas(descriptor), current) if c.kind == "breaking"
+    ]
+    if breaking and parse_version(version)[0] <= parse_version(previous.name)[0]:
+        raise BreakingChangeError(
+            f"version {version}: breaking schema change since {previous.name} "
+            f"({'; '.join(str(c) for c in breaking)}); use --bump major"
+        )
+
+
+def clear_leftovers(folder: Path) -> None:
+    """Remove work folders of builds that died (their process is gone)."""
+    for path in folder.iterdir():
+        match = _PARTIAL.match(path.name)
+        if not match or not path.is_dir():
+            continue
+        pid = int(match["pid"])
+        if pid != os.getpid() and _alive(pid):
+            continue  # a build running now
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _sync(folder: Path) -> None:
+    """Flush every file of the release to disk before it is renamed into place."""
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
+    for path in [folder, *sorted(p for p in folder.rglob("*") if p.is_dir())]:
+        _fsync_dir(path)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _write(
     work: Path,
-    files: list,
+    files: list[InputFile],
+    *,
     name: str,
     version: str,
     created: str,
     meta: DatasetMeta,
     strict: bool,
+    workers: int,
     today: dt.date | None,
+    previous: Path | None,
 ) -> BuildResult:
     spool = Spool(work / ".spool")
     rejects: list[Reject] = []
     issues: list[Issue] = []
-    for index, item in enumerate(files):
-        parsed = parse_file(item, today)
+    for index, parsed in enumerate(parse_files(files, workers=workers, today=today)):
         if isinstance(parsed, Reject):
             rejects.append(parsed)
             issues.append(parsed.as_issue())
@@ -173,6 +278,7 @@ def _write(
         issues.extend(parsed.warnings)
         spool.add(index, parsed)
     spool.flush()
+    checkpoint("parsed")
     if strict and rejects:
         raise StrictRefusal(
             f"--strict: {len(rejects)} of {len(files)} input files rejected; nothing written"
@@ -191,6 +297,7 @@ def _write(
             writer.write(table)
     stats.related = writer.rows
     shutil.rmtree(spool.folder)
+    checkpoint("data-written")
 
     for merged in articles.merged:
         differs = merged.body_differs
@@ -236,9 +343,12 @@ def _write(
     (work / "datapackage.json").write_text(
         json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    listed = ["datapackage.json", "README.md", "rejects.jsonl"] + [
-        f"data/{t}.{fmt}" for t in ("articles", "related") for fmt in ("csv", "parquet")
+    # CHANGES.md is the diff against the previous release, so it needs the new descriptor.
+    changes: ReleaseDiff | None = diff_releases(previous, work) if previous else None
+    (work / "CHANGES.md").write_text(render_changes(changes, name, version), encoding="utf-8")
+    listed = ["datapackage.json", "README.md", "CHANGES.md", "rejects.jsonl"] + [
+        f"data/{t}.{fmt}" for t in TABLES for fmt in ("csv", "parquet")
     ]
     write_sha256sums(work, listed)
-    result.report.stats = result.summary()
+    checkpoint("files-written")
     return result

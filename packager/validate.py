@@ -13,7 +13,6 @@ from typing import Any
 
 import frictionless
 import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from packager.checksums import read_sha256sums, sha256_file
 from packager.descriptor import PARQUET_BYTES
@@ -21,7 +20,7 @@ from packager.errors import InputError
 from packager.inputs import input_files
 from packager.models import Issue, Reject, Report
 from packager.parse import parse_file
-from packager.read import read_parquet
+from packager.read import read_csv, read_parquet
 from packager.schema import TABLES, arrow_schema
 
 DESCRIPTOR = "datapackage.json"
@@ -201,12 +200,8 @@ def _check_rows(descriptor: dict[str, Any], folder: Path) -> list[Issue]:
 
 
 def _same_rows(csv_path: Path, parquet_path: Path, schema: pa.Schema) -> bool:
-    types = {f.name: f.type for f in schema}
     try:
-        from_csv = pacsv.read_csv(
-            csv_path,
-            convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True),
-        )
+        from_csv = read_csv(csv_path, schema)
         from_parquet = read_parquet(parquet_path)
     except (pa.ArrowInvalid, OSError):
         return False

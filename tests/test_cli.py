@@ -152,7 +152,7 @@ def test_validate_json_equals_library_report(example_release: BuildResult) -> No
 
 
 def test_every_command_has_help_with_an_example() -> None:
-    for command in ("parse", "validate", "build"):
+    for command in ("parse", "validate", "build", "diff"):
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0
         assert "Example: packager " + command in result.stdout

@@ -12,12 +12,12 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
 from packager import BuildResult, VersionExistsError, build_release
 from packager.inputs import input_files
+from packager.read import read_csv
 from packager.schema import arrow_schema
 
 from .conftest import CREATED, EXAMPLES, TODAY
@@ -123,13 +123,7 @@ def test_parquet_reads_back_in_duckdb(example_release: BuildResult) -> None:
 
 @pytest.mark.parametrize("table", ["articles", "related"])
 def test_csv_and_parquet_hold_equal_rows(example_release: BuildResult, table: str) -> None:
-    schema = arrow_schema(table)
-    from_csv = pacsv.read_csv(
-        example_release.path / f"data/{table}.csv",
-        convert_options=pacsv.ConvertOptions(
-            column_types={f.name: f.type for f in schema}, strings_can_be_null=True
-        ),
-    )
+    from_csv = read_csv(example_release.path / f"data/{table}.csv", arrow_schema(table))
     from_parquet = pq.read_table(example_release.path / f"data/{table}.parquet")
     assert from_csv.num_rows == from_parquet.num_rows > 0
     assert from_csv.cast(from_parquet.schema).equals(from_parquet)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import multiprocessing
+from collections.abc import Iterator
 
 from packager.inputs import InputFile
 from packager.models import Page, Reject
 from packager.parse.pagedump import parse_page
+
+# Pages handed to a worker at a time: large enough that inter-process traffic stays small.
+CHUNK = 32
 
 
 def parse_file(item: InputFile, today: dt.date | None = None) -> Page | Reject:
@@ -19,4 +25,17 @@ def parse_file(item: InputFile, today: dt.date | None = None) -> Page | Reject:
     return parse_page(data, item.source_file, today=today)
 
 
-__all__ = ["parse_file", "parse_page"]
+def parse_files(
+    files: list[InputFile], *, workers: int = 1, today: dt.date | None = None
+) -> Iterator[Page | Reject]:
+    """Parse `files` in order, across `workers` processes; results come back in file order."""
+    if workers <= 1 or len(files) < 2 * CHUNK:
+        for item in files:
+            yield parse_file(item, today)
+        return
+    # fork: workers inherit the parsed modules instead of importing them again
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield from pool.imap(functools.partial(parse_file, today=today), files, chunksize=CHUNK)
+
+
+__all__ = ["parse_file", "parse_files", "parse_page"]

@@ -1,0 +1,123 @@
+"""A release is complete or absent: killed builds, full disks and bad targets leave none."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bench.corpus import write_corpus
+from packager import ReleaseWriteError, build_release, validate
+from packager.faults import POINTS
+from packager.write import TableWriter
+
+from .conftest import CREATED, EXAMPLES, TODAY
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("corpus")
+    write_corpus(folder, 600, seed=3)
+    return folder
+
+
+def _build_command(corpus: Path, out: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "packager",
+        "build",
+        str(corpus),
+        "--name",
+        "k",
+        "--version",
+        "1.0.0",
+        "--out",
+        str(out),
+        "--created",
+        CREATED,
+        "--workers",
+        "2",
+    ]
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_build_killed_at_a_point_leaves_no_version(
+    corpus: Path, tmp_path: Path, point: str
+) -> None:
+    env = {**os.environ, "PACKAGER_KILL_AT": point}
+    run = subprocess.run(
+        _build_command(corpus, tmp_path), env=env, capture_output=True, check=False
+    )
+    assert run.returncode == -signal.SIGKILL
+    names = [p.name for p in (tmp_path / "k").iterdir()]
+    assert "1.0.0" not in names
+    assert len(names) == 1 and names[0].startswith(".1.0.0.partial-")  # what the kill left
+
+    rebuilt = subprocess.run(
+        _build_command(corpus, tmp_path), capture_output=True, text=True, check=False
+    )
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert [p.name for p in (tmp_path / "k").iterdir()] == ["1.0.0"]  # leftovers cleared
+    assert validate([tmp_path / "k" / "1.0.0"]).valid
+
+
+def test_build_killed_at_random_moments_is_complete_or_absent(corpus: Path, tmp_path: Path) -> None:
+    for delay in (0.3, 0.8, 1.5):
+        out = tmp_path / f"out-{delay}"
+        process = subprocess.Popen(
+            _build_command(corpus, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        release = out / "k" / "1.0.0"
+        finished = release.exists()
+        if finished:  # the build had finished: then it is whole
+            assert validate([release]).valid
+        run = subprocess.run(
+            _build_command(corpus, out), capture_output=True, text=True, check=False
+        )
+        assert run.returncode == (2 if finished else 0), run.stderr
+        assert [p.name for p in (out / "k").iterdir()] == ["1.0.0"]
+
+
+def test_full_disk_ends_with_a_clear_error_and_no_release(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(self: TableWriter, batch: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(TableWriter, "write", disk_full)
+    with pytest.raises(ReleaseWriteError, match="No space left on device"):
+        build_release(
+            [EXAMPLES], name="k", version="1.0.0", out=tmp_path, created=CREATED, today=TODAY
+        )
+    assert list((tmp_path / "k").iterdir()) == []
+
+
+def test_output_folder_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "out"
+    blocker.write_text("not a folder")
+    with pytest.raises(ReleaseWriteError, match="cannot create the release folder"):
+        build_release(
+            [EXAMPLES], name="k", version="1.0.0", out=blocker, created=CREATED, today=TODAY
+        )
+    assert blocker.read_text() == "not a folder"
+
+
+def test_a_running_builds_work_folder_is_left_alone(tmp_path: Path) -> None:
+    folder = tmp_path / "k"
+    running = folder / f".2.0.0.partial-{os.getppid()}-abc"  # a live process: the parent
+    dead = folder / ".2.0.0.partial-999999999-abc"
+    running.mkdir(parents=True)
+    dead.mkdir()
+    build_release([EXAMPLES], name="k", version="1.0.0", out=tmp_path, created=CREATED, today=TODAY)
+    assert running.exists()
+    assert not dead.exists()

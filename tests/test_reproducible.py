@@ -1,0 +1,112 @@
+"""The same inputs, options and creation time give byte-identical releases."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import shutil
+from pathlib import Path
+
+import pyarrow
+import pytest
+
+import packager
+from bench.corpus import write_corpus
+from packager import build_release
+from packager.parse import CHUNK
+from packager.release import created_timestamp
+
+from .conftest import TODAY
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("corpus")
+    write_corpus(folder, 8 * CHUNK, seed=7)  # enough pages for several worker chunks
+    return folder
+
+
+def _copy_in_order(corpus: Path, target: Path, seed: int) -> None:
+    """The same files, created on disk in another order."""
+    files = sorted(p for p in corpus.rglob("*") if p.is_file())
+    random.Random(seed).shuffle(files)
+    for path in files:
+        destination = target / path.relative_to(corpus)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, destination)
+
+
+def test_shuffled_files_and_worker_counts_give_identical_bytes(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    runs = []
+    for seed, workers in ((1, 1), (2, 2), (3, 3)):
+        pages = tmp_path / f"pages-{seed}"
+        _copy_in_order(corpus, pages, seed)
+        result = build_release(
+            [pages],
+            name="r",
+            version="1.0.0",
+            out=tmp_path / f"out-{seed}",
+            workers=workers,
+            today=TODAY,
+        )
+        runs.append(_digests(result.path))
+    assert runs[0] == runs[1] == runs[2]
+    assert "data/articles.parquet" in runs[0]
+    assert len(runs[0]) == 9
+
+
+def test_files_named_in_any_order_give_identical_bytes(corpus: Path, tmp_path: Path) -> None:
+    files = sorted(p for p in corpus.rglob("*.txt"))[:40]
+    shuffled = files[:]
+    random.Random(5).shuffle(shuffled)
+    a = build_release(
+        files,
+        name="r",
+        version="1.0.0",
+        out=tmp_path / "a",
+        created="2026-01-01T00:00:00Z",
+        today=TODAY,
+    )
+    b = build_release(
+        shuffled,
+        name="r",
+        version="1.0.0",
+        out=tmp_path / "b",
+        created="2026-01-01T00:00:00Z",
+        today=TODAY,
+    )
+    assert _digests(a.path) == _digests(b.path)
+
+
+def test_descriptor_records_the_writers(corpus: Path, tmp_path: Path) -> None:
+    result = build_release(
+        [corpus],
+        name="r",
+        version="1.0.0",
+        out=tmp_path,
+        created="2026-01-01T00:00:00Z",
+        today=TODAY,
+    )
+    descriptor = json.loads((result.path / "datapackage.json").read_text())
+    assert descriptor["packager"] == {
+        "packager": packager.__version__,
+        "pyarrow": pyarrow.__version__,
+    }
+
+
+def test_created_comes_from_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    assert created_timestamp() == "2026-01-01T00:00:00Z"
+    assert created_timestamp("2026-02-03T04:05:06+01:00") == "2026-02-03T03:05:06Z"

@@ -1,0 +1,116 @@
+"""Versions and schema compatibility: bumping, SemVer, breaking changes."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from packager import BreakingChangeError, UsageError, build_release
+from packager.schema import table_schema
+from packager.schemadiff import table_changes
+from packager.versions import next_version, parse_version
+
+from .conftest import CREATED, EXAMPLES, TODAY
+
+
+def _build(out: Path, **options) -> Path:
+    return build_release(
+        [EXAMPLES], name="s", out=out, created=CREATED, today=TODAY, **options
+    ).path
+
+
+def test_bump_picks_the_next_version(tmp_path: Path) -> None:
+    assert _build(tmp_path, bump="patch").name == "0.0.1"
+    assert _build(tmp_path, bump="minor").name == "0.1.0"
+    assert _build(tmp_path, bump="major").name == "1.0.0"
+    assert _build(tmp_path, bump="patch").name == "1.0.1"
+    assert _build(tmp_path, version="1.10.0").name == "1.10.0"
+    assert _build(tmp_path, bump="minor").name == "1.11.0"  # numeric, not string, order
+    (tmp_path / "s" / ".2.0.0.partial-1-x").mkdir()  # a work folder is not a release
+    (tmp_path / "s" / "notes").mkdir()
+    assert next_version(tmp_path / "s", "patch") == "1.11.1"
+
+
+@pytest.mark.parametrize("text", ["1.0", "01.0.0", "1.0.0-rc1", "v1.0.0", "1.0.0.0", ""])
+def test_bad_versions_are_refused(text: str) -> None:
+    with pytest.raises(UsageError):
+        parse_version(text)
+
+
+def _previous_with_schema(tmp_path: Path, change) -> Path:
+    """A 1.0.0 release whose articles schema was `change`d (as an older packager wrote it)."""
+    release = _build(tmp_path, version="1.0.0")
+    descriptor_path = release / "datapackage.json"
+    descriptor = json.loads(descriptor_path.read_text())
+    for resource in descriptor["resources"]:
+        if resource["name"] == "articles":
+            change(resource["schema"])
+    descriptor_path.write_text(json.dumps(descriptor))
+    return release
+
+
+def test_breaking_change_under_minor_bump_is_refused(tmp_path: Path) -> None:
+    def older_had_extra_field(schema: dict) -> None:
+        schema["fields"].append({"name": "section", "type": "string"})
+
+    _previous_with_schema(tmp_path, older_had_extra_field)
+    with pytest.raises(BreakingChangeError, match="field 'section' removed"):
+        _build(tmp_path, bump="minor")
+    with pytest.raises(BreakingChangeError, match="field 'section' removed"):
+        _build(tmp_path, version="1.0.1")
+    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == ["1.0.0"]
+    assert _build(tmp_path, bump="major").name == "2.0.0"
+
+
+def test_loosened_constraint_is_not_breaking(tmp_path: Path) -> None:
+    def older_required_byline(schema: dict) -> None:
+        [field] = [f for f in schema["fields"] if f["name"] == "byline"]
+        field["constraints"]["required"] = True
+
+    _previous_with_schema(tmp_path, older_required_byline)
+    release = _build(tmp_path, bump="minor")
+    assert release.name == "1.1.0"
+    changes = (release / "CHANGES.md").read_text()
+    assert "articles: field 'byline' is no longer required (minor)" in changes
+
+
+ARTICLES = table_schema("articles")
+
+
+def _changed(edit) -> list[tuple[str, str]]:
+    new = copy.deepcopy(ARTICLES)
+    edit(new)
+    return [(c.kind, c.message) for c in table_changes("articles", ARTICLES, new)]
+
+
+def test_schema_change_classes() -> None:
+    def field(schema: dict, name: str) -> dict:
+        return next(f for f in schema["fields"] if f["name"] == name)
+
+    assert _changed(lambda s: None) == []
+    assert _changed(lambda s: s["fields"].append({"name": "x", "type": "string"})) == [
+        ("minor", "field 'x' added")
+    ]
+    assert _changed(lambda s: s["fields"].pop()) == [("breaking", "field 'source_sha256' removed")]
+    assert _changed(lambda s: field(s, "url").update(name="link")) == [
+        ("breaking", "field 'url' renamed to 'link'")
+    ]
+    assert _changed(lambda s: field(s, "word_count").update(type="number")) == [
+        ("breaking", "field 'word_count' type integer -> number")
+    ]
+    assert _changed(lambda s: s["fields"].reverse())[0] == ("breaking", "fields reordered")
+    assert _changed(lambda s: field(s, "byline")["constraints"].update(maxLength=100)) == [
+        ("breaking", "field 'byline' maxLength 200 -> 100")
+    ]
+    assert _changed(lambda s: field(s, "byline")["constraints"].update(maxLength=300)) == [
+        ("minor", "field 'byline' maxLength 200 -> 300")
+    ]
+    assert _changed(lambda s: field(s, "url").update(constraints={"required": True})) == [
+        ("breaking", "field 'url' became required")
+    ]
+    assert _changed(lambda s: field(s, "source")["constraints"].update(enum=["KCNA"])) == [
+        ("breaking", "field 'source' enum changed")
+    ]
