@@ -144,19 +144,39 @@ def parse(
     typer.echo(f"{len(files)} pages: {parsed} parsed, {rejected} rejected", err=True)
 
 
+def _mapping(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        target, sep, source = pair.partition("=")
+        if not sep or not target.strip() or not source.strip():
+            raise typer.BadParameter(f"{pair!r} is not TARGET=SOURCE", param_hint="--map")
+        out[target.strip()] = source.strip()
+    return out
+
+
 @app.command()
 def validate(
     paths: Annotated[list[Path], typer.Argument(help="Page dumps, folders of them, or releases.")],
     fmt: Annotated[Format, typer.Option("--format", help="Report form.")] = Format.text,
+    max_errors: Annotated[
+        int | None, typer.Option("--max-errors", min=1, help="Stop after this many errors.")
+    ] = None,
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="TARGET=SOURCE: read column SOURCE as field TARGET."),
+    ] = None,
 ) -> None:
-    """Check page dumps or a release; exit 1 when anything is invalid.
+    """Check page dumps, parsed-article tables or a release; exit 1 when anything is invalid.
 
     Example: packager validate dist/kcna-sample/1.0.0
     """
-    report = _run(lambda: validate_paths(paths))
+    columns = _mapping(mapping or [])
+    report = _run(lambda: validate_paths(paths, mapping=columns, max_errors=max_errors))
     errors, warnings = len(report.errors), len(report.warnings)
     verdict = "valid" if report.valid else "invalid"
-    _render(report, fmt, f"{verdict}: {errors} errors, {warnings} warnings", report.to_dict())
+    limit = " (stopped at --max-errors)" if report.stats.get("truncated") else ""
+    summary = f"{verdict}: {errors} errors, {warnings} warnings{limit}"
+    _render(report, fmt, summary, report.to_dict())
     raise typer.Exit(0 if report.valid else 1)
 
 

@@ -36,9 +36,30 @@ RELEASE = {
     "hash-count": "a file's sha256 differs from the descriptor's or SHA256SUMS",
     "checksum-missing": "SHA256SUMS is missing, or a file of the release is not listed in it",
     "table-mismatch": "a table's Parquet and CSV files hold different rows",
+    "schema-error": "a resource's Table Schema is missing or invalid",
 }
 
-# Row problems found by frictionless in the CSV resources are passed through with its
-# own codes: type-error, constraint-error, unique-error, primary-key, foreign-key,
-# missing-cell, extra-cell, blank-row, ...
-ALL = {**REJECTS, **WARNINGS, **RELEASE}
+# Rows and tables checked against a Table Schema: frictionless's codes and meanings.
+TABLE = {
+    "type-error": "a cell is not of its field's type (a date that is not YYYY-MM-DD, ...)",
+    "constraint-error": "a cell breaks required, pattern, enum, a length or a bound",
+    "unique-error": "a value of a unique field repeats an earlier row's",
+    "primary-key": "a primary key repeats an earlier row's, or all its cells are empty",
+    "foreign-key": "a value has no match in the table its foreign key refers to",
+    "missing-cell": "a row has fewer cells than the header",
+    "extra-cell": "a row has more cells than the header",
+    "blank-row": "a row with every cell empty",
+    "missing-label": "a field of the schema has no column in the file",
+    "extra-label": "the file has a column the schema does not name",
+    "json-error": "a JSON Lines line is not a JSON object",
+}
+
+# The contract's own rules for articles (docs/contract.md), beyond the Table Schema.
+# empty-body, date-after-capture and date-in-future are shared with the rejects above.
+CONTRACT = {
+    "article-id-mismatch": "article_id is not derived from source, date_published and title",
+    "word-count-mismatch": "word_count is not the number of words in body",
+    "bad-byline": "a byline that breaks the byline rule, or with no body before it",
+}
+
+ALL = {**REJECTS, **WARNINGS, **RELEASE, **TABLE, **CONTRACT}

@@ -16,7 +16,7 @@ import pyarrow as pa
 TABLES = ("articles", "related")
 
 # Table Schema type -> Arrow type. Dates stay dates (not timestamps) in every format.
-_ARROW_TYPES: dict[str, pa.DataType] = {
+ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),
     "integer": pa.int64(),
     "date": pa.date32(),
@@ -53,6 +53,6 @@ def arrow_schema(table: str) -> pa.Schema:
     for f in table_schema(table)["fields"]:
         meta = {"description": f["description"]} if "description" in f else None
         fields.append(
-            pa.field(f["name"], _ARROW_TYPES[f["type"]], nullable=not is_required(f), metadata=meta)
+            pa.field(f["name"], ARROW_TYPES[f["type"]], nullable=not is_required(f), metadata=meta)
         )
     return pa.schema(fields)

@@ -1,152 +1,288 @@
-"""`validate(paths)`: check page dumps or releases; bad data is a `Report`, never raised.
+"""`validate(paths)`: check page dumps, parsed-article tables and releases.
 
-A path is a release when it is a folder holding ``datapackage.json`` or is a ``.json``
-descriptor; anything else is taken as page dumps (files, or folders of ``.txt`` files).
+Bad data is a `Report`, never an exception; only what cannot be read at all raises
+`InputError`. A path is:
+
+- a release when it is a folder holding ``datapackage.json``, or a ``.json`` descriptor;
+- a parsed-article table when it ends in ``.csv``, ``.parquet`` or ``.jsonl``;
+- otherwise page dumps (a file, or a folder of ``.txt`` files).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import frictionless
 import pyarrow as pa
 
+from packager import rules
 from packager.checksums import read_sha256sums, sha256_file
 from packager.descriptor import PARQUET_BYTES
 from packager.errors import InputError
 from packager.inputs import input_files
+from packager.language import detect_language
 from packager.models import Issue, Reject, Report
 from packager.parse import parse_file
-from packager.read import read_csv, read_parquet
-from packager.schema import TABLES, arrow_schema
+from packager.schema import table_schema
+from packager.tablecheck import (
+    Collector,
+    ContractRules,
+    ErrorLimit,
+    TableChecker,
+    parse_date,
+)
+from packager.tables import TABLE_SUFFIXES, TableSource, open_table
 
 DESCRIPTOR = "datapackage.json"
+MAX_DESCRIPTOR_BYTES = 16 << 20  # a descriptor is a few KB; a huge one is refused unread
+DERIVED = ("article_id", "word_count", "language")
 
 
-def validate(paths: list[Path], *, today: dt.date | None = None) -> Report:
-    """Check every path; missing paths raise `InputError`, bad data lands in the report."""
-    issues: list[Issue] = []
-    stats: dict[str, int] = {"pages": 0, "rejects": 0, "releases": 0}
-    pages: list[Path] = []
-    for path in paths:
-        descriptor = _descriptor_of(path)
-        if descriptor is None:
-            pages.append(path)
-            continue
-        stats["releases"] += 1
-        issues.extend(validate_release(descriptor))
-    for item in input_files(pages) if pages else []:
-        stats["pages"] += 1
-        parsed = parse_file(item, today)
-        if isinstance(parsed, Reject):
-            stats["rejects"] += 1
-            issues.append(parsed.as_issue())
-        else:
-            issues.extend(parsed.warnings)
-    return Report(issues=issues, stats=stats)
+def validate(
+    paths: list[Path],
+    *,
+    today: dt.date | None = None,
+    mapping: dict[str, str] | None = None,
+    max_errors: int | None = None,
+) -> Report:
+    """Check every path; a missing or unreadable path raises `InputError`."""
+    out = Collector(max_errors=max_errors)
+    stats: dict[str, Any] = {"pages": 0, "rejects": 0, "tables": 0, "rows": 0, "releases": 0}
+    contract = ContractRules(today=today or dt.date.today())
+    kinds = [(path, _kind(path)) for path in paths]
+    try:
+        for path, kind in kinds:
+            if kind == "release":
+                stats["releases"] += 1
+                stats["rows"] += validate_release(_descriptor_path(path), out, contract)
+            elif kind == "table":
+                stats["tables"] += 1
+                stats["rows"] += _validate_articles(path, out, contract, mapping or {})
+        pages = [path for path, kind in kinds if kind == "pages"]
+        for item in input_files(pages) if pages else []:
+            stats["pages"] += 1
+            parsed = parse_file(item, today)
+            if isinstance(parsed, Reject):
+                stats["rejects"] += 1
+                out.add(parsed.as_issue())
+            else:
+                for warning in parsed.warnings:
+                    out.add(warning)
+    except ErrorLimit:
+        pass
+    stats["truncated"] = out.truncated
+    return Report(issues=out.issues, stats=stats)
 
 
-def _descriptor_of(path: Path) -> Path | None:
-    if path.is_dir() and (path / DESCRIPTOR).is_file():
-        return path / DESCRIPTOR
-    if path.is_file() and path.suffix == ".json":
-        return path
+def _kind(path: Path) -> str:
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
-    return None
+    if (path.is_dir() and (path / DESCRIPTOR).is_file()) or (
+        path.is_file() and path.suffix == ".json"
+    ):
+        return "release"
+    if path.is_file() and path.suffix.lower() in TABLE_SUFFIXES:
+        return "table"
+    return "pages"
+
+
+def _descriptor_path(path: Path) -> Path:
+    return path / DESCRIPTOR if path.is_dir() else path
+
+
+# -- parsed-article tables ---------------------------------------------------------------
+
+
+def _derive(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Add the fields the contract derives (article_id, word_count, language) when absent."""
+    names = batch.schema.names
+    missing = [n for n in DERIVED if n not in names]
+    if not missing:
+        return batch
+    cols = {
+        n: batch.column(n).to_pylist() if n in names else [None] * batch.num_rows
+        for n in ("source", "date_published", "title", "body")
+    }
+    derived: dict[str, list[str | None]] = {n: [] for n in missing}
+    for source, published, title, body in zip(*cols.values(), strict=True):
+        day = parse_date(published) if isinstance(published, str) else published
+        if "article_id" in derived:
+            ok = source and title and day
+            derived["article_id"].append(rules.article_id(source, day, title) if ok else None)
+        if "word_count" in derived:
+            count = rules.word_count(body) if body is not None else None
+            derived["word_count"].append(None if count is None else str(count))
+        if "language" in derived:
+            derived["language"].append(detect_language(body) if body else None)
+    for name in missing:
+        batch = batch.append_column(name, pa.array(derived[name], pa.string()))
+    return batch
+
+
+def _drain(source: TableSource, out: Collector) -> None:
+    while source.issues:
+        out.add(source.issues.pop(0))
+
+
+def _validate_articles(
+    path: Path, out: Collector, contract: ContractRules, mapping: dict[str, str]
+) -> int:
+    source = open_table(path, path.name, mapping)
+    schema = table_schema("articles")
+    checker = TableChecker(schema, path.name, out, contract=contract)
+    required = {f["name"] for f in schema["fields"] if f.get("constraints", {}).get("required")}
+    checker.header(source.columns + list(DERIVED), required_only=required)
+    for batch, rows, missing in source.batches:
+        _drain(source, out)
+        checker.check(_derive(batch), rows, missing)
+    _drain(source, out)
+    checker.finish()
+    return checker.rows
+
+
+# -- releases ----------------------------------------------------------------------------
 
 
 def _issue(code: str, message: str, file: str, **where: Any) -> Issue:
     return Issue(code=code, message=message, file=file, **where)
 
 
-def _safe_path(folder: Path, value: object) -> Path | None:
-    """The resource's file when its path stays inside the release folder, else None."""
-    if not isinstance(value, str) or not value or "://" in value or value.startswith("/"):
+def safe_path(folder: Path, value: object) -> Path | None:
+    """The file `value` names when it stays inside `folder` (links resolved), else None."""
+    if not isinstance(value, str) or not value or "://" in value or value.startswith(("/", "\\")):
         return None
-    if ".." in Path(value).parts or "\\" in value:
+    if ".." in Path(value).parts or "\\" in value or ":" in value.split("/")[0]:
         return None
     resolved = (folder / value).resolve()
     return resolved if resolved.is_relative_to(folder.resolve()) else None
 
 
-def validate_release(descriptor_path: Path) -> list[Issue]:
-    """Check a release: its descriptor, every file's size and sha256, and every row."""
-    folder = descriptor_path.parent
-    name = descriptor_path.name
+def _read_descriptor(path: Path, out: Collector) -> dict[str, Any] | None:
+    name = path.name
     try:
-        descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return [_issue("package-error", f"the descriptor cannot be read as JSON: {exc}", name)]
-    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
-        return [_issue("package-error", "the descriptor has no list of resources", name)]
-    issues = [
-        _issue("package-error", f"the descriptor has no {key!r}", name)
-        for key in ("$schema", "name", "version", "created")
-        if key not in descriptor
-    ]
-    files: dict[str, Path] = {}
-    for index, resource in enumerate(descriptor["resources"]):
-        label = resource.get("path") if isinstance(resource, dict) else None
-        path = _safe_path(folder, label) if isinstance(resource, dict) else None
-        if path is None:
-            issues.append(
+        size = path.stat().st_size
+        if size > MAX_DESCRIPTOR_BYTES:
+            out.add(
                 _issue(
-                    "unsafe-path",
-                    f"resource {index + 1}: path {label!r} is not a file inside the release",
+                    "package-error",
+                    f"the descriptor is {size} bytes, over the limit of {MAX_DESCRIPTOR_BYTES}",
                     name,
                 )
             )
+            return None
+        descriptor = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        out.add(_issue("package-error", f"the descriptor cannot be read as JSON: {exc}", name))
+        return None
+    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
+        out.add(_issue("package-error", "the descriptor has no list of resources", name))
+        return None
+    for key in ("$schema", "name", "version", "created"):
+        if key not in descriptor:
+            out.add(_issue("package-error", f"the descriptor has no {key!r}", name))
+    return descriptor
+
+
+def validate_release(descriptor_path: Path, out: Collector, contract: ContractRules) -> int:
+    """Check a release: descriptor, every file's size and sha256, SHA256SUMS, every row.
+
+    Returns the number of rows read."""
+    folder = descriptor_path.parent
+    descriptor = _read_descriptor(descriptor_path, out)
+    if descriptor is None:
+        return 0
+    tables: dict[str, list[tuple[dict[str, Any], Path]]] = {}
+    broken = False
+    for index, resource in enumerate(descriptor["resources"]):
+        if not isinstance(resource, dict):
+            out.add(_issue("package-error", f"resource {index + 1} is not an object", DESCRIPTOR))
+            broken = True
+            continue
+        label = resource.get("path")
+        path = safe_path(folder, label)
+        if path is None:
+            out.add(
+                _issue(
+                    "unsafe-path",
+                    f"resource {index + 1}: path {label!r} is not a file inside the release",
+                    DESCRIPTOR,
+                )
+            )
+            broken = True
             continue
         if not path.is_file():
-            issues.append(_issue("scheme-error", "the resource's file is missing", str(label)))
+            out.add(_issue("scheme-error", "the resource's file is missing", str(label)))
+            broken = True
             continue
-        files[resource.get("name", label)] = path
-        issues.extend(_check_size_and_hash(resource, path, str(label)))
-    issues.extend(_check_sha256sums(folder))
-    if not any(i.code in {"unsafe-path", "scheme-error", "package-error"} for i in issues):
-        issues.extend(_check_rows(descriptor, folder))
-    return issues
+        _check_size_and_hash(resource, path, str(label), out)
+        schema = resource.get("schema")
+        if not _schema_ok(schema, str(label), out):
+            broken = True
+            continue
+        table = str(resource.get("name", label)).removesuffix("-parquet")
+        tables.setdefault(table, []).append((resource, path))
+    _check_sha256sums(folder, out)
+    if broken:
+        return 0
+    return _check_rows(tables, out, contract)
 
 
-def _check_size_and_hash(resource: dict[str, Any], path: Path, label: str) -> list[Issue]:
-    issues = []
+def _schema_ok(schema: object, label: str, out: Collector) -> bool:
+    if not isinstance(schema, dict):
+        out.add(_issue("schema-error", "the resource has no inline Table Schema", label))
+        return False
+    try:
+        frictionless.Schema.from_descriptor(schema)
+    except frictionless.FrictionlessException as exc:
+        out.add(_issue("schema-error", f"invalid Table Schema: {exc.error.message}", label))
+        return False
+    return True
+
+
+def _check_size_and_hash(resource: dict[str, Any], path: Path, label: str, out: Collector) -> None:
     expected_bytes = resource.get("bytes", resource.get(PARQUET_BYTES))
     actual_bytes = path.stat().st_size
     if expected_bytes is not None and expected_bytes != actual_bytes:
-        issues.append(
+        out.add(
             _issue("byte-count", f"expected {expected_bytes} bytes, found {actual_bytes}", label)
         )
     expected_hash = resource.get("hash")
     if isinstance(expected_hash, str):
         algorithm, _, digest = expected_hash.rpartition(":")
         if algorithm not in ("", "sha256"):
-            issues.append(_issue("hash-count", f"unsupported hash algorithm {algorithm!r}", label))
+            out.add(_issue("hash-count", f"unsupported hash algorithm {algorithm!r}", label))
         elif digest != sha256_file(path):
-            issues.append(
-                _issue("hash-count", "the file's sha256 differs from the descriptor's", label)
-            )
-    return issues
+            out.add(_issue("hash-count", "the file's sha256 differs from the descriptor's", label))
 
 
-def _check_sha256sums(folder: Path) -> list[Issue]:
+def _check_sha256sums(folder: Path, out: Collector) -> None:
     sums = folder / "SHA256SUMS"
     if not sums.is_file():
-        return [_issue("checksum-missing", "the release has no SHA256SUMS file", "SHA256SUMS")]
-    issues = []
+        out.add(_issue("checksum-missing", "the release has no SHA256SUMS file", "SHA256SUMS"))
+        return
     listed = set()
     for line, digest, name in read_sha256sums(sums):
         listed.add(name)
-        path = _safe_path(folder, name)
-        if path is None or not path.is_file():
-            issues.append(
+        path = safe_path(folder, name)
+        if path is None:
+            out.add(
+                _issue(
+                    "unsafe-path",
+                    f"{name!r} is not a file inside the release",
+                    "SHA256SUMS",
+                    line=line,
+                )
+            )
+        elif not path.is_file():
+            out.add(
                 _issue("scheme-error", f"{name} is listed but missing", "SHA256SUMS", line=line)
             )
         elif sha256_file(path) != digest:
-            issues.append(
+            out.add(
                 _issue(
                     "hash-count", f"{name}: sha256 differs from SHA256SUMS", "SHA256SUMS", line=line
                 )
@@ -154,63 +290,91 @@ def _check_sha256sums(folder: Path) -> list[Issue]:
     for path in sorted(folder.rglob("*")):
         name = path.relative_to(folder).as_posix()
         if path.is_file() and name != "SHA256SUMS" and name not in listed:
-            issues.append(
-                _issue("checksum-missing", f"{name} is not listed in SHA256SUMS", "SHA256SUMS")
-            )
-    return issues
+            out.add(_issue("checksum-missing", f"{name} is not listed in SHA256SUMS", "SHA256SUMS"))
 
 
-def _check_rows(descriptor: dict[str, Any], folder: Path) -> list[Issue]:
-    """Rows of the CSV resources through frictionless; each Parquet file equal to its CSV."""
-    csv_resources = [r for r in descriptor["resources"] if r.get("format") == "csv"]
-    package = frictionless.Package(
-        {
-            "resources": [
-                {k: v for k, v in r.items() if k not in ("bytes", "hash")} for r in csv_resources
-            ]
-        },
-        basepath=str(folder),
+def _typed_stream(
+    checker: TableChecker, source: TableSource, out: Collector
+) -> Iterator[pa.RecordBatch]:
+    for batch, rows, missing in source.batches:
+        _drain(source, out)
+        yield checker.check(batch, rows, missing)
+    _drain(source, out)
+
+
+def _same(a: Iterator[pa.RecordBatch], b: Iterator[pa.RecordBatch]) -> bool:
+    """Whether two streams of batches hold equal rows; reads both to the end."""
+    equal = True
+    left: pa.Table | None = None
+    right: pa.Table | None = None
+    a_done = b_done = False
+    while True:
+        if not a_done and (left is None or left.num_rows == 0):
+            nxt = next(a, None)
+            a_done = nxt is None
+            left = _plain(nxt) if nxt is not None else left
+        if not b_done and (right is None or right.num_rows == 0):
+            nxt = next(b, None)
+            b_done = nxt is None
+            right = _plain(nxt) if nxt is not None else right
+        lrows = left.num_rows if left is not None else 0
+        rrows = right.num_rows if right is not None else 0
+        if (a_done and lrows == 0) or (b_done and rrows == 0):
+            if lrows or rrows or not (a_done and b_done):
+                equal = False
+                for _ in a:
+                    pass
+                for _ in b:
+                    pass
+            return equal
+        n = min(lrows, rrows)
+        assert left is not None and right is not None
+        if equal and not left.slice(0, n).equals(right.slice(0, n)):
+            equal = False
+        left, right = left.slice(n), right.slice(n)
+
+
+def _plain(batch: pa.RecordBatch) -> pa.Table:
+    schema = pa.schema([f.with_nullable(True).remove_metadata() for f in batch.schema])
+    return pa.Table.from_batches([batch]).cast(schema)
+
+
+def _check_rows(
+    tables: dict[str, list[tuple[dict[str, Any], Path]]], out: Collector, contract: ContractRules
+) -> int:
+    rows = 0
+    lookups: dict[str, pa.Table | None] = {}
+    # Referenced tables first, so their keys are there for the foreign keys.
+    order = sorted(
+        tables,
+        key=lambda t: any(fk for r, _ in tables[t] for fk in r["schema"].get("foreignKeys", [])),
     )
-    issues = []
-    report = package.validate(limit_errors=1000)
-    for task in report.tasks:
-        for error in task.errors:
-            issues.append(
-                _issue(
-                    error.type,
-                    error.message,
-                    task.place,
-                    row=getattr(error, "row_number", None),
-                    field=getattr(error, "field_name", None),
-                )
+    for table in order:
+        checkers = []
+        streams = []
+        for resource, path in tables[table]:
+            label = str(resource["path"])
+            checker = TableChecker(
+                resource["schema"], label, out, contract=contract if table == "articles" else None
             )
-    for table in TABLES:
-        csv_path, parquet_path = folder / f"data/{table}.csv", folder / f"data/{table}.parquet"
-        if not (csv_path.is_file() and parquet_path.is_file()):
-            continue
-        if not _same_rows(csv_path, parquet_path, arrow_schema(table)):
-            issues.append(
+            source = open_table(path, label)
+            checker.header(source.columns)
+            checkers.append(checker)
+            streams.append(_typed_stream(checker, source, out))
+        if len(streams) == 2 and not _same(streams[0], streams[1]):
+            out.add(
                 _issue(
                     "table-mismatch",
-                    f"data/{table}.parquet and data/{table}.csv hold different rows",
-                    f"data/{table}.parquet",
+                    f"the Parquet and CSV files of {table!r} hold different rows",
+                    str(tables[table][1][0]["path"]),
                 )
             )
-    return issues
-
-
-def _same_rows(csv_path: Path, parquet_path: Path, schema: pa.Schema) -> bool:
-    try:
-        from_csv = read_csv(csv_path, schema)
-        from_parquet = read_parquet(parquet_path)
-    except (pa.ArrowInvalid, OSError):
-        return False
-    plain = pa.schema([f.with_nullable(True).remove_metadata() for f in schema])
-    try:
-        return (
-            from_csv.select(plain.names)
-            .cast(plain)
-            .equals(from_parquet.select(plain.names).cast(plain))
-        )
-    except (pa.ArrowInvalid, KeyError):
-        return False
+        else:
+            for stream in streams:
+                for _ in stream:
+                    pass
+        for checker in checkers:
+            checker.finish(lookups)
+            rows += checker.rows
+        lookups[table] = checkers[0].keys()
+    return rows

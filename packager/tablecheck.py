@@ -1,0 +1,396 @@
+"""The validation engine: Table Schema and contract checks over Arrow record batches.
+
+A `TableChecker` takes a table batch by batch (raw strings from CSV or JSON Lines, or typed
+columns from Parquet) and reports what frictionless would report for the same rows and
+schema, with frictionless's codes and row numbers, plus the contract's own rules. Cells are
+checked with pyarrow.compute; only cells that fail the fast path are looked at in Python,
+to decide them exactly as frictionless does. Keys for `unique`, `primaryKey` and
+`foreignKeys` are kept as compact Arrow columns and checked when the table ends, so memory
+holds a batch and the key columns, never the table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from packager import rules
+from packager.models import Issue
+from packager.schema import ARROW_TYPES
+
+ROW = "__row"
+
+
+class ErrorLimit(Exception):
+    """Raised inside the engine when `max_errors` issues have been collected."""
+
+
+@dataclass
+class Collector:
+    """Issues, up to a limit shared by every table of one validation."""
+
+    max_errors: int | None = None
+    issues: list[Issue] = field(default_factory=list)
+    errors: int = 0
+    truncated: bool = False
+
+    def add(self, issue: Issue) -> None:
+        if issue.severity == "error":
+            if self.max_errors is not None and self.errors >= self.max_errors:
+                self.truncated = True
+                raise ErrorLimit
+            self.errors += 1
+        self.issues.append(issue)
+
+
+def _frictionless_int(text: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A Table Schema date as frictionless reads one (``%Y-%m-%d``), or None."""
+    try:
+        return dt.datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        return None
+
+
+_SLOW_PARSERS = {"integer": _frictionless_int, "date": parse_date}
+_FAST_SHAPES = {"integer": r"^-?[0-9]{1,18}$", "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+
+
+def _typed(column: pa.Array, kind: str) -> tuple[pa.Array, list[int]]:
+    """`column` as the Table Schema type `kind`, and the indices of cells that are not."""
+    target = ARROW_TYPES[kind]
+    if column.type == target:
+        return column, []
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        try:
+            return pc.cast(column, target), []
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            column = pc.cast(column, pa.string())
+    if kind == "string":
+        return column, []
+    fast = pc.fill_null(pc.match_substring_regex(column, _FAST_SHAPES[kind]), False)
+    placeholder = "0" if kind == "integer" else "1970-01-01"
+    candidates = pc.if_else(fast, column, placeholder)
+    if kind == "integer":
+        typed = pc.cast(candidates, target)
+    else:
+        parsed = pc.strptime(candidates, format="%Y-%m-%d", unit="s", error_is_null=True)
+        typed = pc.cast(parsed, target)
+        fast = pc.and_(fast, pc.is_valid(typed))
+    typed = pc.if_else(fast, typed, pa.scalar(None, target))
+    slow = pc.indices_nonzero(pc.and_(pc.is_valid(column), pc.invert(fast))).to_pylist()
+    if not slow:
+        return typed, []
+    values = typed.to_pylist()
+    bad = []
+    for i in slow:
+        value = _SLOW_PARSERS[kind](column[i].as_py())
+        if value is None:
+            bad.append(i)
+        values[i] = value
+    return pa.array(values, target), bad
+
+
+@dataclass
+class ContractRules:
+    """The contract's own rules for the `articles` table (docs/codes.md)."""
+
+    today: dt.date = field(default_factory=dt.date.today)
+
+
+class TableChecker:
+    """Checks one table against its Table Schema (and, for articles, the contract)."""
+
+    def __init__(
+        self,
+        schema: dict[str, Any],
+        file: str,
+        collector: Collector,
+        *,
+        contract: ContractRules | None = None,
+    ) -> None:
+        self.schema = schema
+        self.fields: list[dict[str, Any]] = schema["fields"]
+        self.names = [f["name"] for f in self.fields]
+        self.file = file
+        self.out = collector
+        self.contract = contract
+        self.rows = 0
+        unique = [[f["name"]] for f in self.fields if f.get("constraints", {}).get("unique")]
+        self.key_sets: list[list[str]] = unique
+        self.primary_key: list[str] = list(schema.get("primaryKey", []))
+        key_names = {n for key in [*unique, self.primary_key] for n in key}
+        for fk in schema.get("foreignKeys", []):
+            key_names |= set(fk["fields"])
+        self._keys: list[pa.Table] = []
+        self._key_names = [n for n in self.names if n in key_names]
+
+    # -- reporting ---------------------------------------------------------------------
+
+    def _issue(self, code: str, message: str, row: int | None, name: str | None) -> None:
+        self.out.add(Issue(code=code, message=message, file=self.file, row=row, field=name))
+
+    def header(self, columns: list[str], *, required_only: set[str] | None = None) -> None:
+        """Report schema fields missing from the file, and columns the schema lacks."""
+        for name in self.names:
+            if name not in columns and (required_only is None or name in required_only):
+                self._issue("missing-label", f'there is no column "{name}"', None, name)
+        for name in columns:
+            if name not in self.names:
+                self._issue("extra-label", f'the column "{name}" is not in the schema', None, name)
+
+    # -- rows ----------------------------------------------------------------------------
+
+    def check(
+        self,
+        batch: pa.RecordBatch,
+        rows: pa.Array,
+        missing: dict[int, set[str]] | None = None,
+    ) -> pa.RecordBatch:
+        """Check a batch whose rows have the given row numbers; return it typed."""
+        self.rows += batch.num_rows
+        missing = missing or {}
+        present = [n for n in self.names if n in batch.schema.names]
+        raw = {n: batch.column(n) for n in present}
+        for n in self.names:
+            if n not in raw:
+                raw[n] = pa.nulls(batch.num_rows, pa.string())
+        blank = pc.invert(
+            _any([pc.is_valid(raw[n]) for n in self.names]) if self.names else pa.array([])
+        )
+        blank_rows = set(pc.indices_nonzero(blank).to_pylist())
+        row_list: list[int] | None = None
+
+        def row_of(i: int) -> int:
+            nonlocal row_list
+            if row_list is None:
+                row_list = rows.to_pylist()
+            return row_list[i]
+
+        for i in sorted(blank_rows):
+            self._issue("blank-row", "the row is empty", row_of(i), None)
+
+        typed: dict[str, pa.Array] = {}
+        problems: list[tuple[int, int, str, str]] = []  # (row index, field index, code, message)
+        for position, f in enumerate(self.fields):
+            name, kind = f["name"], f["type"]
+            column, bad = _typed(raw[name], kind)
+            typed[name] = column
+            for i in bad:
+                if i not in blank_rows:
+                    problems.append((i, position, "type-error", f'type is "{kind}/default"'))
+            skip = blank_rows | set(bad)  # a cell of the wrong type is not checked further
+            problems += self._constraints(position, f, column, skip, missing)
+        for i, position, code, message in sorted(problems):
+            self._issue(code, message, row_of(i), self.fields[position]["name"])
+        result = pa.RecordBatch.from_arrays([typed[n] for n in self.names], names=self.names)
+        if self._key_names:
+            keys = result.select(self._key_names).append_column(ROW, rows)
+            self._keys.append(pa.Table.from_batches([keys]))
+        if self.contract is not None:
+            self._contract(result, row_of)
+        return result
+
+    def _constraints(
+        self,
+        position: int,
+        f: dict[str, Any],
+        column: pa.Array,
+        blank_rows: set[int],
+        missing: dict[int, set[str]],
+    ) -> list[tuple[int, int, str, str]]:
+        constraints = f.get("constraints", {})
+        name = f["name"]
+        out: list[tuple[int, int, str, str]] = []
+
+        def flag(mask: pa.Array, constraint: str) -> None:
+            hits = pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist()
+            message = f'constraint "{constraint}" is "{constraints[constraint]}"'
+            out.extend(
+                (i, position, "constraint-error", message) for i in hits if i not in blank_rows
+            )
+
+        if constraints.get("required"):
+            nulls = pc.indices_nonzero(pc.is_null(column)).to_pylist()
+            for i in nulls:
+                if i in blank_rows or name in missing.get(i, ()):
+                    continue
+                out.append((i, position, "constraint-error", 'constraint "required" is "True"'))
+        if "minLength" in constraints:
+            flag(pc.less(pc.utf8_length(column), constraints["minLength"]), "minLength")
+        if "maxLength" in constraints:
+            flag(pc.greater(pc.utf8_length(column), constraints["maxLength"]), "maxLength")
+        if "minimum" in constraints:
+            flag(pc.less(column, pa.scalar(constraints["minimum"], column.type)), "minimum")
+        if "maximum" in constraints:
+            flag(pc.greater(column, pa.scalar(constraints["maximum"], column.type)), "maximum")
+        if "pattern" in constraints:
+            anchored = f"^(?:{constraints['pattern']})$"
+            flag(pc.invert(pc.match_substring_regex(column, anchored)), "pattern")
+        if "enum" in constraints:
+            values = pa.array(constraints["enum"]).cast(column.type)
+            flag(pc.invert(pc.is_in(column, value_set=values)), "enum")
+        return out
+
+    def _contract(self, table: pa.RecordBatch, row_of: Any) -> None:
+        assert self.contract is not None
+        names = set(table.schema.names)
+        columns = {
+            n: table.column(n).to_pylist()
+            for n in (
+                "article_id",
+                "source",
+                "title",
+                "date_published",
+                "date_captured",
+                "byline",
+                "body",
+                "word_count",
+            )
+            if n in names
+        }
+        today = self.contract.today
+        for i in range(table.num_rows):
+            row = {n: values[i] for n, values in columns.items()}
+            self._contract_row(row, row_of(i), today)
+
+    def _contract_row(self, row: dict[str, Any], number: int, today: dt.date) -> None:
+        source, published, title = row.get("source"), row.get("date_published"), row.get("title")
+        body, byline = row.get("body"), row.get("byline")
+        if source and published and title and row.get("article_id"):
+            expected = rules.article_id(source, published, title)
+            if row["article_id"] != expected:
+                self._issue(
+                    "article-id-mismatch", f"article_id should be {expected}", number, "article_id"
+                )
+        if body is not None and row.get("word_count") is not None:
+            count = rules.word_count(body)
+            if row["word_count"] != count:
+                self._issue(
+                    "word-count-mismatch", f"the body has {count} words", number, "word_count"
+                )
+        if body is not None and not body.strip():
+            self._issue("empty-body", "the body is only whitespace", number, "body")
+        captured = row.get("date_captured")
+        if published and captured and published > captured:
+            self._issue(
+                "date-after-capture",
+                f"published {published} after its capture on {captured}",
+                number,
+                "date_published",
+            )
+        if published and published > today:
+            self._issue(
+                "date-in-future", f"published {published}, after today", number, "date_published"
+            )
+        if byline is not None and not (
+            rules.is_byline([body or "", byline]) and (body or "").strip()
+        ):
+            self._issue(
+                "bad-byline",
+                "a byline ends in a letter, has at most 200 characters and follows a body",
+                number,
+                "byline",
+            )
+
+    # -- end of table --------------------------------------------------------------------
+
+    def keys(self) -> pa.Table | None:
+        if not self._keys:
+            return None
+        return pa.concat_tables(self._keys)
+
+    def finish(self, lookups: dict[str, pa.Table | None] | None = None) -> None:
+        """The checks that need the whole table: unique, primary key, foreign keys."""
+        keys = self.keys()
+        if keys is None or not keys.num_rows:
+            return
+        for names in self.key_sets:
+            for row, first in _duplicates(keys, names):
+                self._issue(
+                    "unique-error", f"the same as in the row at position {first}", row, names[0]
+                )
+        if self.primary_key:
+            pk = keys.select([*self.primary_key, ROW])
+            all_null = _all([pc.is_null(pk.column(n)) for n in self.primary_key])
+            for row in pk.filter(all_null).column(ROW).to_pylist():
+                self._issue(
+                    "primary-key", 'cells composing the primary keys are all "None"', row, None
+                )
+            for row, first in _duplicates(keys, self.primary_key):
+                self._issue("primary-key", f"the same as in the row at position {first}", row, None)
+        for fk in self.schema.get("foreignKeys", []):
+            target = (lookups or {}).get(fk["reference"]["resource"])
+            if target is None:
+                continue
+            self._foreign_key(keys, fk, target)
+
+    def _foreign_key(self, keys: pa.Table, fk: dict[str, Any], target: pa.Table) -> None:
+        local, remote = fk["fields"], fk["reference"]["fields"]
+        if len(local) != 1:
+            raise NotImplementedError("composite foreign keys")
+        column = keys.column(local[0])
+        present = pc.is_valid(column)
+        found = pc.is_in(column, value_set=target.column(remote[0]).combine_chunks())
+        dangling = keys.filter(pc.and_(present, pc.invert(found)))
+        for value, row in zip(
+            dangling.column(local[0]).to_pylist(), dangling.column(ROW).to_pylist(), strict=True
+        ):
+            self._issue(
+                "foreign-key",
+                f'for "{local[0]}": values "{value}" not found in the lookup table '
+                f'"{fk["reference"]["resource"]}" as "{remote[0]}"',
+                row,
+                None,
+            )
+
+
+def _any(masks: list[pa.Array]) -> pa.Array:
+    result = masks[0]
+    for mask in masks[1:]:
+        result = pc.or_(result, mask)
+    return result
+
+
+def _all(masks: list[pa.ChunkedArray]) -> pa.ChunkedArray:
+    result = masks[0]
+    for mask in masks[1:]:
+        result = pc.and_(result, mask)
+    return result
+
+
+def _duplicates(keys: pa.Table, names: list[str]) -> Iterator[tuple[int, int]]:
+    """(row, first row with the same key) for each repeated non-null key."""
+    table = keys.select([*names, ROW])
+    table = table.filter(_all([pc.is_valid(table.column(n)) for n in names]))
+    if table.num_rows < 2:
+        return
+    table = table.sort_by([*((n, "ascending") for n in names), (ROW, "ascending")])
+    same = None
+    for n in names:
+        column = table.column(n).combine_chunks()
+        eq = pc.equal(column.slice(1), column.slice(0, len(column) - 1))
+        same = eq if same is None else pc.and_(same, eq)
+    assert same is not None
+    repeats = pc.indices_nonzero(same).to_pylist()
+    if not repeats:
+        return
+    rows = table.column(ROW).to_pylist()
+    found = []
+    first = {}
+    for i in repeats:  # i + 1 repeats the key of i
+        origin = first.get(i, rows[i])
+        first[i + 1] = origin
+        found.append((rows[i + 1], origin))
+    yield from sorted(found)

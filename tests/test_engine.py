@@ -1,0 +1,240 @@
+"""The validation engine against the reference: `frictionless validate` on the same files.
+
+Each file in tests/tables/ is generated from one valid article table and breaks one rule;
+packager must report exactly the (row, field, code) set frictionless reports, and the
+contract's own problems on top.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import frictionless
+import pyarrow as pa
+import pytest
+
+from packager import BuildResult, validate
+from packager.read import read_csv
+from packager.schema import arrow_schema, table_schema
+from packager.tablecheck import Collector, TableChecker
+
+from .conftest import TODAY
+
+Rows = list[list[str]]
+
+
+def _base(example_release: BuildResult) -> Rows:
+    with (example_release.path / "data/articles.csv").open(newline="", encoding="utf-8") as f:
+        return [row for row in csv.reader(f)]
+
+
+def _set(rows: Rows, row: int, field: str, value: str) -> None:
+    rows[row - 1][rows[0].index(field)] = value  # `row` counts the header as row 1
+
+
+BREAKS: dict[str, Callable[[Rows], None]] = {
+    "bad-date": lambda r: _set(r, 3, "date_published", "2025-13-01"),
+    "bad-integer": lambda r: _set(r, 4, "word_count", "12.5"),
+    "duplicate-id": lambda r: _set(r, 5, "article_id", r[2][0]),
+    "missing-title": lambda r: _set(r, 3, "title", ""),
+    "too-long-byline": lambda r: _set(r, 3, "byline", "x" * 250),
+    "bad-id-pattern": lambda r: _set(r, 6, "article_id", "XYZ"),
+    "negative-word-count": lambda r: _set(r, 3, "word_count", "-1"),
+    "short-row": lambda r: r.__setitem__(2, r[2][:-2]),
+    "long-row": lambda r: r[3].append("extra"),
+    "blank-row": lambda r: r.insert(3, [""] * len(r[0])),
+    "empty-id": lambda r: _set(r, 4, "article_id", ""),
+    "loose-integer": lambda r: _set(r, 3, "word_count", "+5"),
+    "unpadded-date": lambda r: _set(r, 3, "date_captured", "2026-1-5"),
+    "two-problems-one-row": lambda r: (_set(r, 7, "title", ""), _set(r, 7, "date_published", "x")),
+}
+
+
+def _write(rows: Rows, path: Path) -> Path:
+    buffer = io.StringIO()
+    csv.writer(buffer, quoting=csv.QUOTE_MINIMAL).writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return path
+
+
+def _frictionless(path: Path) -> set[tuple]:
+    schema = {k: v for k, v in table_schema("articles").items() if k != "$schema"}
+    resource = frictionless.Resource(
+        path=path.name,
+        basepath=str(path.parent),
+        schema=frictionless.Schema.from_descriptor(schema),
+    )
+    report = resource.validate()
+    errors = [e for task in report.to_descriptor()["tasks"] for e in task["errors"]]
+    return {(e.get("rowNumber"), e.get("fieldName"), e["type"]) for e in errors}
+
+
+SCHEMA_CODES = {
+    "type-error",
+    "constraint-error",
+    "unique-error",
+    "primary-key",
+    "missing-cell",
+    "extra-cell",
+    "blank-row",
+    "missing-label",
+    "extra-label",
+}
+
+
+def _packager(path: Path) -> tuple[set[tuple], set[tuple]]:
+    report = validate([path], today=TODAY)
+    schema = {(i.row, i.field, i.code) for i in report.issues if i.code in SCHEMA_CODES}
+    contract = {(i.row, i.field, i.code) for i in report.issues if i.code not in SCHEMA_CODES}
+    return schema, contract
+
+
+@pytest.mark.parametrize("name", sorted(BREAKS))
+def test_packager_reports_what_frictionless_reports(
+    name: str, example_release: BuildResult, tmp_path: Path
+) -> None:
+    rows = _base(example_release)
+    BREAKS[name](rows)
+    path = _write(rows, tmp_path / f"{name}.csv")
+    expected = _frictionless(path)
+    schema_issues, _ = _packager(path)
+    assert schema_issues == expected
+    if name not in ("loose-integer", "unpadded-date"):
+        assert expected, "the broken file should be invalid"
+
+
+def test_the_valid_table_is_valid_for_both(example_release: BuildResult, tmp_path: Path) -> None:
+    path = _write(_base(example_release), tmp_path / "articles.csv")
+    assert _frictionless(path) == set()
+    assert validate([path], today=TODAY).issues == []
+
+
+CONTRACT_BREAKS: dict[str, tuple[Callable[[Rows], None], set[tuple]]] = {
+    "word-count": (
+        lambda r: _set(r, 3, "word_count", "3"),
+        {(3, "word_count", "word-count-mismatch")},
+    ),
+    "article-id": (
+        lambda r: _set(r, 4, "article_id", "0" * 16),
+        {(4, "article_id", "article-id-mismatch")},
+    ),
+    "after-capture": (
+        lambda r: _set(r, 5, "date_captured", "2000-01-01"),
+        {(5, "date_published", "date-after-capture")},
+    ),
+    "future": (
+        lambda r: (_set(r, 6, "date_published", "2030-01-01"), _set(r, 6, "date_captured", "")),
+        {(6, "date_published", "date-in-future"), (6, "article_id", "article-id-mismatch")},
+    ),
+    "blank-body": (
+        lambda r: (_set(r, 3, "body", "   "), _set(r, 3, "word_count", "0")),
+        {(3, "body", "empty-body")},
+    ),
+    "byline": (lambda r: _set(r, 3, "byline", "Written by us."), {(3, "byline", "bad-byline")}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONTRACT_BREAKS))
+def test_contract_rules_are_reported_too(
+    name: str, example_release: BuildResult, tmp_path: Path
+) -> None:
+    rows = _base(example_release)
+    change, expected = CONTRACT_BREAKS[name]
+    change(rows)
+    path = _write(rows, tmp_path / f"{name}.csv")
+    schema_issues, contract = _packager(path)
+    assert schema_issues == _frictionless(path) == set()
+    assert contract == expected
+
+
+def test_dangling_foreign_key_matches_frictionless(
+    example_release: BuildResult, tmp_path: Path
+) -> None:
+    release = tmp_path / "release"
+    release.mkdir()
+    for name in ("articles", "related"):
+        (release / f"{name}.csv").write_bytes(
+            (example_release.path / f"data/{name}.csv").read_bytes()
+        )
+    lines = (release / "related.csv").read_text().splitlines(keepends=True)
+    lines[4] = '"ffffffffffffffff"' + lines[4][lines[4].index(",") :]
+    (release / "related.csv").write_text("".join(lines))
+    schemas = {
+        t: {k: v for k, v in table_schema(t).items() if k != "$schema"}
+        for t in ("articles", "related")
+    }
+    package = frictionless.Package(
+        {"resources": [{"name": t, "path": f"{t}.csv", "schema": schemas[t]} for t in schemas]},
+        basepath=str(release),
+    )
+    expected = {
+        (e.get("rowNumber"), e.get("fieldName"), e["type"])
+        for task in package.validate().to_descriptor()["tasks"]
+        for e in task["errors"]
+    }
+    out = Collector()
+    articles = TableChecker(schemas["articles"], "articles.csv", out)
+    related = TableChecker(schemas["related"], "related.csv", out)
+    for checker, name in ((articles, "articles"), (related, "related")):
+        table = read_csv(release / f"{name}.csv", arrow_schema(name)).cast(
+            pa.schema([(n, pa.string()) for n in schemas[name] and arrow_schema(name).names])
+        )
+        checker.check(
+            table.combine_chunks().to_batches()[0],
+            pa.array(range(2, table.num_rows + 2), pa.int64()),
+        )
+    articles.finish()
+    related.finish({"articles": articles.keys()})
+    assert {(i.row, i.field, i.code) for i in out.issues} == expected == {(5, None, "foreign-key")}
+
+
+def test_problems_in_every_batch_are_all_reported_with_their_rows(
+    example_release: BuildResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import packager.tables
+
+    monkeypatch.setattr(packager.tables, "BLOCK_SIZE", 4096)  # a few rows per batch
+    base = _base(example_release)
+    rows = [base[0]] + [list(r) for _ in range(30) for r in base[1:]]
+    for number in range(2, len(rows) + 1):
+        _set(rows, number, "article_id", f"{number:016x}")
+        _set(
+            rows,
+            number,
+            "word_count",
+            "x" if number % 7 == 0 else rows[number - 1][rows[0].index("word_count")],
+        )
+    path = _write(rows, tmp_path / "many.csv")
+    report = validate([path], today=TODAY)
+    type_errors = sorted(i.row for i in report.issues if i.code == "type-error")
+    assert type_errors == [n for n in range(2, len(rows) + 1) if n % 7 == 0]
+    assert type_errors == sorted(r for r, _, c in _frictionless(path) if c == "type-error")
+    limited = validate([path], today=TODAY, max_errors=5)
+    assert len(limited.errors) == 5 and limited.stats["truncated"]
+
+
+def test_json_lines_and_parquet_inputs_with_a_column_map(
+    example_release: BuildResult, tmp_path: Path
+) -> None:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(example_release.path / "data/articles.parquet")
+    other = table.drop_columns(["article_id", "word_count", "language"]).rename_columns(
+        [
+            "publication" if n == "source" else n
+            for n in table.drop_columns(["article_id", "word_count", "language"]).column_names
+        ]
+    )
+    pq.write_table(other, tmp_path / "scraped.parquet")
+    with (tmp_path / "scraped.jsonl").open("w") as f:
+        for row in other.to_pylist():
+            f.write(json.dumps(row, default=str) + "\n")
+    for path in (tmp_path / "scraped.parquet", tmp_path / "scraped.jsonl"):
+        unmapped = validate([path], today=TODAY)
+        assert ("missing-label", "source") in {(i.code, i.field) for i in unmapped.issues}
+        mapped = validate([path], today=TODAY, mapping={"source": "publication"})
+        assert mapped.issues == [], mapped.issues

@@ -1,0 +1,101 @@
+"""A tampered release fails `packager validate` with the code that names the tampering."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from packager import BuildResult, validate
+
+from .conftest import TODAY
+
+
+@pytest.fixture
+def copy(example_release: BuildResult, tmp_path: Path) -> Path:
+    target = tmp_path / "release"
+    shutil.copytree(example_release.path, target)
+    return target
+
+
+def _found(release: Path) -> set[tuple[str | None, str]]:
+    report = validate([release], today=TODAY)
+    assert not report.valid
+    return {(i.file, i.code) for i in report.issues}
+
+
+def test_the_untouched_release_is_valid(copy: Path) -> None:
+    report = validate([copy], today=TODAY)
+    assert report.issues == []
+    assert report.stats["rows"] == 2 * (14 + 33)  # every row of both formats was read
+
+
+def test_one_byte_changed_in_a_parquet_file(copy: Path) -> None:
+    path = copy / "data/related.parquet"
+    data = bytearray(path.read_bytes())
+    data[100] ^= 0x01
+    path.write_bytes(bytes(data))
+    found = _found(copy)
+    assert ("data/related.parquet", "hash-count") in found
+    assert ("SHA256SUMS", "hash-count") in found
+
+
+def test_a_row_deleted_from_a_csv(copy: Path) -> None:
+    path = copy / "data/related.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:5] + lines[6:]))
+    found = _found(copy)
+    assert {("data/related.csv", "hash-count"), ("data/related.csv", "byte-count")} <= found
+    assert ("data/related.csv", "table-mismatch") in found or (
+        "data/related.parquet",
+        "table-mismatch",
+    ) in found
+
+
+def test_a_row_edited_consistently_is_still_caught(copy: Path) -> None:
+    """Even with the checksums redone, the CSV and Parquet files no longer agree."""
+    from packager.checksums import sha256_file, write_sha256sums
+
+    path = copy / "data/articles.csv"
+    path.write_text(path.read_text().replace("Spring sowing begins", "Autumn sowing begins"))
+    descriptor = json.loads((copy / "datapackage.json").read_text())
+    for resource in descriptor["resources"]:
+        if resource["path"] == "data/articles.csv":
+            resource["bytes"] = path.stat().st_size
+            resource["hash"] = f"sha256:{sha256_file(path)}"
+    (copy / "datapackage.json").write_text(json.dumps(descriptor))
+    names = [
+        p.relative_to(copy).as_posix()
+        for p in copy.rglob("*")
+        if p.is_file() and p.name != "SHA256SUMS"
+    ]
+    write_sha256sums(copy, names)
+    found = _found(copy)
+    assert ("data/articles.parquet", "table-mismatch") in found
+    assert ("data/articles.csv", "article-id-mismatch") in found
+
+
+@pytest.mark.parametrize(
+    "path", ["../outside.csv", "/etc/passwd", "https://example.org/a.csv", "data/../../x.csv"]
+)
+def test_a_resource_path_leaving_the_release_is_refused_unopened(copy: Path, path: str) -> None:
+    descriptor = json.loads((copy / "datapackage.json").read_text())
+    descriptor["resources"][0]["path"] = path
+    (copy / "datapackage.json").write_text(json.dumps(descriptor))
+    assert ("datapackage.json", "unsafe-path") in _found(copy)
+
+
+def test_a_symlink_out_of_the_release_is_refused(copy: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.csv"
+    outside.write_bytes((copy / "data/articles.csv").read_bytes())
+    (copy / "data/articles.csv").unlink()
+    (copy / "data/articles.csv").symlink_to(outside)
+    assert ("datapackage.json", "unsafe-path") in _found(copy)
+
+
+@pytest.mark.parametrize("text", ["{not json", "[]", '{"resources": 5}', "[" * 100_000])
+def test_a_malformed_descriptor_is_a_package_error(copy: Path, text: str) -> None:
+    (copy / "datapackage.json").write_text(text)
+    assert ("datapackage.json", "package-error") in _found(copy)
