@@ -190,7 +190,7 @@ def _page(rng: random.Random, index: int) -> Page:
         source=rng.choice(SOURCES),
         published=published,
         captured=captured,
-        paragraphs=[_paragraph(rng, korean) for _ in range(rng.randint(4, 8))],
+        paragraphs=[_paragraph(rng, korean) for _ in range(rng.randint(6, 12))],
         byline=(
             f"Kim {rng.choice(SUBJECTS).capitalize()} Ho, staff reporter"
             if rng.random() < 0.3
@@ -254,8 +254,8 @@ def _bad(page: Page, rng: random.Random, kind: str) -> bytes:
             f"Date: {page.published.day:02d}/{page.published.month:02d}", "Date: 31/02", 1
         ).encode()
     if kind == "empty-body":
-        cut = good.index(page.paragraphs[0])
-        return (good[:cut] + "More Articles\n").encode()
+        page.paragraphs, page.byline = [], None
+        return render(page, rng)
     if kind == "empty-file":
         return b""
     return b"<!DOCTYPE html>\n<html><body><p>Not found</p></body></html>\n"

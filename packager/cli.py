@@ -77,14 +77,29 @@ def _run(call: Callable[[], T]) -> T:
 
 def _where(issue: Issue) -> str:
     place = issue.file or "-"
-    return f"{place}:{issue.line}" if issue.line else place
+    if issue.line:
+        return f"{place}:{issue.line}"
+    return f"{place} row {issue.row}" if issue.row else place
 
 
 def _issue_line(issue: Issue) -> str:
-    location = [f"row {issue.row}"] if issue.row else []
-    location += [f"field {issue.field}"] if issue.field else []
-    extra = f" ({', '.join(location)})" if location else ""
-    return f"{_where(issue)}: {issue.severity} {issue.code}: {issue.message}{extra}"
+    """One issue on one line, for stderr: ``file:line: level code: message``."""
+    field = f" (field {issue.field})" if issue.field else ""
+    return f"{_where(issue)}: {issue.severity} {issue.code}: {issue.message}{field}"
+
+
+def _issue_table(issues: list[Issue]) -> list[str]:
+    """Issues as an aligned table: where, field, level, code, message."""
+    if not issues:
+        return []
+    rows = [("WHERE", "FIELD", "LEVEL", "CODE", "MESSAGE")] + [
+        (_where(i), i.field or "", i.severity, i.code, i.message) for i in issues
+    ]
+    widths = [max(len(row[c]) for row in rows) for c in range(4)]
+    return [
+        "  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths, strict=True)) + "  " + row[4]
+        for row in rows
+    ]
 
 
 def _github_line(issue: Issue) -> str:
@@ -99,9 +114,13 @@ def _render(report: Report, fmt: Format, summary: str, document: dict[str, Any])
     if fmt is Format.json:
         typer.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
         return
-    render = _github_line if fmt is Format.github else _issue_line
-    for issue in report.issues:
-        typer.echo(render(issue))
+    lines = (
+        [_github_line(i) for i in report.issues]
+        if fmt is Format.github
+        else _issue_table(report.issues)
+    )
+    for line in lines:
+        typer.echo(line)
     typer.echo(summary)
 
 
@@ -205,13 +224,18 @@ def build(
     workers: Annotated[
         int | None, typer.Option("--workers", help="Parsing processes (default: all cores).")
     ] = None,
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="TARGET=SOURCE: read column SOURCE as field TARGET."),
+    ] = None,
     fmt: Annotated[Format, typer.Option("--format", help="Report form.")] = Format.text,
 ) -> None:
-    """Build the release OUT/NAME/VERSION from page dumps.
+    """Build the release OUT/NAME/VERSION from page dumps or parsed-article tables.
 
     Example: packager build examples/ --name kcna-sample --version 1.0.0
     """
     bump_part: Bump | None = bump.value if bump else None  # type: ignore[assignment]
+    columns = _mapping(mapping or [])
     result = _run(
         lambda: build_release(
             inputs,
@@ -223,6 +247,7 @@ def build(
             metadata=metadata,
             created=created,
             workers=workers,
+            mapping=columns,
         )
     )
     summary = (

@@ -2,8 +2,10 @@
 
 A file named on the command line is taken whatever its name. A folder is walked
 recursively and gives its ``.txt`` files (any case), leaving out hidden files and folders
-(names starting with ``.``). Each file's `source_file` is its path relative to the folder
-it was found in (a named file: its own name), with ``/`` separators. Files are returned
+(names starting with ``.``). Parsed-article tables (``.csv``, ``.parquet``, ``.jsonl``)
+are taken when named on the command line, never from a folder. Each file's `source_file`
+is its path relative to the folder it was found in (a named file: its own name), with
+``/`` separators. Files are returned
 sorted by `source_file`, so the order on disk never shows in a release.
 """
 
@@ -17,12 +19,17 @@ from pathlib import Path
 from packager.errors import InputError
 
 PAGE_SUFFIXES = (".txt",)
+TABLE_SUFFIXES = (".csv", ".parquet", ".jsonl", ".ndjson")
 
 
 @dataclass(frozen=True, order=True)
 class InputFile:
     source_file: str
     path: Path
+
+    @property
+    def is_table(self) -> bool:
+        return self.path.suffix.lower() in TABLE_SUFFIXES
 
 
 def _walk(root: Path) -> Iterable[InputFile]:

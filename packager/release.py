@@ -112,9 +112,12 @@ def build_release(
     metadata: Path | None = None,
     created: str | None = None,
     workers: int | None = None,
+    mapping: dict[str, str] | None = None,
     today: dt.date | None = None,
 ) -> BuildResult:
-    """Parse every input page and write the release ``out/name/version``.
+    """Parse every input page (or parsed-article table) and write ``out/name/version``.
+
+    `mapping` ({field: column}) renames the columns of parsed-article tables.
 
     Raises:
         UsageError: a bad name, version or option.
@@ -162,6 +165,7 @@ def build_release(
             workers=workers or os.cpu_count() or 1,
             today=today,
             previous=previous,
+            mapping=mapping or {},
         )
         work.chmod(0o755)  # mkdtemp makes it private; a release is for everyone to read
         _sync(work)
@@ -266,11 +270,16 @@ def _write(
     workers: int,
     today: dt.date | None,
     previous: Path | None,
+    mapping: dict[str, str],
 ) -> BuildResult:
     spool = Spool(work / ".spool")
     rejects: list[Reject] = []
     issues: list[Issue] = []
-    for index, parsed in enumerate(parse_files(files, workers=workers, today=today)):
+    records = 0  # pages, and rows of parsed-article tables
+    for index, parsed in enumerate(
+        parse_files(files, workers=workers, today=today, mapping=mapping)
+    ):
+        records += 1
         if isinstance(parsed, Reject):
             rejects.append(parsed)
             issues.append(parsed.as_issue())
@@ -281,7 +290,7 @@ def _write(
     checkpoint("parsed")
     if strict and rejects:
         raise StrictRefusal(
-            f"--strict: {len(rejects)} of {len(files)} input files rejected; nothing written"
+            f"--strict: {len(rejects)} of {records} inputs rejected; nothing written"
         )
 
     data = work / "data"
@@ -318,7 +327,7 @@ def _write(
         path=work,
         name=name,
         version=version,
-        pages=len(files),
+        pages=records,
         articles=stats.articles,
         duplicates=len(articles.merged),
         rejects=len(rejects),

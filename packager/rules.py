@@ -39,3 +39,14 @@ def is_byline(paragraphs: list[str]) -> bool:
         return False
     last = paragraphs[-1]
     return bool(last) and last[-1].isalpha() and len(last) <= MAX_BYLINE_LENGTH
+
+
+def date_problem(
+    published: dt.date, captured: dt.date | None, today: dt.date
+) -> tuple[str, str] | None:
+    """(code, message) when a publication date is after its capture or after today."""
+    if captured is not None and published > captured:
+        return "date-after-capture", f"published {published} after its capture on {captured}"
+    if published > today:
+        return "date-in-future", f"published {published}, after today"
+    return None

@@ -25,7 +25,7 @@ from packager.models import Issue
 BLOCK_SIZE = 8 << 20  # CSV bytes parsed at a time
 PARQUET_BATCH = 10_000
 JSON_BATCH = 2_000
-TABLE_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+TABLE_KINDS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 Batch = tuple[pa.RecordBatch, pa.Array, dict[int, set[str]]]
 
@@ -52,7 +52,7 @@ def _rows(start: int, count: int) -> pa.Array:
 
 def open_table(path: Path, label: str, mapping: dict[str, str] | None = None) -> TableSource:
     """Open a CSV, Parquet or JSON Lines table; unreadable files raise `InputError`."""
-    kind = TABLE_SUFFIXES.get(path.suffix.lower())
+    kind = TABLE_KINDS.get(path.suffix.lower())
     opener = {"csv": _csv, "parquet": _parquet, "jsonl": _jsonl}.get(kind or "")
     if opener is None:
         raise InputError(f"{path}: not a table file (.csv, .parquet, .jsonl)")
@@ -102,7 +102,12 @@ def _csv_batches(
     done_invalid: set[int] = set()
     try:
         for batch in reader:
-            numbers = []
+            pending = [n for n in invalid if n not in done_invalid]
+            if not pending:  # the common case: rows numbered straight on
+                yield batch.rename_columns(names), _rows(next_row, batch.num_rows), {}
+                next_row += batch.num_rows
+                continue
+            numbers: list[int] = []
             while len(numbers) < batch.num_rows:
                 if next_row in invalid:
                     done_invalid.add(next_row)
@@ -185,7 +190,7 @@ def _jsonl(path: Path, label: str, mapping: dict[str, str]) -> TableSource:
                 except json.JSONDecodeError:
                     break
                 if isinstance(first, dict):
-                    columns = [sources.get(k, k) for k in first if k != "related"]
+                    columns = [sources.get(k, k) for k in first]
                 break
     source = TableSource(path, label, columns, iter(()))
 
@@ -225,9 +230,7 @@ def _jsonl(path: Path, label: str, mapping: dict[str, str]) -> TableSource:
                         )
                     )
                     continue
-                rows.append(
-                    {sources.get(k, k): _cell(v) for k, v in record.items() if k != "related"}
-                )
+                rows.append({sources.get(k, k): _cell(v) for k, v in record.items()})
                 numbers.append(number)
                 if len(rows) >= JSON_BATCH:
                     yield flush()

@@ -101,7 +101,7 @@ def test_build_strict_refuses_and_writes_nothing(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 1
-    assert result.stderr == "Error: --strict: 6 of 21 input files rejected; nothing written\n"
+    assert result.stderr == "Error: --strict: 6 of 21 inputs rejected; nothing written\n"
     assert list((tmp_path / "demo").iterdir()) == []
 
 

@@ -29,7 +29,7 @@ Rows = list[list[str]]
 
 def _base(example_release: BuildResult) -> Rows:
     with (example_release.path / "data/articles.csv").open(newline="", encoding="utf-8") as f:
-        return [row for row in csv.reader(f)]
+        return list(csv.reader(f))
 
 
 def _set(rows: Rows, row: int, field: str, value: str) -> None:

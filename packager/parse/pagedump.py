@@ -138,14 +138,9 @@ def _parse(data: bytes, source_file: str, today: dt.date) -> Page:
         raise Rejection("empty-body", "the article has no body text", date_line)
     body = "\n\n".join(paragraphs)
 
-    if date_captured is not None and date_published > date_captured:
-        raise Rejection(
-            "date-after-capture",
-            f"published {date_published} after its capture on {date_captured}",
-            date_line,
-        )
-    if date_published > today:
-        raise Rejection("date-in-future", f"published {date_published}, after today", date_line)
+    problem = rules.date_problem(date_published, date_captured, today)
+    if problem:
+        raise Rejection(problem[0], problem[1], date_line)
 
     aid = rules.article_id(source, date_published, title)
     try:

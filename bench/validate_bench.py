@@ -1,0 +1,63 @@
+"""Benchmark: `packager validate` against `frictionless validate` on the same release.
+
+Builds a release of N synthetic pages (100,000 by default) once under bench/out/, then
+times both validators on it in the same run, reporting the median wall time, peak RSS and
+the ratio. Identical runs vary by about 25% on a 2-core machine: compare within one run.
+
+    python -m bench.validate_bench [--pages N] [--repeat R] [--frictionless-repeat F]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from bench.corpus import write_corpus
+from bench.timing import median_run, measure
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def release_for(pages: int) -> Path:
+    """A release built from `pages` synthetic pages, made once and kept in bench/out/."""
+    corpus = OUT / f"pages-{pages}"
+    release = OUT / f"dist-{pages}" / "bench" / "1.0.0"
+    if not release.is_dir():
+        if not corpus.is_dir():
+            info = write_corpus(corpus, pages, seed=1)
+            print(f"corpus: {info.pages} pages, {info.bytes / 1e6:.0f} MB", flush=True)
+        shutil.rmtree(OUT / f"dist-{pages}", ignore_errors=True)
+        build = [sys.executable, "-m", "packager", "build", str(corpus), "--name", "bench",
+                 "--version", "1.0.0", "--out", str(OUT / f"dist-{pages}"), "--created", "2026-01-01T00:00:00Z"]
+        run = measure(build)
+        if run.returncode:
+            raise SystemExit(f"build failed ({run.returncode})")
+        print(f"build: {run.seconds:.1f} s, peak {run.peak_mb:.0f} MB", flush=True)
+    return release
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--frictionless-repeat", type=int, default=1)
+    args = parser.parse_args()
+    release = release_for(args.pages)
+    sizes = {p.name: p.stat().st_size / 1e6 for p in (release / "data").iterdir()}
+    print("release:", ", ".join(f"{name} {mb:.0f} MB" for name, mb in sorted(sizes.items())))
+
+    bin_dir = Path(sys.executable).parent
+    ours, runs = median_run([str(bin_dir / "packager"), "validate", str(release)], args.repeat)
+    theirs, _ = median_run(
+        [str(bin_dir / "frictionless"), "validate", "datapackage.json"], args.frictionless_repeat, cwd=release
+    )
+    print(f"packager validate:     {ours.seconds:7.2f} s  peak {ours.peak_mb:6.0f} MB  exit {ours.returncode}"
+          f"  (runs: {', '.join(f'{r.seconds:.2f}' for r in runs)})")
+    print(f"frictionless validate: {theirs.seconds:7.2f} s  peak {theirs.peak_mb:6.0f} MB  exit {theirs.returncode}")
+    print(f"ratio: packager is {theirs.seconds / ours.seconds:.1f}x faster")
+
+
+if __name__ == "__main__":
+    main()
