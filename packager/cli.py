@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -19,6 +20,7 @@ from packager import __version__
 from packager.diff import diff_releases, render_text
 from packager.errors import PackagerError
 from packager.inputs import input_files
+from packager.limits import DEFAULT_LIMITS, Limits
 from packager.models import Issue, Reject, Report
 from packager.parse import parse_file
 from packager.release import build_release
@@ -47,6 +49,13 @@ class BumpPart(StrEnum):
 
 
 _state = {"debug": False}
+
+MaxPageBytes = Annotated[
+    int, typer.Option("--max-page-bytes", min=1, help="Reject page dumps larger than this.")
+]
+MaxTitleLength = Annotated[
+    int, typer.Option("--max-title-length", min=1, help="Reject titles longer than this.")
+]
 
 
 def _version(value: bool) -> None:
@@ -130,6 +139,8 @@ def parse(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write JSON Lines here, not to stdout.")
     ] = None,
+    max_page_bytes: MaxPageBytes = DEFAULT_LIMITS.max_page_bytes,
+    max_title_length: MaxTitleLength = DEFAULT_LIMITS.max_title_length,
 ) -> None:
     """Parse page dumps into article records, one JSON object per line.
 
@@ -144,7 +155,7 @@ def parse(
     parsed = rejected = 0
     try:
         for item in files:
-            result = parse_file(item)
+            result = parse_file(item, limits=Limits(max_page_bytes, max_title_length))
             if isinstance(result, Reject):
                 rejected += 1
                 typer.echo(_issue_line(result.as_issue()), err=True)
@@ -184,13 +195,18 @@ def validate(
         list[str] | None,
         typer.Option("--map", help="TARGET=SOURCE: read column SOURCE as field TARGET."),
     ] = None,
+    max_page_bytes: MaxPageBytes = DEFAULT_LIMITS.max_page_bytes,
+    max_title_length: MaxTitleLength = DEFAULT_LIMITS.max_title_length,
 ) -> None:
     """Check page dumps, parsed-article tables or a release; exit 1 when anything is invalid.
 
     Example: packager validate dist/kcna-sample/1.0.0
     """
     columns = _mapping(mapping or [])
-    report = _run(lambda: validate_paths(paths, mapping=columns, max_errors=max_errors))
+    limits = Limits(max_page_bytes, max_title_length)
+    report = _run(
+        lambda: validate_paths(paths, mapping=columns, max_errors=max_errors, limits=limits)
+    )
     errors, warnings = len(report.errors), len(report.warnings)
     verdict = "valid" if report.valid else "invalid"
     limit = " (stopped at --max-errors)" if report.stats.get("truncated") else ""
@@ -228,6 +244,9 @@ def build(
         list[str] | None,
         typer.Option("--map", help="TARGET=SOURCE: read column SOURCE as field TARGET."),
     ] = None,
+    max_page_bytes: MaxPageBytes = DEFAULT_LIMITS.max_page_bytes,
+    max_title_length: MaxTitleLength = DEFAULT_LIMITS.max_title_length,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     fmt: Annotated[Format, typer.Option("--format", help="Report form.")] = Format.text,
 ) -> None:
     """Build the release OUT/NAME/VERSION from page dumps or parsed-article tables.
@@ -236,20 +255,23 @@ def build(
     """
     bump_part: Bump | None = bump.value if bump else None  # type: ignore[assignment]
     columns = _mapping(mapping or [])
-    result = _run(
-        lambda: build_release(
-            inputs,
-            name=name,
-            version=version,
-            bump=bump_part,
-            out=out,
-            strict=strict,
-            metadata=metadata,
-            created=created,
-            workers=workers,
-            mapping=columns,
+    with _progress(quiet) as progress:
+        result = _run(
+            lambda: build_release(
+                inputs,
+                name=name,
+                version=version,
+                bump=bump_part,
+                out=out,
+                strict=strict,
+                metadata=metadata,
+                created=created,
+                workers=workers,
+                mapping=columns,
+                limits=Limits(max_page_bytes, max_title_length),
+                progress=progress,
+            )
         )
-    )
     summary = (
         f"wrote {result.path}: {result.articles} articles, {result.related} related items "
         f"from {result.pages} pages ({result.duplicates} duplicates merged, "
@@ -280,5 +302,43 @@ def diff(
         typer.echo(render_text(result), nl=False)
 
 
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr when it is a terminal, unless --quiet; else nothing."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console  # noqa: PLC0415 - only a terminal needs rich
+    from rich.progress import Progress  # noqa: PLC0415
+
+    with Progress(transient=True, console=Console(stderr=True)) as bar:
+        task = bar.add_task("parsing", total=None)
+
+        def update(done: int, total: int) -> None:
+            if done % 100 == 0 or done == total:
+                bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+# Typer raises click's UsageError (vendored in some versions, so found by name) for a
+# wrong command line; its own display is a multi-line panel, ours is one line.
+_USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+
+
 def main() -> None:
-    app()
+    """The `packager` command: a wrong command line is one line ``Error: ...`` and exit 2."""
+    try:
+        code = app(standalone_mode=False)
+    except _USAGE_ERROR as exc:
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            typer.echo(ctx.get_help())  # a bare command asks for its help
+        else:
+            command = f"packager {ctx.info_name}" if ctx is not None and ctx.parent else "packager"
+            typer.echo(f"Error: {exc.format_message()} (see: {command} --help)", err=True)
+        code = 2
+    except typer.Abort:
+        typer.echo("Error: interrupted", err=True)
+        code = 130
+    sys.exit(code if isinstance(code, int) else 0)

@@ -16,7 +16,11 @@ REJECTS = {
     "date-after-capture": "date_published is after the page's capture date",
     "date-in-future": "date_published is after today",
     "invalid-article": "the record breaks a field rule of the articles schema",
-    "unreadable-file": "the file could not be read (permissions, I/O error)",
+    "unreadable-file": "the file could not be read (permissions, I/O error, a symlink loop)",
+    "not-a-regular-file": "a folder, device or pipe where a page was expected: not read",
+    "link-outside-input": "a symlink in an input folder that leads out of it: not read",
+    "too-large": "a page dump over the size limit (--max-page-bytes), rejected unread",
+    "title-too-long": "a title over the length limit (--max-title-length)",
 }
 
 WARNINGS = {
@@ -25,6 +29,7 @@ WARNINGS = {
     "invalid-utf8": "a UTF-8 page held invalid bytes; they read as U+FFFD",
     "duplicate-merged": "the page gave an article_id seen already; the kept page is named",
     "duplicate-body-differs": "as duplicate-merged, and the two bodies differ",
+    "incomplete-related-item": "a related item with no date: the page may be cut short",
 }
 
 # Validation of a release. Names follow frictionless where it has one.

@@ -5,7 +5,8 @@ recursively and gives its ``.txt`` files (any case), leaving out hidden files an
 (names starting with ``.``). Parsed-article tables (``.csv``, ``.parquet``, ``.jsonl``)
 are taken when named on the command line, never from a folder. Each file's `source_file`
 is its path relative to the folder it was found in (a named file: its own name), with
-``/`` separators. Files are returned
+``/`` separators. Folders reached through symlinks are not walked; a symlinked file that
+leads out of its folder is reported (`link-outside-input`), not read. Files are returned
 sorted by `source_file`, so the order on disk never shows in a release.
 """
 
@@ -26,6 +27,15 @@ TABLE_SUFFIXES = (".csv", ".parquet", ".jsonl", ".ndjson")
 class InputFile:
     source_file: str
     path: Path
+    root: Path | None = None  # the folder it was found in; None when named directly
+
+    @property
+    def outside_root(self) -> bool:
+        """A link found in a folder that leads out of it: never read."""
+        if self.root is None:
+            return False
+        real_root = os.path.realpath(self.root)
+        return os.path.commonpath([real_root, os.path.realpath(self.path)]) != real_root
 
     @property
     def is_table(self) -> bool:
@@ -39,7 +49,7 @@ def _walk(root: Path) -> Iterable[InputFile]:
             if name.startswith(".") or not name.lower().endswith(PAGE_SUFFIXES):
                 continue
             path = Path(folder, name)
-            yield InputFile(path.relative_to(root).as_posix(), path)
+            yield InputFile(path.relative_to(root).as_posix(), path, root)
 
 
 def input_files(inputs: Iterable[Path]) -> list[InputFile]:
@@ -53,5 +63,6 @@ def input_files(inputs: Iterable[Path]) -> list[InputFile]:
         else:
             raise InputError(f"{given}: no such file or folder")
         for item in candidates:
-            found.setdefault(item.path.resolve(), item)
+            # realpath, unlike Path.resolve, does not raise on a symlink loop
+            found.setdefault(Path(os.path.realpath(item.path)), item)
     return sorted(found.values())

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from packager.errors import (
 )
 from packager.faults import checkpoint
 from packager.inputs import InputFile, input_files
+from packager.limits import DEFAULT_LIMITS, Limits
 from packager.metadata import DatasetMeta, find_metadata, load_metadata
 from packager.models import Issue, Reject, Report
 from packager.parse import parse_files
@@ -113,11 +115,14 @@ def build_release(
     created: str | None = None,
     workers: int | None = None,
     mapping: dict[str, str] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    progress: Callable[[int, int], None] | None = None,
     today: dt.date | None = None,
 ) -> BuildResult:
     """Parse every input page (or parsed-article table) and write ``out/name/version``.
 
-    `mapping` ({field: column}) renames the columns of parsed-article tables.
+    `mapping` ({field: column}) renames the columns of parsed-article tables;
+    `progress(done, total)` is called as input files are parsed.
 
     Raises:
         UsageError: a bad name, version or option.
@@ -166,6 +171,8 @@ def build_release(
             today=today,
             previous=previous,
             mapping=mapping or {},
+            limits=limits,
+            progress=progress,
         )
         work.chmod(0o755)  # mkdtemp makes it private; a release is for everyone to read
         _sync(work)
@@ -271,15 +278,19 @@ def _write(
     today: dt.date | None,
     previous: Path | None,
     mapping: dict[str, str],
+    limits: Limits,
+    progress: Callable[[int, int], None] | None,
 ) -> BuildResult:
     spool = Spool(work / ".spool")
     rejects: list[Reject] = []
     issues: list[Issue] = []
     records = 0  # pages, and rows of parsed-article tables
     for index, parsed in enumerate(
-        parse_files(files, workers=workers, today=today, mapping=mapping)
+        parse_files(files, workers=workers, today=today, mapping=mapping, limits=limits)
     ):
         records += 1
+        if progress is not None:
+            progress(records, len(files))
         if isinstance(parsed, Reject):
             rejects.append(parsed)
             issues.append(parsed.as_issue())

@@ -22,6 +22,7 @@ from packager.checksums import read_sha256sums, sha256_file
 from packager.descriptor import PARQUET_BYTES
 from packager.errors import InputError
 from packager.inputs import TABLE_SUFFIXES, input_files
+from packager.limits import DEFAULT_LIMITS, Limits
 from packager.models import Issue, Reject, Report
 from packager.parse import parse_file
 from packager.parse.table import DERIVED, RELATED, derive
@@ -44,6 +45,7 @@ def validate(
     today: dt.date | None = None,
     mapping: dict[str, str] | None = None,
     max_errors: int | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Report:
     """Check every path; a missing or unreadable path raises `InputError`."""
     out = Collector(max_errors=max_errors)
@@ -61,7 +63,7 @@ def validate(
         pages = [path for path, kind in kinds if kind == "pages"]
         for item in input_files(pages) if pages else []:
             stats["pages"] += 1
-            parsed = parse_file(item, today)
+            parsed = parse_file(item, today, limits)
             if isinstance(parsed, Reject):
                 stats["rejects"] += 1
                 out.add(parsed.as_issue())

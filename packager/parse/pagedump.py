@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from packager import rules
 from packager.language import detect_language
+from packager.limits import DEFAULT_LIMITS, Limits
 from packager.models import Article, Issue, Page, Reject, Related
 from packager.parse.decode import decode
 from packager.parse.rejection import Rejection
@@ -85,10 +86,20 @@ def _day_first(text: str, line: int) -> dt.date:
         raise Rejection("bad-date", f"impossible date {text!r} (read day first)", line) from None
 
 
-def parse_page(data: bytes, source_file: str, *, today: dt.date | None = None) -> Page | Reject:
+def parse_page(
+    data: bytes,
+    source_file: str,
+    *,
+    today: dt.date | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Page | Reject:
     """Parse one page dump's bytes; bad pages come back as a `Reject`, never an exception."""
     try:
-        return _parse(data, source_file, today or dt.date.today())
+        if len(data) > limits.max_page_bytes:
+            raise Rejection(
+                "too-large", f"{len(data)} bytes, over the limit of {limits.max_page_bytes}", None
+            )
+        return _parse(data, source_file, today or dt.date.today(), limits)
     except Rejection as rejection:
         return Reject(
             source_file=source_file,
@@ -98,7 +109,7 @@ def parse_page(data: bytes, source_file: str, *, today: dt.date | None = None) -
         )
 
 
-def _parse(data: bytes, source_file: str, today: dt.date) -> Page:
+def _parse(data: bytes, source_file: str, today: dt.date, limits: Limits) -> Page:
     decoded = decode(data)
     warnings = [
         Issue(code=code, message=message, file=source_file, line=line, severity="warning")
@@ -129,6 +140,12 @@ def _parse(data: bytes, source_file: str, today: dt.date) -> Page:
     if not head:
         raise Rejection("missing-title", "no title before the 'Date:' line", date_line)
     title = rules.collapse(head[-1].text)
+    if len(title) > limits.max_title_length:
+        raise Rejection(
+            "title-too-long",
+            f"a title of {len(title)} characters, over the limit of {limits.max_title_length}",
+            head[-1].line,
+        )
 
     rest = _blocks(lines[date_index + 1 :], date_line + 1)
     body_blocks, related_blocks = _split_sections(rest)
@@ -159,6 +176,16 @@ def _parse(data: bytes, source_file: str, today: dt.date) -> Page:
             source_sha256=hashlib.sha256(data).hexdigest(),
         )
         related = tuple(_related_items(aid, related_blocks))
+        warnings += [
+            Issue(
+                code="incomplete-related-item",
+                message=f"related item {item.position} has no date: the page may be cut short",
+                file=source_file,
+                severity="warning",
+            )
+            for item in related
+            if item.date_published is None
+        ]
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"])
