@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import pyarrow as pa
 import typer
 
 from packager import __version__
@@ -326,8 +327,20 @@ def _progress(quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
 _USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 
+def _return_memory_promptly() -> None:
+    """Arrow's jemalloc pool, returning freed memory at once: peak RSS of a 100,000-article
+    validation drops from about 340 MB (mimalloc) to under 280 MB for ~10% more time
+    (bench/README.md). A process-wide choice, so the command makes it, not the library."""
+    try:
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+        pa.jemalloc_set_decay_ms(0)
+    except NotImplementedError:  # a pyarrow built without jemalloc keeps its default
+        pass
+
+
 def main() -> None:
     """The `packager` command: a wrong command line is one line ``Error: ...`` and exit 2."""
+    _return_memory_promptly()
     try:
         code = app(standalone_mode=False)
     except _USAGE_ERROR as exc:

@@ -22,8 +22,8 @@ import pyarrow.parquet as pq
 from packager.errors import InputError
 from packager.models import Issue
 
-BLOCK_SIZE = 8 << 20  # CSV bytes parsed at a time
-PARQUET_BATCH = 10_000
+BLOCK_SIZE = 2 << 20  # CSV bytes parsed at a time: bounds memory, costs ~10% speed
+PARQUET_BATCH = 2_000
 JSON_BATCH = 2_000
 TABLE_KINDS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
@@ -153,7 +153,8 @@ def _short_row(text: str, number: int, names: list[str], source: TableSource) ->
 
 def _parquet(path: Path, label: str, mapping: dict[str, str]) -> TableSource:
     try:
-        handle = pq.ParquetFile(path)
+        # Buffered reads, no pre-buffering: a row group is streamed, not loaded whole.
+        handle = pq.ParquetFile(path, buffer_size=1 << 20, pre_buffer=False)
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"{path}: not a readable Parquet file: {exc}") from None
     names = _renamed(handle.schema_arrow.names, mapping)
