@@ -64,9 +64,14 @@ def runtime_packager() -> Path:
     install never pays. So packager is timed from its own venv, frictionless from this one.
     """
     env = OUT / "runtime-venv"
-    if not (env / "bin" / "packager").exists():
+    if not (env / "bin" / "pip").exists():
         venv.create(env, with_pip=True)
         subprocess.run([env / "bin" / "pip", "install", "--quiet", str(ROOT)], check=True)
+    # Always the code of this checkout, installed (not linked): edits during a run don't leak in.
+    subprocess.run(
+        [env / "bin" / "pip", "install", "--quiet", "--no-deps", "--force-reinstall", str(ROOT)],
+        check=True,
+    )
     return env / "bin" / "packager"
 
 

@@ -25,17 +25,19 @@ _LATIN_STOPWORDS = {
     "de": {"der", "die", "das", "und", "ist", "mit", "von", "den", "ein", "eine", "zu", "im"},
 }
 _WORD = re.compile(r"[^\W\d_]+")
-SAMPLE = 4000  # characters looked at: enough to decide, cheap on long bodies
+SAMPLE = 4000  # characters looked at for the script: enough to decide, cheap on long bodies
+LATIN_SAMPLE = 1500  # characters whose words are counted among Latin-script languages
 
 
 def detect_language(text: str) -> str:
     """The ISO 639-1 code of `text`'s language; "en" when nothing says otherwise."""
     sample = text[:SAMPLE]
-    letters = sum(1 for ch in sample if ch.isalpha()) or 1
-    for code, pattern, share in _SCRIPTS:
-        if len(pattern.findall(sample)) / letters > share:
-            return code
-    words = Counter(w.casefold() for w in _WORD.findall(sample))
+    if not sample.isascii():  # ASCII text has no script to look for
+        letters = sum(map(str.isalpha, sample)) or 1
+        for code, pattern, share in _SCRIPTS:
+            if len(pattern.findall(sample)) / letters > share:
+                return code
+    words = Counter(w.casefold() for w in _WORD.findall(sample[:LATIN_SAMPLE]))
     scores = {code: sum(words[w] for w in stop) for code, stop in _LATIN_STOPWORDS.items()}
     best = max(scores, key=lambda c: (scores[c], c == "en"))
     return best if scores[best] else "en"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import multiprocessing
 import stat
+from collections import deque
 from collections.abc import Iterator
+from multiprocessing.pool import AsyncResult
 
 from packager.inputs import InputFile
 from packager.limits import DEFAULT_LIMITS, Limits
@@ -16,6 +17,7 @@ from packager.parse.table import parse_table
 
 # Pages handed to a worker at a time: large enough that inter-process traffic stays small.
 CHUNK = 32
+IN_FLIGHT = 4
 
 
 def parse_file(
@@ -60,20 +62,42 @@ def parse_files(
     """Parse `files` in order, page dumps across `workers` processes; a table file gives a
     result per row. Results come back in file order whatever the number of workers."""
     pages = [item for item in files if not item.is_table]
-    parse = functools.partial(parse_file, today=today, limits=limits)
-    if workers <= 1 or len(pages) < 2 * CHUNK:
-        parsed: Iterator[Page | Reject] = map(parse, pages)
-        pool = None
-    else:
-        # fork: workers inherit the parsed modules instead of importing them again
-        pool = multiprocessing.get_context("fork").Pool(workers)
-        parsed = pool.imap(parse, pages, chunksize=CHUNK)
-    try:
-        for item in files:
-            if item.is_table:
-                yield from parse_table(item, mapping, today)
-            else:
-                yield next(parsed)
-    finally:
-        if pool is not None:
-            pool.terminate()
+    parsed = (
+        _in_pool(pages, workers, today, limits)
+        if workers > 1 and len(pages) >= 2 * CHUNK
+        else (parse_file(item, today, limits) for item in pages)
+    )
+    for item in files:
+        if item.is_table:
+            yield from parse_table(item, mapping, today)
+        else:
+            yield next(parsed)
+
+
+def _parse_chunk(
+    chunk: list[InputFile], today: dt.date | None, limits: Limits
+) -> list[Page | Reject]:
+    return [parse_file(item, today, limits) for item in chunk]
+
+
+def _in_pool(
+    pages: list[InputFile], workers: int, today: dt.date | None, limits: Limits
+) -> Iterator[Page | Reject]:
+    """Pages parsed by `workers` processes, in order. At most `IN_FLIGHT` chunks per worker
+    are queued at once, so results never pile up faster than they are spooled."""
+    chunks = iter([pages[i : i + CHUNK] for i in range(0, len(pages), CHUNK)])
+    pending: deque[AsyncResult[list[Page | Reject]]] = deque()
+    # fork: workers inherit the parsed modules instead of importing them again
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+
+        def submit() -> None:
+            chunk = next(chunks, None)
+            if chunk is not None:
+                pending.append(pool.apply_async(_parse_chunk, (chunk, today, limits)))
+
+        for _ in range(workers * IN_FLIGHT):
+            submit()
+        while pending:
+            results = pending.popleft().get()
+            submit()
+            yield from results
