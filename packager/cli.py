@@ -248,6 +248,9 @@ def build(
     max_page_bytes: MaxPageBytes = DEFAULT_LIMITS.max_page_bytes,
     max_title_length: MaxTitleLength = DEFAULT_LIMITS.max_title_length,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    cache: Annotated[
+        bool, typer.Option("--cache/--no-cache", help="Reuse pages parsed by earlier builds.")
+    ] = True,
     fmt: Annotated[Format, typer.Option("--format", help="Report form.")] = Format.text,
 ) -> None:
     """Build the release OUT/NAME/VERSION from page dumps or parsed-article tables.
@@ -271,6 +274,7 @@ def build(
                 mapping=columns,
                 limits=Limits(max_page_bytes, max_title_length),
                 progress=progress,
+                use_cache=cache,
             )
         )
     summary = (
@@ -278,6 +282,8 @@ def build(
         f"from {result.pages} pages ({result.duplicates} duplicates merged, "
         f"{result.rejects} rejected)"
     )
+    if result.cached:
+        summary += f"; {result.cached} pages from the cache"
     _render(result.report, fmt, summary, result.report.to_dict())
 
 

@@ -54,6 +54,20 @@ class Page(BaseModel):
     article: Article
     related: tuple[Related, ...] = ()
     warnings: tuple[Issue, ...] = ()
+    from_cache: bool = Field(default=False, exclude=True)
+
+    def cached_as(self, source_file: str) -> Page:
+        """This page as read back from the cache for the file `source_file`: the same bytes
+        may sit under another name."""
+        return self.model_copy(
+            update={
+                "article": self.article.model_copy(update={"source_file": source_file}),
+                "warnings": tuple(
+                    w.model_copy(update={"file": source_file}) for w in self.warnings
+                ),
+                "from_cache": True,
+            }
+        )
 
 
 class Issue(BaseModel):

@@ -20,6 +20,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from packager import __version__
+from packager.cache import FILENAME as CACHE_FILE
+from packager.cache import PageCache, cache_key
 from packager.card import CorpusStats, render_card
 from packager.checksums import write_sha256sums
 from packager.collect import OrderedArticles, Spool, ordered_related
@@ -59,6 +61,7 @@ class BuildResult:
     duplicates: int
     rejects: int
     related: int
+    cached: int = 0  # pages taken from the page cache instead of parsed
     report: Report = field(default_factory=Report)
 
     def summary(self) -> dict[str, object]:
@@ -71,6 +74,7 @@ class BuildResult:
             "duplicates": self.duplicates,
             "rejects": self.rejects,
             "related": self.related,
+            "cached": self.cached,
         }
 
 
@@ -117,12 +121,14 @@ def build_release(
     mapping: dict[str, str] | None = None,
     limits: Limits = DEFAULT_LIMITS,
     progress: Callable[[int, int], None] | None = None,
+    use_cache: bool = True,
     today: dt.date | None = None,
 ) -> BuildResult:
     """Parse every input page (or parsed-article table) and write ``out/name/version``.
 
     `mapping` ({field: column}) renames the columns of parsed-article tables;
-    `progress(done, total)` is called as input files are parsed.
+    `progress(done, total)` is called as input files are parsed. With `use_cache`, pages
+    parsed by an earlier build of NAME are taken from ``out/name/.packager-cache.sqlite``.
 
     Raises:
         UsageError: a bad name, version or option.
@@ -173,6 +179,7 @@ def build_release(
             mapping=mapping or {},
             limits=limits,
             progress=progress,
+            cache=folder / CACHE_FILE if use_cache else None,
         )
         work.chmod(0o755)  # mkdtemp makes it private; a release is for everyone to read
         _sync(work)
@@ -280,14 +287,17 @@ def _write(
     mapping: dict[str, str],
     limits: Limits,
     progress: Callable[[int, int], None] | None,
+    cache: Path | None,
 ) -> BuildResult:
     spool = Spool(work / ".spool")
     rejects: list[Reject] = []
     issues: list[Issue] = []
-    records = 0  # pages, and rows of parsed-article tables
-    for index, parsed in enumerate(
-        parse_files(files, workers=workers, today=today, mapping=mapping, limits=limits)
-    ):
+    records = cached = 0  # records: pages, and rows of parsed-article tables
+    store = PageCache(cache) if cache is not None else None
+    results = parse_files(
+        files, workers=workers, today=today, mapping=mapping, limits=limits, cache=cache
+    )
+    for index, (item, parsed) in enumerate(results):
         records += 1
         if progress is not None:
             progress(records, len(files))
@@ -297,6 +307,12 @@ def _write(
             continue
         issues.extend(parsed.warnings)
         spool.add(index, parsed)
+        if parsed.from_cache:
+            cached += 1
+        elif store is not None and not item.is_table and parsed.article.source_sha256:
+            store.put(cache_key(limits, parsed.article.source_sha256), parsed)
+    if store is not None:
+        store.close()
     spool.flush()
     checkpoint("parsed")
     if strict and rejects:
@@ -343,6 +359,7 @@ def _write(
         duplicates=len(articles.merged),
         rejects=len(rejects),
         related=stats.related,
+        cached=cached,
         report=Report(issues=issues),
     )
     card = render_card(

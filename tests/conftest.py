@@ -29,3 +29,10 @@ def example_release(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
     return build_release(
         [EXAMPLES], name="kcna-sample", version="1.0.0", out=out, created=CREATED, today=TODAY
     )
+
+
+def listing(folder: Path) -> list[str]:
+    """What a dataset folder holds, leaving out the page cache kept beside the releases."""
+    from packager.cache import FILENAME
+
+    return sorted(p.name for p in folder.iterdir() if p.name != FILENAME)

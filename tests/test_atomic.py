@@ -17,7 +17,7 @@ from packager import ReleaseWriteError, build_release, validate
 from packager.faults import POINTS
 from packager.write import TableWriter
 
-from .conftest import CREATED, EXAMPLES, TODAY
+from .conftest import CREATED, EXAMPLES, TODAY, listing
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def test_build_killed_at_a_point_leaves_no_version(
         _build_command(corpus, tmp_path), env=env, capture_output=True, check=False
     )
     assert run.returncode == -signal.SIGKILL
-    names = [p.name for p in (tmp_path / "k").iterdir()]
+    names = listing(tmp_path / "k")
     assert "1.0.0" not in names
     assert len(names) == 1 and names[0].startswith(".1.0.0.partial-")  # what the kill left
 
@@ -64,7 +64,7 @@ def test_build_killed_at_a_point_leaves_no_version(
         _build_command(corpus, tmp_path), capture_output=True, text=True, check=False
     )
     assert rebuilt.returncode == 0, rebuilt.stderr
-    assert [p.name for p in (tmp_path / "k").iterdir()] == ["1.0.0"]  # leftovers cleared
+    assert listing(tmp_path / "k") == ["1.0.0"]  # leftovers cleared
     assert validate([tmp_path / "k" / "1.0.0"]).valid
 
 
@@ -85,7 +85,7 @@ def test_build_killed_at_random_moments_is_complete_or_absent(corpus: Path, tmp_
             _build_command(corpus, out), capture_output=True, text=True, check=False
         )
         assert run.returncode == (2 if finished else 0), run.stderr
-        assert [p.name for p in (out / "k").iterdir()] == ["1.0.0"]
+        assert listing(out / "k") == ["1.0.0"]
 
 
 def test_full_disk_ends_with_a_clear_error_and_no_release(
@@ -99,7 +99,7 @@ def test_full_disk_ends_with_a_clear_error_and_no_release(
         build_release(
             [EXAMPLES], name="k", version="1.0.0", out=tmp_path, created=CREATED, today=TODAY
         )
-    assert list((tmp_path / "k").iterdir()) == []
+    assert listing(tmp_path / "k") == []
 
 
 def test_output_folder_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from packager import BuildResult
 from packager.cli import app
 from packager.validate import validate
 
-from .conftest import EXAMPLES, PAGES
+from .conftest import EXAMPLES, PAGES, listing
 
 runner = CliRunner()
 
@@ -102,7 +102,7 @@ def test_build_strict_refuses_and_writes_nothing(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert result.stderr == "Error: --strict: 6 of 21 inputs rejected; nothing written\n"
-    assert list((tmp_path / "demo").iterdir()) == []
+    assert listing(tmp_path / "demo") == []
 
 
 def test_build_needs_exactly_one_of_version_and_bump(tmp_path: Path) -> None:

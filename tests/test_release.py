@@ -20,7 +20,7 @@ from packager.inputs import input_files
 from packager.read import read_csv
 from packager.schema import arrow_schema
 
-from .conftest import CREATED, EXAMPLES, TODAY
+from .conftest import CREATED, EXAMPLES, TODAY, listing
 
 BAD = sorted((EXAMPLES / "bad").glob("*.txt"))
 EXPECTED_REJECTS = {
@@ -195,5 +195,5 @@ def test_building_an_existing_version_changes_nothing(
     after = {p: p.read_bytes() for p in example_release.path.rglob("*") if p.is_file()}
     assert after == before
     assert {p: p.stat().st_mtime_ns for p in after} == mtimes
-    leftovers = [p.name for p in example_release.path.parent.iterdir() if p.name.startswith(".")]
+    leftovers = [n for n in listing(example_release.path.parent) if n.startswith(".")]
     assert leftovers == []

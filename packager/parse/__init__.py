@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import multiprocessing
 import stat
 from collections import deque
 from collections.abc import Iterator
 from multiprocessing.pool import AsyncResult
+from pathlib import Path
 
+from packager.cache import cache_key, lookup
 from packager.inputs import InputFile
 from packager.limits import DEFAULT_LIMITS, Limits
 from packager.models import Page, Reject
@@ -21,9 +24,15 @@ IN_FLIGHT = 4
 
 
 def parse_file(
-    item: InputFile, today: dt.date | None = None, limits: Limits = DEFAULT_LIMITS
+    item: InputFile,
+    today: dt.date | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    cache: Path | None = None,
 ) -> Page | Reject:
-    """Read and parse one page file; whatever is wrong with it is a reject, not an exception."""
+    """Read and parse one page file; whatever is wrong with it is a reject, not an exception.
+
+    With `cache` (a page cache file), a page whose bytes were parsed before is taken from it.
+    """
 
     def reject(code: str, message: str) -> Reject:
         return Reject(source_file=item.source_file, code=code, message=message)
@@ -48,6 +57,10 @@ def parse_file(
             data = handle.read(limits.max_page_bytes + 1)
     except OSError as exc:
         return reject("unreadable-file", exc.strerror or type(exc).__name__)
+    if cache is not None:
+        hit = lookup(cache, cache_key(limits, hashlib.sha256(data).hexdigest()))
+        if hit is not None:
+            return hit.cached_as(item.source_file)
     return parse_page(data, item.source_file, today=today, limits=limits)
 
 
@@ -58,30 +71,36 @@ def parse_files(
     today: dt.date | None = None,
     mapping: dict[str, str] | None = None,
     limits: Limits = DEFAULT_LIMITS,
-) -> Iterator[Page | Reject]:
+    cache: Path | None = None,
+) -> Iterator[tuple[InputFile, Page | Reject]]:
     """Parse `files` in order, page dumps across `workers` processes; a table file gives a
     result per row. Results come back in file order whatever the number of workers."""
     pages = [item for item in files if not item.is_table]
     parsed = (
-        _in_pool(pages, workers, today, limits)
+        _in_pool(pages, workers, today, limits, cache)
         if workers > 1 and len(pages) >= 2 * CHUNK
-        else (parse_file(item, today, limits) for item in pages)
+        else (parse_file(item, today, limits, cache) for item in pages)
     )
     for item in files:
         if item.is_table:
-            yield from parse_table(item, mapping, today)
+            for row in parse_table(item, mapping, today):
+                yield item, row
         else:
-            yield next(parsed)
+            yield item, next(parsed)
 
 
 def _parse_chunk(
-    chunk: list[InputFile], today: dt.date | None, limits: Limits
+    chunk: list[InputFile], today: dt.date | None, limits: Limits, cache: Path | None
 ) -> list[Page | Reject]:
-    return [parse_file(item, today, limits) for item in chunk]
+    return [parse_file(item, today, limits, cache) for item in chunk]
 
 
 def _in_pool(
-    pages: list[InputFile], workers: int, today: dt.date | None, limits: Limits
+    pages: list[InputFile],
+    workers: int,
+    today: dt.date | None,
+    limits: Limits,
+    cache: Path | None,
 ) -> Iterator[Page | Reject]:
     """Pages parsed by `workers` processes, in order. At most `IN_FLIGHT` chunks per worker
     are queued at once, so results never pile up faster than they are spooled."""
@@ -93,7 +112,7 @@ def _in_pool(
         def submit() -> None:
             chunk = next(chunks, None)
             if chunk is not None:
-                pending.append(pool.apply_async(_parse_chunk, (chunk, today, limits)))
+                pending.append(pool.apply_async(_parse_chunk, (chunk, today, limits, cache)))
 
         for _ in range(workers * IN_FLIGHT):
             submit()
@@ -101,3 +120,6 @@ def _in_pool(
             results = pending.popleft().get()
             submit()
             yield from results
+
+
+__all__ = ["parse_file", "parse_files", "parse_page"]
