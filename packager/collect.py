@@ -19,7 +19,6 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -61,63 +60,75 @@ class Merged:
 
 
 class Spool:
-    """Parsed rows on disk, in buckets of Arrow IPC files under `folder`.
+    """Parsed rows on disk, in buckets, under `folder`.
 
-    Rows are buffered column by column (a list per field), which Arrow converts far faster
-    than row dictionaries, and flushed when `FLUSH_ROWS` rows are buffered."""
+    Rows are buffered column by column for the whole flush (Arrow converts column lists far
+    faster than row dictionaries), with their bucket. A flush sorts the rows by bucket and
+    writes one Arrow IPC file per table holding one record batch per bucket; an index of
+    (file, batch) per bucket lets a bucket be read back alone."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._buffers: dict[tuple[str, str], dict[str, list[Any]]] = {}
+        folder.mkdir(parents=True, exist_ok=True)
+        self._columns = {t: {n: [] for n in _SCHEMAS[t].names} for t in _SCHEMAS}
+        self._buckets: dict[str, list[str]] = {t: [] for t in _SCHEMAS}
+        self._index: dict[str, dict[str, list[tuple[Path, int]]]] = {t: {} for t in _SCHEMAS}
         self._buffered = 0
         self._flushes = 0
 
-    def _columns(self, table: str, bucket: str) -> dict[str, list[Any]]:
-        key = (table, bucket)
-        if key not in self._buffers:
-            self._buffers[key] = {name: [] for name in _SCHEMAS[table].names}
-        return self._buffers[key]
-
     def add(self, page_index: int, page: Page) -> None:
         article = page.article
-        columns = self._columns("articles", article.date_published.strftime("%Y-%m"))
+        columns = self._columns["articles"]
         for name in _ARTICLE_FIELDS:
             columns[name].append(getattr(article, name))
         columns[PAGE].append(page_index)
         columns[BODY_SHA].append(hashlib.sha256(article.body.encode("utf-8")).hexdigest())
+        self._buckets["articles"].append(article.date_published.strftime("%Y-%m"))
+        related = self._columns["related"]
         for item in page.related:
-            related = self._columns("related", item.article_id[:2])
             for name in _RELATED_FIELDS:
                 related[name].append(getattr(item, name))
             related[PAGE].append(page_index)
+            self._buckets["related"].append(item.article_id[:2])
         self._buffered += 1 + len(page.related)
         if self._buffered >= FLUSH_ROWS:
             self.flush()
 
     def flush(self) -> None:
-        for (table, bucket), columns in sorted(self._buffers.items()):
-            folder = self.folder / table / bucket
-            folder.mkdir(parents=True, exist_ok=True)
-            schema = _SCHEMAS[table]
+        for table, schema in _SCHEMAS.items():
+            buckets = self._buckets[table]
+            if not buckets:
+                continue
+            columns = self._columns[table]
             arrays = [pa.array(columns[f.name], f.type) for f in schema]
-            batch = pa.RecordBatch.from_arrays(arrays, schema=schema)
-            path = folder / f"{self._flushes:08d}.arrow"
+            rows = pa.Table.from_arrays(arrays, schema=schema)
+            keys = pa.array(buckets, pa.string())
+            order = pc.sort_indices(keys)  # stable: rows keep their order within a bucket
+            rows, keys = rows.take(order).combine_chunks(), keys.take(order)
+            path = self.folder / f"{table}-{self._flushes:06d}.arrow"
+            runs = pc.run_end_encode(keys)
+            bounds = zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True)
             with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, schema) as out:
-                out.write_batch(batch)
+                start = 0
+                for number, (bucket, end) in enumerate(bounds):
+                    out.write_table(rows.slice(start, end - start), max_chunksize=end - start)
+                    self._index[table].setdefault(bucket, []).append((path, number))
+                    start = end
+            for values in columns.values():
+                values.clear()
+            buckets.clear()
         self._flushes += 1
-        self._buffers.clear()
         self._buffered = 0
 
     def buckets(self, table: str) -> list[str]:
-        folder = self.folder / table
-        return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+        return sorted(self._index[table])
 
     def read(self, table: str, bucket: str) -> pa.Table:
-        tables = []
-        for path in sorted((self.folder / table / bucket).iterdir()):
+        batches = []
+        for path, number in self._index[table].get(bucket, []):
             with pa.OSFile(str(path), "rb") as source:
-                tables.append(pa.ipc.open_file(source).read_all())
-        return pa.concat_tables(tables) if tables else _SCHEMAS[table].empty_table()
+                batches.append(pa.ipc.open_file(source).get_batch(number))
+        return pa.Table.from_batches(batches, schema=_SCHEMAS[table])
 
 
 def _group_starts(ids: list[str]) -> list[bool]:

@@ -27,42 +27,64 @@ TABLE_SUFFIXES = (".csv", ".parquet", ".jsonl", ".ndjson")
 class InputFile:
     source_file: str
     path: Path
-    root: Path | None = None  # the folder it was found in; None when named directly
-
-    @property
-    def outside_root(self) -> bool:
-        """A link found in a folder that leads out of it: never read."""
-        if self.root is None:
-            return False
-        real_root = os.path.realpath(self.root)
-        return os.path.commonpath([real_root, os.path.realpath(self.path)]) != real_root
+    # a symlink found in a folder that leads out of it: reported, never read
+    outside_root: bool = False
 
     @property
     def is_table(self) -> bool:
         return self.path.suffix.lower() in TABLE_SUFFIXES
 
 
-def _walk(root: Path) -> Iterable[InputFile]:
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in files:
-            if name.startswith(".") or not name.lower().endswith(PAGE_SUFFIXES):
+Identity = tuple[int, int] | str  # (device, inode), or the real path when stat fails
+
+
+def _identity(path: str) -> Identity:
+    try:
+        info = os.stat(path)
+    except OSError:  # a dangling link or a loop: its own real path names it
+        return os.path.realpath(path)
+    return (info.st_dev, info.st_ino)
+
+
+def _walk(root: Path) -> Iterable[tuple[Identity, InputFile]]:
+    """(identity, file) for the page files under `root`, with one scandir per folder."""
+    real_root = os.path.realpath(root)
+    pending = [(str(root), "")]
+    while pending:
+        folder, prefix = pending.pop()
+        with os.scandir(folder) as entries:
+            listed = sorted(entries, key=lambda e: e.name, reverse=True)
+        for entry in listed:
+            if entry.name.startswith("."):
                 continue
-            path = Path(folder, name)
-            yield InputFile(path.relative_to(root).as_posix(), path, root)
+            if entry.is_dir(follow_symlinks=False):
+                pending.append((entry.path, f"{prefix}{entry.name}/"))
+                continue
+            if not entry.name.lower().endswith(PAGE_SUFFIXES):
+                continue
+            source_file = prefix + entry.name
+            if entry.is_symlink():
+                real = os.path.realpath(entry.path)
+                outside = os.path.commonpath([real_root, real]) != real_root
+                item = InputFile(source_file, Path(entry.path), outside)
+                yield _identity(entry.path), item
+            else:
+                info = entry.stat(follow_symlinks=False)
+                yield (info.st_dev, info.st_ino), InputFile(source_file, Path(entry.path))
 
 
 def input_files(inputs: Iterable[Path]) -> list[InputFile]:
     """The page files the inputs name, each once, sorted by `source_file`."""
-    found: dict[Path, InputFile] = {}
+    found: dict[Identity, InputFile] = {}
     for given in inputs:
         if given.is_dir():
-            candidates: Iterable[InputFile] = _walk(given)
+            candidates: Iterable[tuple[Identity, InputFile]] = _walk(given)
         elif given.exists():
-            candidates = [InputFile(given.name, given)]
+            candidates = [(_identity(str(given)), InputFile(given.name, given))]
         else:
             raise InputError(f"{given}: no such file or folder")
-        for item in candidates:
-            # realpath, unlike Path.resolve, does not raise on a symlink loop
-            found.setdefault(Path(os.path.realpath(item.path)), item)
+        for identity, item in candidates:
+            # the same file reached twice is taken once, under its smallest name
+            if identity not in found or item < found[identity]:
+                found[identity] = item
     return sorted(found.values())

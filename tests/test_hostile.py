@@ -61,7 +61,7 @@ def corpus(tmp_path: Path) -> Path:
     secret = tmp_path / "outside.txt"
     secret.write_text((BROKEN.parent / "pages" / "clean.txt").read_text())
     (folder / "link-outside.txt").symlink_to(secret)
-    (folder / "link-inside.txt").symlink_to(folder / "windows-1252.txt")  # the same file: once
+    (folder / "z-link-inside.txt").symlink_to(folder / "windows-1252.txt")  # same file: once
     (folder / "linked-folder").symlink_to(tmp_path, target_is_directory=True)  # not walked
     return folder
 
