@@ -60,7 +60,12 @@ def _size_category(rows: int) -> str:
     return "n>10M"
 
 
-def _front_matter(name: str, meta: DatasetMeta, stats: CorpusStats) -> str:
+def _front_matter(name: str, meta: DatasetMeta, stats: CorpusStats, layout: str) -> str:
+    def files(table: str) -> str:
+        return (
+            f"data/{table}/*/part-*.parquet" if layout == "partitioned" else f"data/{table}.parquet"
+        )
+
     license_id = (
         meta.licenses[0].name.lower() if meta.licenses and meta.licenses[0].name else "other"
     )
@@ -115,6 +120,7 @@ def render_card(
     pages: int,
     duplicates: int,
     rejects: int,
+    layout: str = "single",
 ) -> str:
     title = meta.title or name
     span = f"{stats.first} to {stats.last}" if stats.first else "no articles"
@@ -125,7 +131,19 @@ def render_card(
     licenses = (
         ", ".join(lic.title or lic.name or lic.path or "" for lic in meta.licenses) or "not stated"
     )
-    return f"""{_front_matter(name, meta, stats)}
+    if layout == "partitioned":
+        files = (
+            "- `data/articles/year=YYYY/part-0.parquet` and `.csv`: one row per article, a folder per year of `date_published`\n"
+            '- `data/related/id_prefix=X/part-0.parquet` and `.csv`: the "More From" items, a folder per first hex digit of `article_id`\n'
+            '- Read each table as one Hive-partitioned dataset: `pyarrow.dataset.dataset("data/articles", partitioning="hive")`, '
+            "`polars.scan_parquet(\"data/articles/**/*.parquet\", hive_partitioning=True)`, DuckDB `read_parquet('data/articles/*/*.parquet', hive_partitioning = true)`"
+        )
+    else:
+        files = (
+            "- `data/articles.parquet`, `data/articles.csv`: one row per article, sorted by `(date_published, article_id)`\n"
+            '- `data/related.parquet`, `data/related.csv`: the "More From" items of each article\'s page, sorted by `(article_id, position)`'
+        )
+    return f"""{_front_matter(name, meta, stats, layout)}
 # {title}
 
 {meta.description or "Articles from North Korean state media, parsed from KCNA Watch page dumps."}
@@ -147,8 +165,7 @@ Release `{name}` version `{version}`, created {created} by packager. License: {l
 
 ## Files
 
-- `data/articles.parquet`, `data/articles.csv`: one row per article, sorted by `(date_published, article_id)`
-- `data/related.parquet`, `data/related.csv`: the "More From" items of each article's page, sorted by `(article_id, position)`
+{files}
 - `datapackage.json`: the Frictionless Data Package descriptor; `SHA256SUMS`: checksums (`sha256sum -c SHA256SUMS`)
 
 ## Schema: articles

@@ -43,6 +43,11 @@ class Format(StrEnum):
     github = "github"
 
 
+class LayoutChoice(StrEnum):
+    single = "single"
+    partitioned = "partitioned"
+
+
 class BumpPart(StrEnum):
     major = "major"
     minor = "minor"
@@ -251,6 +256,10 @@ def build(
     cache: Annotated[
         bool, typer.Option("--cache/--no-cache", help="Reuse pages parsed by earlier builds.")
     ] = True,
+    layout: Annotated[
+        LayoutChoice,
+        typer.Option("--layout", help="single: a file per table; partitioned: Hive partitions."),
+    ] = LayoutChoice.single,
     fmt: Annotated[Format, typer.Option("--format", help="Report form.")] = Format.text,
 ) -> None:
     """Build the release OUT/NAME/VERSION from page dumps or parsed-article tables.
@@ -275,6 +284,7 @@ def build(
                 limits=Limits(max_page_bytes, max_title_length),
                 progress=progress,
                 use_cache=cache,
+                layout=layout.value,  # type: ignore[arg-type]
             )
         )
     summary = (

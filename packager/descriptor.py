@@ -8,12 +8,15 @@ from typing import Any
 from packager.checksums import sha256_file
 from packager.metadata import DatasetMeta
 from packager.schema import table_schema
+from packager.write import table_files
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 MEDIATYPES = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
 # frictionless reports `byte-count` for any `bytes` on a Parquet resource (it cannot
 # measure one), so the size of a Parquet file is recorded under this key instead.
 PARQUET_BYTES = "packager:bytes"
+# A partitioned table's files, each with its size and sha256.
+PARTS = "packager:parts"
 DEFAULT_DESCRIPTION = (
     "Articles from North Korean state media (KCNA, Rodong Sinmun, Pyongyang Times and others), "
     "parsed from KCNA Watch page dumps by packager."
@@ -26,22 +29,34 @@ def resource_name(table: str, fmt: str) -> str:
 
 
 def resource(folder: Path, table: str, fmt: str) -> dict[str, Any]:
-    """The descriptor entry of ``data/<table>.<fmt>`` in the release `folder`."""
-    path = f"data/{table}.{fmt}"
-    size = (folder / path).stat().st_size
+    """The descriptor entry of `table` in `fmt` in the release `folder`.
+
+    One file (the single layout) carries its size and sha256 as `bytes` and `hash`. The
+    partitioned layout's files are listed in `path`, each with its size and sha256 under
+    `packager:parts`; SHA256SUMS lists them too."""
+    paths = table_files(folder, table, fmt)
     entry: dict[str, Any] = {
         "name": resource_name(table, fmt),
         "type": "table",
-        "path": path,
+        "path": paths[0] if len(paths) == 1 else paths,
         "format": fmt,
         "mediatype": MEDIATYPES[fmt],
     }
     if fmt == "csv":
         entry["encoding"] = "utf-8"
-        entry["bytes"] = size
+    if len(paths) == 1:
+        size = (folder / paths[0]).stat().st_size
+        entry["bytes" if fmt == "csv" else PARQUET_BYTES] = size
+        entry["hash"] = f"sha256:{sha256_file(folder / paths[0])}"
     else:
-        entry[PARQUET_BYTES] = size
-    entry["hash"] = f"sha256:{sha256_file(folder / path)}"
+        entry[PARTS] = [
+            {
+                "path": p,
+                "bytes": (folder / p).stat().st_size,
+                "hash": f"sha256:{sha256_file(folder / p)}",
+            }
+            for p in paths
+        ]
     schema = dict(table_schema(table))
     schema.pop("$schema", None)
     entry["schema"] = schema

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from packager.errors import InputError
 from packager.read import read_parquet
 from packager.schemadiff import descriptor_schemas, schema_changes
+from packager.write import table_files
 
 DESCRIPTOR = "datapackage.json"
 
@@ -77,11 +78,13 @@ def _descriptor(folder: Path) -> dict[str, Any]:
 
 
 def _table(folder: Path, table: str) -> pa.Table:
-    path = folder / "data" / f"{table}.parquet"
+    parts = table_files(folder, table, "parquet")
+    if not parts:
+        raise InputError(f"{folder}: the release has no Parquet files for {table!r}")
     try:
-        return read_parquet(path)
+        return pa.concat_tables([read_parquet(folder / part) for part in parts])
     except (OSError, pa.ArrowException) as exc:
-        raise InputError(f"{path}: cannot be read: {exc}") from None
+        raise InputError(f"{folder}: {table} cannot be read: {exc}") from None
 
 
 def _refs(table: pa.Table) -> list[ArticleRef]:

@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import pyarrow as pa
 
@@ -43,8 +44,9 @@ from packager.parse import parse_files
 from packager.schema import TABLES, arrow_schema, table_schema
 from packager.schemadiff import descriptor_schemas, schema_changes
 from packager.versions import Bump, next_version, parse_version, released_versions
-from packager.write import TableWriter
+from packager.write import PartitionedWriter, TableWriter, table_files
 
+Layout = Literal["single", "partitioned"]
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _PARTIAL = re.compile(r"^\.(?P<version>[0-9.]+)\.partial-(?P<pid>\d+)-")
 
@@ -122,6 +124,7 @@ def build_release(
     limits: Limits = DEFAULT_LIMITS,
     progress: Callable[[int, int], None] | None = None,
     use_cache: bool = True,
+    layout: Layout = "single",
     today: dt.date | None = None,
 ) -> BuildResult:
     """Parse every input page (or parsed-article table) and write ``out/name/version``.
@@ -129,6 +132,8 @@ def build_release(
     `mapping` ({field: column}) renames the columns of parsed-article tables;
     `progress(done, total)` is called as input files are parsed. With `use_cache`, pages
     parsed by an earlier build of NAME are taken from ``out/name/.packager-cache.sqlite``.
+    `layout` "partitioned" writes each table as Hive partitions (articles by year,
+    related rows by the first hex digit of article_id) instead of one file per format.
 
     Raises:
         UsageError: a bad name, version or option.
@@ -140,6 +145,8 @@ def build_release(
     """
     if not _NAME.match(name):
         raise UsageError(f"--name {name!r}: use lower-case letters, digits, '.', '_' and '-'")
+    if layout not in ("single", "partitioned"):
+        raise UsageError(f"--layout {layout!r}: use single or partitioned")
     if workers is not None and workers < 1:
         raise UsageError(f"--workers {workers}: give 1 or more")
     folder = out / name
@@ -180,6 +187,7 @@ def build_release(
             limits=limits,
             progress=progress,
             cache=folder / CACHE_FILE if use_cache else None,
+            layout=layout,
         )
         work.chmod(0o755)  # mkdtemp makes it private; a release is for everyone to read
         _sync(work)
@@ -288,6 +296,7 @@ def _write(
     limits: Limits,
     progress: Callable[[int, int], None] | None,
     cache: Path | None,
+    layout: Layout,
 ) -> BuildResult:
     spool = Spool(work / ".spool")
     rejects: list[Reject] = []
@@ -324,14 +333,20 @@ def _write(
     data.mkdir()
     stats = CorpusStats()
     articles = OrderedArticles(spool)
-    with TableWriter(data / "articles", arrow_schema("articles")) as writer:
+
+    def writer(table: str) -> TableWriter | PartitionedWriter:
+        if layout == "partitioned":
+            return PartitionedWriter(data, table, arrow_schema(table))
+        return TableWriter(data / table, arrow_schema(table))
+
+    with writer("articles") as out:
         for table in articles:
-            writer.write(table)
+            out.write(table)
             stats.add_articles(table)
-    with TableWriter(data / "related", arrow_schema("related")) as writer:
+    with writer("related") as out:
         for table in ordered_related(spool, articles.winning_pages):
-            writer.write(table)
-    stats.related = writer.rows
+            out.write(table)
+    stats.related = out.rows
     shutil.rmtree(spool.folder)
     checkpoint("data-written")
 
@@ -371,6 +386,7 @@ def _write(
         pages=result.pages,
         duplicates=result.duplicates,
         rejects=result.rejects,
+        layout=layout,
     )
     (work / "README.md").write_text(card, encoding="utf-8")
     tools = {"packager": __version__, "pyarrow": pa.__version__}
@@ -384,7 +400,7 @@ def _write(
     changes: ReleaseDiff | None = diff_releases(previous, work) if previous else None
     (work / "CHANGES.md").write_text(render_changes(changes, name, version), encoding="utf-8")
     listed = ["datapackage.json", "README.md", "CHANGES.md", "rejects.jsonl"] + [
-        f"data/{t}.{fmt}" for t in TABLES for fmt in ("csv", "parquet")
+        name for t in TABLES for fmt in ("csv", "parquet") for name in table_files(work, t, fmt)
     ]
     write_sha256sums(work, listed)
     checkpoint("files-written")

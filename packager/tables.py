@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401 - pa.compute.add
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -240,3 +241,31 @@ def _jsonl(path: Path, label: str, mapping: dict[str, str]) -> TableSource:
 
     source.batches = batches()
     return source
+
+
+def open_tables(
+    paths: list[Path], label: str, mapping: dict[str, str] | None = None
+) -> TableSource:
+    """Several files of one table (a partitioned release table) read as one: columns from
+    the first, rows numbered on across the parts as frictionless numbers a multipart table."""
+    if len(paths) == 1:
+        return open_table(paths[0], label, mapping)
+    sources = [open_table(path, label, mapping) for path in paths]
+    chained = TableSource(paths[0], label, sources[0].columns, iter(()))
+
+    def batches() -> Iterator[Batch]:
+        offset = 0
+        for source in sources:
+            last = 1
+            for batch, rows, missing in source.batches:
+                chained.issues.extend(source.issues)
+                source.issues.clear()
+                yield batch, pa.compute.add(rows, offset), missing
+                if len(rows):
+                    last = rows[-1].as_py()
+            chained.issues.extend(source.issues)
+            source.issues.clear()
+            offset += last - 1  # each part's header is not a row of the whole
+
+    chained.batches = batches()
+    return chained

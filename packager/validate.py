@@ -19,7 +19,7 @@ from typing import Any
 import pyarrow as pa
 
 from packager.checksums import read_sha256sums, sha256_file
-from packager.descriptor import PARQUET_BYTES
+from packager.descriptor import PARQUET_BYTES, PARTS
 from packager.errors import InputError
 from packager.inputs import TABLE_SUFFIXES, input_files
 from packager.limits import DEFAULT_LIMITS, Limits
@@ -33,7 +33,7 @@ from packager.tablecheck import (
     ErrorLimit,
     TableChecker,
 )
-from packager.tables import TableSource, open_table
+from packager.tables import TableSource, open_table, open_tables
 
 DESCRIPTOR = "datapackage.json"
 MAX_DESCRIPTOR_BYTES = 16 << 20  # a descriptor is a few KB; a huge one is refused unread
@@ -170,40 +170,69 @@ def validate_release(descriptor_path: Path, out: Collector, contract: ContractRu
     descriptor = _read_descriptor(descriptor_path, out)
     if descriptor is None:
         return 0
-    tables: dict[str, list[tuple[dict[str, Any], Path]]] = {}
+    tables: dict[str, list[tuple[dict[str, Any], list[Path]]]] = {}
     broken = False
     for index, resource in enumerate(descriptor["resources"]):
         if not isinstance(resource, dict):
             out.add(_issue("package-error", f"resource {index + 1} is not an object", DESCRIPTOR))
             broken = True
             continue
-        label = resource.get("path")
-        path = safe_path(folder, label)
-        if path is None:
-            out.add(
-                _issue(
-                    "unsafe-path",
-                    f"resource {index + 1}: path {label!r} is not a file inside the release",
-                    DESCRIPTOR,
-                )
-            )
+        paths = _resource_files(folder, resource, index, out)
+        if paths is None:
             broken = True
             continue
-        if not path.is_file():
-            out.add(_issue("scheme-error", "the resource's file is missing", str(label)))
-            broken = True
-            continue
-        _check_size_and_hash(resource, path, str(label), out)
-        schema = resource.get("schema")
-        if not _schema_ok(schema, str(label), out):
+        label = str(resource.get("path")) if len(paths) == 1 else _parts_label(resource)
+        if len(paths) == 1:
+            _check_size_and_hash(resource, paths[0], label, out)
+        else:
+            _check_parts(resource, folder, out)
+        if not _schema_ok(resource.get("schema"), label, out):
             broken = True
             continue
         table = str(resource.get("name", label)).removesuffix("-parquet")
-        tables.setdefault(table, []).append((resource, path))
+        tables.setdefault(table, []).append((resource, paths))
     _check_sha256sums(folder, out)
     if broken:
         return 0
     return _check_rows(tables, out, contract)
+
+
+def _parts_label(resource: dict[str, Any]) -> str:
+    """data/csv/articles for parts data/csv/articles/year=2024/part-0.csv, ..."""
+    return str(Path(resource["path"][0]).parent.parent.as_posix())
+
+
+def _resource_files(
+    folder: Path, resource: dict[str, Any], index: int, out: Collector
+) -> list[Path] | None:
+    """The files of a resource (one, or a list of parts), each inside the release; None
+    (and the issue reported) when one is unsafe or missing."""
+    given = resource.get("path")
+    names = given if isinstance(given, list) and given else [given]
+    paths = []
+    for name in names:
+        path = safe_path(folder, name)
+        if path is None:
+            message = f"resource {index + 1}: path {name!r} is not a file inside the release"
+            out.add(_issue("unsafe-path", message, DESCRIPTOR))
+            return None
+        if not path.is_file():
+            out.add(_issue("scheme-error", "the resource's file is missing", str(name)))
+            return None
+        paths.append(path)
+    return paths
+
+
+def _check_parts(resource: dict[str, Any], folder: Path, out: Collector) -> None:
+    parts = resource.get(PARTS)
+    if not isinstance(parts, list):
+        return  # no sizes or hashes recorded: SHA256SUMS still covers the files
+    for part in parts:
+        path = safe_path(folder, part.get("path")) if isinstance(part, dict) else None
+        if path is None or not path.is_file():
+            out.add(_issue("scheme-error", f"part {part!r} is missing", DESCRIPTOR))
+            continue
+        _check_size_and_hash(part, path, str(part["path"]), out)
 
 
 def _schema_ok(schema: object, label: str, out: Collector) -> bool:
@@ -350,12 +379,13 @@ def _check_rows(
     for table in order:
         checkers = []
         streams = []
-        for n, (resource, path) in enumerate(tables[table]):
-            label = str(resource["path"])
+        for n, (resource, paths) in enumerate(tables[table]):
+            # a partitioned table is one table: its rows are numbered across its parts
+            label = str(resource["path"]) if len(paths) == 1 else _parts_label(resource)
             # The contract's rules and the key checks run on one format; the other must equal it.
             own_rules = contract if table == "articles" and n == 0 else None
             checker = TableChecker(resource["schema"], label, out, contract=own_rules, keys=n == 0)
-            source = open_table(path, label)
+            source = open_tables(paths, label)
             checker.header(source.columns)
             checkers.append(checker)
             streams.append(_typed_stream(checker, source, out))
@@ -364,7 +394,7 @@ def _check_rows(
                 _issue(
                     "table-mismatch",
                     f"the Parquet and CSV files of {table!r} hold different rows",
-                    str(tables[table][1][0]["path"]),
+                    checkers[1].file,
                 )
             )
         else:

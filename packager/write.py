@@ -21,11 +21,13 @@ ROW_GROUP_SIZE = 10_000
 class TableWriter:
     """Writes one table to ``<stem>.parquet`` and ``<stem>.csv`` batch by batch."""
 
-    def __init__(self, stem: Path, schema: pa.Schema) -> None:
+    def __init__(
+        self, stem: Path, schema: pa.Schema, *, parquet: Path | None = None, csv: Path | None = None
+    ) -> None:
         self.schema = schema
         self.rows = 0
-        self.parquet_path = stem.with_suffix(".parquet")
-        self.csv_path = stem.with_suffix(".csv")
+        self.parquet_path = parquet or stem.with_suffix(".parquet")
+        self.csv_path = csv or stem.with_suffix(".csv")
         self._pending: list[pa.RecordBatch] = []
         self._pending_rows = 0
         self._parquet = pq.ParquetWriter(
@@ -70,3 +72,72 @@ class TableWriter:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+# Hive partitioning of the `partitioned` layout: the directory name carries the key.
+PARTITION_KEYS = {"articles": "year", "related": "id_prefix"}
+
+
+def partition_value(table: str, batch: pa.Table) -> str:
+    """The partition of a batch: every batch the build writes lies in one partition (a
+    month of articles lies in one year; related rows sharing two hex digits of
+    article_id share the first)."""
+    if table == "articles":
+        return str(batch.column("date_published")[0].as_py().year)
+    return str(batch.column("article_id")[0].as_py()[0])
+
+
+class PartitionedWriter:
+    """Writes a table as ``data/parquet/<table>/<key>=<value>/part-0.parquet`` and the same
+    under ``data/csv/``, a partition at a time, from batches in release order. Each format
+    has its own tree, so a reader pointed at one finds only files of that format."""
+
+    def __init__(self, data: Path, table: str, schema: pa.Schema) -> None:
+        self.data = data
+        self.table = table
+        self.schema = schema
+        self.rows = 0
+        self._current: tuple[str, TableWriter] | None = None
+
+    def write(self, batch: pa.Table) -> None:
+        if not batch.num_rows:
+            return
+        value = partition_value(self.table, batch)
+        if self._current is None or self._current[0] != value:
+            self._close_current()
+            partition = f"{self.table}/{PARTITION_KEYS[self.table]}={value}"
+            paths = {
+                fmt: self.data / fmt / partition / f"part-0.{fmt}" for fmt in ("parquet", "csv")
+            }
+            for path in paths.values():
+                path.parent.mkdir(parents=True, exist_ok=True)
+            writer = TableWriter(
+                paths["parquet"], self.schema, parquet=paths["parquet"], csv=paths["csv"]
+            )
+            self._current = (value, writer)
+        self._current[1].write(batch)
+
+    def _close_current(self) -> None:
+        if self._current is not None:
+            self._current[1].close()
+            self.rows += self._current[1].rows
+            self._current = None
+
+    def close(self) -> None:
+        self._close_current()
+
+    def __enter__(self) -> PartitionedWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def table_files(folder: Path, table: str, fmt: str) -> list[str]:
+    """The files of `table` in `fmt` in a release folder, relative and sorted: one file in
+    the single layout, one per partition in the partitioned layout."""
+    single = folder / "data" / f"{table}.{fmt}"
+    if single.is_file():
+        return [f"data/{table}.{fmt}"]
+    parts = sorted((folder / "data" / fmt / table).glob(f"*=*/part-*.{fmt}"))
+    return [p.relative_to(folder).as_posix() for p in parts]
