@@ -5,12 +5,13 @@ from the cache exactly as it was parsed, so the release is byte-identical to a f
 Keys also hold the packager version and the limits, so a new parser or other limits never
 reuse an old result. Only pages that parsed are kept: rejects are few and cheap, and one
 (`date-in-future`) depends on the day. Pages are stored as zlib-compressed JSON in one
-SQLite file (``OUT/NAME/.packager-cache.sqlite``); worker processes read it, only the
-main process writes.
+SQLite file (``OUT/NAME/.packager-cache.sqlite``), read and written by the worker
+processes that parse the pages.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import zlib
 from pathlib import Path
@@ -26,51 +27,46 @@ def cache_key(limits: Limits, sha256: str) -> str:
     return f"{__version__}:{limits.max_page_bytes}:{limits.max_title_length}:{sha256}"
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, timeout=30)
-    connection.execute(
-        "CREATE TABLE IF NOT EXISTS pages (key TEXT PRIMARY KEY, page BLOB NOT NULL)"
-    )
+_connections: dict[tuple[int, Path], sqlite3.Connection] = {}
+
+
+def _connection(path: Path) -> sqlite3.Connection:
+    """This process's connection to the cache: keyed by PID, because a connection must
+    never be used across a fork (workers inherit the parent's dictionary)."""
+    key = (os.getpid(), path)
+    connection = _connections.get(key)
+    if connection is None:
+        connection = _connections[key] = sqlite3.connect(path, timeout=60)
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS pages (key TEXT PRIMARY KEY, page BLOB NOT NULL)"
+        )
     return connection
 
 
-class PageCache:
-    """Read and write access for the main process."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._connection = _connect(path)
-        self._pending: list[tuple[str, bytes]] = []
-
-    def put(self, key: str, page: Page) -> None:
-        blob = zlib.compress(page.model_dump_json().encode("utf-8"), 1)
-        self._pending.append((key, blob))
-        if len(self._pending) >= 1000:
-            self.commit()
-
-    def commit(self) -> None:
-        if self._pending:
-            with self._connection:
-                self._connection.executemany(
-                    "INSERT OR REPLACE INTO pages (key, page) VALUES (?, ?)", self._pending
-                )
-            self._pending.clear()
-
-    def close(self) -> None:
-        self.commit()
-        self._connection.close()
+def open_cache(path: Path) -> None:
+    """Create the cache file if need be, before worker processes start."""
+    _connection(path).commit()
 
 
-_readers: dict[Path, sqlite3.Connection] = {}
+def store(path: Path, entries: list[tuple[str, Page]]) -> None:
+    """Keep freshly parsed pages: one transaction for a chunk of pages. Workers serialise
+    and compress their own pages, so the main process never pays for it."""
+    if not entries:
+        return
+    rows = [
+        (key, zlib.compress(page.model_dump_json().encode("utf-8"), 1)) for key, page in entries
+    ]
+    try:
+        with _connection(path) as connection:
+            connection.executemany("INSERT OR REPLACE INTO pages (key, page) VALUES (?, ?)", rows)
+    except sqlite3.DatabaseError:
+        pass  # a cache that cannot be written is only a slower next build
 
 
 def lookup(path: Path, key: str) -> Page | None:
-    """The cached page for `key`, from a connection of this process's own (fork-safe)."""
-    connection = _readers.get(path)
-    if connection is None:
-        connection = _readers[path] = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    """The cached page for `key`, or None."""
     try:
-        row = connection.execute("SELECT page FROM pages WHERE key = ?", (key,)).fetchone()
+        row = _connection(path).execute("SELECT page FROM pages WHERE key = ?", (key,)).fetchone()
     except sqlite3.DatabaseError:
         return None  # a cache that cannot be read is only a slower build
     if row is None:

@@ -72,7 +72,9 @@ class Spool:
         folder.mkdir(parents=True, exist_ok=True)
         self._columns = {t: {n: [] for n in _SCHEMAS[t].names} for t in _SCHEMAS}
         self._buckets: dict[str, list[str]] = {t: [] for t in _SCHEMAS}
-        self._index: dict[str, dict[str, list[tuple[Path, int]]]] = {t: {} for t in _SCHEMAS}
+        # bucket -> [(flush number, batch number)]: small ints, not paths, as there are
+        # (flushes x buckets) of them
+        self._index: dict[str, dict[str, list[tuple[int, int]]]] = {t: {} for t in _SCHEMAS}
         self._buffered = 0
         self._flushes = 0
 
@@ -105,14 +107,14 @@ class Spool:
             keys = pa.array(buckets, pa.string())
             order = pc.sort_indices(keys)  # stable: rows keep their order within a bucket
             rows, keys = rows.take(order).combine_chunks(), keys.take(order)
-            path = self.folder / f"{table}-{self._flushes:06d}.arrow"
+            path = self._path(table, self._flushes)
             runs = pc.run_end_encode(keys)
             bounds = zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True)
             with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, schema) as out:
                 start = 0
                 for number, (bucket, end) in enumerate(bounds):
                     out.write_table(rows.slice(start, end - start), max_chunksize=end - start)
-                    self._index[table].setdefault(bucket, []).append((path, number))
+                    self._index[table].setdefault(bucket, []).append((self._flushes, number))
                     start = end
             for values in columns.values():
                 values.clear()
@@ -120,13 +122,16 @@ class Spool:
         self._flushes += 1
         self._buffered = 0
 
+    def _path(self, table: str, flush: int) -> Path:
+        return self.folder / f"{table}-{flush:06d}.arrow"
+
     def buckets(self, table: str) -> list[str]:
         return sorted(self._index[table])
 
     def read(self, table: str, bucket: str) -> pa.Table:
         batches = []
-        for path, number in self._index[table].get(bucket, []):
-            with pa.OSFile(str(path), "rb") as source:
+        for flush, number in self._index[table].get(bucket, []):
+            with pa.OSFile(str(self._path(table, flush)), "rb") as source:
                 batches.append(pa.ipc.open_file(source).get_batch(number))
         return pa.Table.from_batches(batches, schema=_SCHEMAS[table])
 

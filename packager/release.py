@@ -22,7 +22,6 @@ import pyarrow as pa
 
 from packager import __version__
 from packager.cache import FILENAME as CACHE_FILE
-from packager.cache import PageCache, cache_key
 from packager.card import CorpusStats, render_card
 from packager.checksums import write_sha256sums
 from packager.collect import OrderedArticles, Spool, ordered_related
@@ -302,11 +301,10 @@ def _write(
     rejects: list[Reject] = []
     issues: list[Issue] = []
     records = cached = 0  # records: pages, and rows of parsed-article tables
-    store = PageCache(cache) if cache is not None else None
     results = parse_files(
         files, workers=workers, today=today, mapping=mapping, limits=limits, cache=cache
     )
-    for index, (item, parsed) in enumerate(results):
+    for index, (_item, parsed) in enumerate(results):
         records += 1
         if progress is not None:
             progress(records, len(files))
@@ -318,10 +316,6 @@ def _write(
         spool.add(index, parsed)
         if parsed.from_cache:
             cached += 1
-        elif store is not None and not item.is_table and parsed.article.source_sha256:
-            store.put(cache_key(limits, parsed.article.source_sha256), parsed)
-    if store is not None:
-        store.close()
     spool.flush()
     checkpoint("parsed")
     if strict and rejects:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
-from packager.cache import cache_key, lookup
+from packager.cache import cache_key, lookup, open_cache, store
 from packager.inputs import InputFile
 from packager.limits import DEFAULT_LIMITS, Limits
 from packager.models import Page, Reject
@@ -76,10 +76,16 @@ def parse_files(
     """Parse `files` in order, page dumps across `workers` processes; a table file gives a
     result per row. Results come back in file order whatever the number of workers."""
     pages = [item for item in files if not item.is_table]
+    if cache is not None:
+        open_cache(cache)
     parsed = (
         _in_pool(pages, workers, today, limits, cache)
         if workers > 1 and len(pages) >= 2 * CHUNK
-        else (parse_file(item, today, limits, cache) for item in pages)
+        else (
+            result
+            for i in range(0, len(pages), CHUNK)
+            for result in _parse_chunk(pages[i : i + CHUNK], today, limits, cache)
+        )
     )
     for item in files:
         if item.is_table:
@@ -92,7 +98,11 @@ def parse_files(
 def _parse_chunk(
     chunk: list[InputFile], today: dt.date | None, limits: Limits, cache: Path | None
 ) -> list[Page | Reject]:
-    return [parse_file(item, today, limits, cache) for item in chunk]
+    results = [parse_file(item, today, limits, cache) for item in chunk]
+    if cache is not None:
+        fresh = [r for r in results if isinstance(r, Page) and not r.from_cache]
+        store(cache, [(cache_key(limits, p.article.source_sha256 or ""), p) for p in fresh])
+    return results
 
 
 def _in_pool(
