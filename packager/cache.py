@@ -5,8 +5,8 @@ from the cache exactly as it was parsed, so the release is byte-identical to a f
 Keys also hold the packager version and the limits, so a new parser or other limits never
 reuse an old result. Only pages that parsed are kept: rejects are few and cheap, and one
 (`date-in-future`) depends on the day. Pages are stored as zlib-compressed JSON in one
-SQLite file (``OUT/NAME/.packager-cache.sqlite``), read and written by the worker
-processes that parse the pages.
+SQLite file (``OUT/NAME/.packager-cache.sqlite``): worker processes read it and
+serialise the pages they parse; the main process writes.
 """
 
 from __future__ import annotations
@@ -48,14 +48,17 @@ def open_cache(path: Path) -> None:
     _connection(path).commit()
 
 
-def store(path: Path, entries: list[tuple[str, Page]]) -> None:
-    """Keep freshly parsed pages: one transaction for a chunk of pages. Workers serialise
-    and compress their own pages, so the main process never pays for it."""
-    if not entries:
+def blob(page: Page) -> bytes:
+    """A page as stored: zlib-compressed JSON. Workers make these, so the main process
+    only inserts them."""
+    return zlib.compress(page.model_dump_json().encode("utf-8"), 1)
+
+
+def store(path: Path, rows: list[tuple[str, bytes]]) -> None:
+    """Insert (key, blob) rows in one transaction. Only the main process writes: SQLite
+    serialises writers with a lock, and workers waiting on it would stall the build."""
+    if not rows:
         return
-    rows = [
-        (key, zlib.compress(page.model_dump_json().encode("utf-8"), 1)) for key, page in entries
-    ]
     try:
         with _connection(path) as connection:
             connection.executemany("INSERT OR REPLACE INTO pages (key, page) VALUES (?, ?)", rows)

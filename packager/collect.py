@@ -15,7 +15,6 @@ packaged article (which page won); never the whole corpus (docs/design.md).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,6 @@ from packager.schema import arrow_schema
 
 FLUSH_ROWS = 8_000
 PAGE = "_page"
-BODY_SHA = "_body_sha"
 
 
 def _spool_schema(table: str, *extra: pa.Field) -> pa.Schema:
@@ -38,9 +36,7 @@ def _spool_schema(table: str, *extra: pa.Field) -> pa.Schema:
 
 
 _SCHEMAS = {
-    "articles": _spool_schema(
-        "articles", pa.field(PAGE, pa.int64()), pa.field(BODY_SHA, pa.string())
-    ),
+    "articles": _spool_schema("articles", pa.field(PAGE, pa.int64())),
     "related": _spool_schema("related", pa.field(PAGE, pa.int64())),
 }
 
@@ -72,9 +68,9 @@ class Spool:
         folder.mkdir(parents=True, exist_ok=True)
         self._columns = {t: {n: [] for n in _SCHEMAS[t].names} for t in _SCHEMAS}
         self._buckets: dict[str, list[str]] = {t: [] for t in _SCHEMAS}
-        # bucket -> [(flush number, batch number)]: small ints, not paths, as there are
+        # bucket -> [(flush number, offset, size)]: small ints, not paths, as there are
         # (flushes x buckets) of them
-        self._index: dict[str, dict[str, list[tuple[int, int]]]] = {t: {} for t in _SCHEMAS}
+        self._index: dict[str, dict[str, list[tuple[int, int, int]]]] = {t: {} for t in _SCHEMAS}
         self._buffered = 0
         self._flushes = 0
 
@@ -84,7 +80,6 @@ class Spool:
         for name in _ARTICLE_FIELDS:
             columns[name].append(getattr(article, name))
         columns[PAGE].append(page_index)
-        columns[BODY_SHA].append(hashlib.sha256(article.body.encode("utf-8")).hexdigest())
         self._buckets["articles"].append(article.date_published.strftime("%Y-%m"))
         related = self._columns["related"]
         for item in page.related:
@@ -107,14 +102,17 @@ class Spool:
             keys = pa.array(buckets, pa.string())
             order = pc.sort_indices(keys)  # stable: rows keep their order within a bucket
             rows, keys = rows.take(order).combine_chunks(), keys.take(order)
-            path = self._path(table, self._flushes)
             runs = pc.run_end_encode(keys)
             bounds = zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True)
-            with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, schema) as out:
+            # One file per flush: each bucket's rows as one serialized record batch, found
+            # again by its offset and length (a read is one seek, no file footer to parse).
+            with self._path(table, self._flushes).open("wb") as sink:
                 start = 0
-                for number, (bucket, end) in enumerate(bounds):
-                    out.write_table(rows.slice(start, end - start), max_chunksize=end - start)
-                    self._index[table].setdefault(bucket, []).append((self._flushes, number))
+                for bucket, end in bounds:
+                    message = rows.slice(start, end - start).to_batches()[0].serialize()
+                    where = (self._flushes, sink.tell(), message.size)
+                    sink.write(message)
+                    self._index[table].setdefault(bucket, []).append(where)
                     start = end
             for values in columns.values():
                 values.clear()
@@ -123,17 +121,19 @@ class Spool:
         self._buffered = 0
 
     def _path(self, table: str, flush: int) -> Path:
-        return self.folder / f"{table}-{flush:06d}.arrow"
+        return self.folder / f"{table}-{flush:06d}.arrows"
 
     def buckets(self, table: str) -> list[str]:
         return sorted(self._index[table])
 
     def read(self, table: str, bucket: str) -> pa.Table:
+        schema = _SCHEMAS[table]
         batches = []
-        for flush, number in self._index[table].get(bucket, []):
-            with pa.OSFile(str(self._path(table, flush)), "rb") as source:
-                batches.append(pa.ipc.open_file(source).get_batch(number))
-        return pa.Table.from_batches(batches, schema=_SCHEMAS[table])
+        for flush, offset, size in self._index[table].get(bucket, []):
+            with self._path(table, flush).open("rb") as source:
+                source.seek(offset)
+                batches.append(pa.ipc.read_record_batch(pa.py_buffer(source.read(size)), schema))
+        return pa.Table.from_batches(batches, schema=schema)
 
 
 def _group_starts(ids: list[str]) -> list[bool]:
@@ -164,19 +164,21 @@ class OrderedArticles:
                 (PAGE, "ascending", "at_end"),
             ],
         )
-        keys = table.select(["article_id", "source_file", BODY_SHA]).take(order).to_pydict()
+        keys = table.select(["article_id", "source_file"]).take(order).to_pydict()
         starts = _group_starts(keys["article_id"])
         kept = 0
         for i, is_start in enumerate(starts):
             if is_start:
                 kept = i
                 continue
+            # bodies are compared only here, for the few pages that are duplicates
+            body = table.column("body")
             self.merged.append(
                 Merged(
                     article_id=keys["article_id"][i],
                     kept=keys["source_file"][kept],
                     dropped=keys["source_file"][i],
-                    body_differs=keys[BODY_SHA][i] != keys[BODY_SHA][kept],
+                    body_differs=body[order[i].as_py()] != body[order[kept].as_py()],
                 )
             )
         winners = table.take(order.filter(pa.array(starts, pa.bool_())))
@@ -186,7 +188,7 @@ class OrderedArticles:
             )
         )
         self.winning_pages.append(winners[PAGE].combine_chunks())
-        return winners.drop_columns([PAGE, BODY_SHA])
+        return winners.drop_columns([PAGE])
 
 
 def ordered_related(spool: Spool, winning_pages: list[pa.Array]) -> Iterator[pa.Table]:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
-from packager.cache import cache_key, lookup, open_cache, store
+from packager.cache import blob, cache_key, lookup, open_cache, store
 from packager.inputs import InputFile
 from packager.limits import DEFAULT_LIMITS, Limits
 from packager.models import Page, Reject
@@ -21,6 +21,7 @@ from packager.parse.table import parse_table
 # Pages handed to a worker at a time: large enough that inter-process traffic stays small.
 CHUNK = 32
 IN_FLIGHT = 4
+CACHE_BATCH = 1_000  # fresh pages written to the cache per transaction
 
 
 def parse_file(
@@ -74,7 +75,8 @@ def parse_files(
     cache: Path | None = None,
 ) -> Iterator[tuple[InputFile, Page | Reject]]:
     """Parse `files` in order, page dumps across `workers` processes; a table file gives a
-    result per row. Results come back in file order whatever the number of workers."""
+    result per row. Results come back in file order whatever the number of workers. With
+    `cache`, known pages come from it and freshly parsed ones are added to it."""
     pages = [item for item in files if not item.is_table]
     if cache is not None:
         open_cache(cache)
@@ -82,27 +84,42 @@ def parse_files(
         _in_pool(pages, workers, today, limits, cache)
         if workers > 1 and len(pages) >= 2 * CHUNK
         else (
-            result
+            pair
             for i in range(0, len(pages), CHUNK)
-            for result in _parse_chunk(pages[i : i + CHUNK], today, limits, cache)
+            for pair in _parse_chunk(pages[i : i + CHUNK], today, limits, cache)
         )
     )
+    fresh: list[tuple[str, bytes]] = []
     for item in files:
         if item.is_table:
             for row in parse_table(item, mapping, today):
                 yield item, row
-        else:
-            yield item, next(parsed)
+            continue
+        result, entry = next(parsed)
+        if entry is not None and cache is not None:
+            fresh.append(entry)
+            if len(fresh) >= CACHE_BATCH:
+                store(cache, fresh)
+                fresh = []
+        yield item, result
+    if cache is not None:
+        store(cache, fresh)
+
+
+Parsed = tuple[Page | Reject, tuple[str, bytes] | None]  # the result, and its cache entry
 
 
 def _parse_chunk(
     chunk: list[InputFile], today: dt.date | None, limits: Limits, cache: Path | None
-) -> list[Page | Reject]:
-    results = [parse_file(item, today, limits, cache) for item in chunk]
-    if cache is not None:
-        fresh = [r for r in results if isinstance(r, Page) and not r.from_cache]
-        store(cache, [(cache_key(limits, p.article.source_sha256 or ""), p) for p in fresh])
-    return results
+) -> list[Parsed]:
+    out: list[Parsed] = []
+    for item in chunk:
+        result = parse_file(item, today, limits, cache)
+        entry = None
+        if cache is not None and isinstance(result, Page) and not result.from_cache:
+            entry = (cache_key(limits, result.article.source_sha256 or ""), blob(result))
+        out.append((result, entry))
+    return out
 
 
 def _in_pool(
@@ -111,11 +128,11 @@ def _in_pool(
     today: dt.date | None,
     limits: Limits,
     cache: Path | None,
-) -> Iterator[Page | Reject]:
+) -> Iterator[Parsed]:
     """Pages parsed by `workers` processes, in order. At most `IN_FLIGHT` chunks per worker
     are queued at once, so results never pile up faster than they are spooled."""
     chunks = iter([pages[i : i + CHUNK] for i in range(0, len(pages), CHUNK)])
-    pending: deque[AsyncResult[list[Page | Reject]]] = deque()
+    pending: deque[AsyncResult[list[Parsed]]] = deque()
     # fork: workers inherit the parsed modules instead of importing them again
     with multiprocessing.get_context("fork").Pool(workers) as pool:
 
