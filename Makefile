@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test check clean
+.PHONY: demo test check bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ demo: $(VENV)/.installed-run
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
+
+# The benchmarks of bench/README.md (minutes; they write under bench/out/).
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench.validate_bench
+	$(BIN)/python -m bench.build_bench
 
 # Format check and lint.
 check: $(VENV)/.installed-test

@@ -59,6 +59,10 @@ _state = {"debug": False}
 MaxPageBytes = Annotated[
     int, typer.Option("--max-page-bytes", min=1, help="Reject page dumps larger than this.")
 ]
+ColumnMap = Annotated[
+    list[str] | None,
+    typer.Option("--map", help="TARGET=SOURCE: read column SOURCE as field TARGET."),
+]
 MaxTitleLength = Annotated[
     int, typer.Option("--max-title-length", min=1, help="Reject titles longer than this.")
 ]
@@ -197,10 +201,7 @@ def validate(
     max_errors: Annotated[
         int | None, typer.Option("--max-errors", min=1, help="Stop after this many errors.")
     ] = None,
-    mapping: Annotated[
-        list[str] | None,
-        typer.Option("--map", help="TARGET=SOURCE: read column SOURCE as field TARGET."),
-    ] = None,
+    mapping: ColumnMap = None,
     max_page_bytes: MaxPageBytes = DEFAULT_LIMITS.max_page_bytes,
     max_title_length: MaxTitleLength = DEFAULT_LIMITS.max_title_length,
 ) -> None:
@@ -246,10 +247,7 @@ def build(
     workers: Annotated[
         int | None, typer.Option("--workers", help="Parsing processes (default: all cores).")
     ] = None,
-    mapping: Annotated[
-        list[str] | None,
-        typer.Option("--map", help="TARGET=SOURCE: read column SOURCE as field TARGET."),
-    ] = None,
+    mapping: ColumnMap = None,
     max_page_bytes: MaxPageBytes = DEFAULT_LIMITS.max_page_bytes,
     max_title_length: MaxTitleLength = DEFAULT_LIMITS.max_title_length,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,

@@ -23,19 +23,26 @@ PAGE_SUFFIXES = (".txt",)
 TABLE_SUFFIXES = (".csv", ".parquet", ".jsonl", ".ndjson")
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class InputFile:
+    """One input file: its `source_file` and the folder it is relative to. Kept small (two
+    strings) because a build holds one per input file."""
+
     source_file: str
-    path: Path
+    root: str
     # a symlink found in a folder that leads out of it: reported, never read
     outside_root: bool = False
 
     @property
+    def path(self) -> Path:
+        return Path(self.root, self.source_file)
+
+    @property
     def is_table(self) -> bool:
-        return self.path.suffix.lower() in TABLE_SUFFIXES
+        return self.source_file.lower().endswith(TABLE_SUFFIXES)
 
 
-Identity = tuple[int, int] | str  # (device, inode), or the real path when stat fails
+Identity = int | str  # device and inode packed in one int, or the real path when stat fails
 
 
 def _identity(path: str) -> Identity:
@@ -43,13 +50,16 @@ def _identity(path: str) -> Identity:
         info = os.stat(path)
     except OSError:  # a dangling link or a loop: its own real path names it
         return os.path.realpath(path)
-    return (info.st_dev, info.st_ino)
+    return info.st_dev << 64 | info.st_ino
 
 
 def _walk(root: Path) -> Iterable[tuple[Identity, InputFile]]:
-    """(identity, file) for the page files under `root`, with one scandir per folder."""
+    """(identity, file) for the page files under `root`, with one scandir per folder and
+    no stat of regular files (the directory entry gives the inode)."""
+    top = str(root)
     real_root = os.path.realpath(root)
-    pending = [(str(root), "")]
+    device = os.stat(root).st_dev << 64
+    pending = [(top, "")]
     while pending:
         folder, prefix = pending.pop()
         with os.scandir(folder) as entries:
@@ -66,11 +76,9 @@ def _walk(root: Path) -> Iterable[tuple[Identity, InputFile]]:
             if entry.is_symlink():
                 real = os.path.realpath(entry.path)
                 outside = os.path.commonpath([real_root, real]) != real_root
-                item = InputFile(source_file, Path(entry.path), outside)
-                yield _identity(entry.path), item
+                yield _identity(entry.path), InputFile(source_file, top, outside)
             else:
-                info = entry.stat(follow_symlinks=False)
-                yield (info.st_dev, info.st_ino), InputFile(source_file, Path(entry.path))
+                yield device | entry.inode(), InputFile(source_file, top)
 
 
 def input_files(inputs: Iterable[Path]) -> list[InputFile]:
@@ -80,7 +88,8 @@ def input_files(inputs: Iterable[Path]) -> list[InputFile]:
         if given.is_dir():
             candidates: Iterable[tuple[Identity, InputFile]] = _walk(given)
         elif given.exists():
-            candidates = [(_identity(str(given)), InputFile(given.name, given))]
+            item = InputFile(given.name, str(given.parent))
+            candidates = [(_identity(str(given)), item)]
         else:
             raise InputError(f"{given}: no such file or folder")
         for identity, item in candidates:

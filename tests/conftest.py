@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -36,3 +37,12 @@ def listing(folder: Path) -> list[str]:
     from packager.cache import FILENAME
 
     return sorted(p.name for p in folder.iterdir() if p.name != FILENAME)
+
+
+def digests(folder: Path) -> dict[str, str]:
+    """sha256 of every file under `folder`, by relative path."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }

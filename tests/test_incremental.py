@@ -3,7 +3,6 @@ release is byte-identical to a full build."""
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 
@@ -11,15 +10,7 @@ from bench.corpus import write_corpus
 from packager import build_release
 from packager.cache import FILENAME
 
-from .conftest import CREATED, TODAY
-
-
-def _digests(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
+from .conftest import CREATED, TODAY, digests
 
 
 def test_incremental_rebuild_parses_only_new_pages_and_equals_a_full_build(tmp_path: Path) -> None:
@@ -61,7 +52,7 @@ def test_incremental_rebuild_parses_only_new_pages_and_equals_a_full_build(tmp_p
     assert full.cached == 0
     assert not (tmp_path / "full" / "c" / FILENAME).exists()
     changes = "CHANGES.md"  # the full build has no previous release to compare with
-    incremental, fresh = _digests(v2.path), _digests(full.path)
+    incremental, fresh = digests(v2.path), digests(full.path)
     incremental.pop(changes), fresh.pop(changes)
     incremental.pop("SHA256SUMS"), fresh.pop("SHA256SUMS")
     assert incremental == fresh

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import shutil
@@ -17,15 +16,7 @@ from packager import build_release
 from packager.parse import CHUNK
 from packager.release import created_timestamp
 
-from .conftest import TODAY
-
-
-def _digests(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
+from .conftest import TODAY, digests
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +52,7 @@ def test_shuffled_files_and_worker_counts_give_identical_bytes(
             workers=workers,
             today=TODAY,
         )
-        runs.append(_digests(result.path))
+        runs.append(digests(result.path))
     assert runs[0] == runs[1] == runs[2]
     assert "data/articles.parquet" in runs[0]
     assert len(runs[0]) == 9
@@ -87,7 +78,7 @@ def test_files_named_in_any_order_give_identical_bytes(corpus: Path, tmp_path: P
         created="2026-01-01T00:00:00Z",
         today=TODAY,
     )
-    assert _digests(a.path) == _digests(b.path)
+    assert digests(a.path) == digests(b.path)
 
 
 def test_descriptor_records_the_writers(corpus: Path, tmp_path: Path) -> None:
