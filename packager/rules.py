@@ -25,7 +25,11 @@ def norm(text: str) -> str:
 
 
 def article_id(source: str, date_published: dt.date, title: str) -> str:
-    key = "\x1f".join((norm(source), date_published.isoformat(), norm(title)))
+    return id_of_key("\x1f".join((norm(source), date_published.isoformat(), norm(title))))
+
+
+def id_of_key(key: str) -> str:
+    """The article_id of a normalised key: the first 16 hex digits of its sha256."""
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 

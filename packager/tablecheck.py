@@ -12,7 +12,6 @@ holds a batch and the key columns, never the table.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -406,7 +405,7 @@ def _derived_ids(table: pa.RecordBatch) -> pa.Array:
         if key is None:
             ids.append(None)
         elif ascii_list[i]:
-            ids.append(hashlib.sha256(key.encode("utf-8")).hexdigest()[:16])
+            ids.append(rules.id_of_key(key))
         else:
             ids.append(rules.article_id(source[i].as_py(), published[i].as_py(), title[i].as_py()))
     return pa.array(ids, pa.string())
