@@ -63,6 +63,7 @@ def test_build_then_validate(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""  # not a terminal: no progress bar, no chatter
     assert result.stdout.endswith(
         f"wrote {tmp_path}/demo/1.2.3: 14 articles, 33 related items from 21 pages "
         "(1 duplicates merged, 6 rejected)\n"

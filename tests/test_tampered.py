@@ -99,3 +99,15 @@ def test_a_symlink_out_of_the_release_is_refused(copy: Path, tmp_path: Path) -> 
 def test_a_malformed_descriptor_is_a_package_error(copy: Path, text: str) -> None:
     (copy / "datapackage.json").write_text(text)
     assert ("datapackage.json", "package-error") in _found(copy)
+
+
+def test_an_enormous_descriptor_is_refused_unread(copy: Path) -> None:
+    from packager.validate import MAX_DESCRIPTOR_BYTES
+
+    with (copy / "datapackage.json").open("w") as handle:
+        handle.write('{"resources": [], "padding": "')
+        handle.write("x" * MAX_DESCRIPTOR_BYTES)
+        handle.write('"}')
+    report = validate([copy], today=TODAY)
+    [issue] = [i for i in report.issues if i.code == "package-error"]
+    assert "over the limit" in issue.message
