@@ -167,12 +167,11 @@ class OrderedArticles:
         keys = table.select(["article_id", "source_file"]).take(order).to_pydict()
         starts = _group_starts(keys["article_id"])
         kept = 0
+        body = table.column("body")  # compared only below, for the few duplicate pages
         for i, is_start in enumerate(starts):
             if is_start:
                 kept = i
                 continue
-            # bodies are compared only here, for the few pages that are duplicates
-            body = table.column("body")
             self.merged.append(
                 Merged(
                     article_id=keys["article_id"][i],

@@ -67,26 +67,23 @@ def test_card_front_matter_and_contents(example_release: BuildResult) -> None:
 
 def test_bad_dataset_toml_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "dataset.toml"
-    bad.write_text('title = "x"\nlicenses = "CC0"\n')
-    with pytest.raises(InputError, match=r"dataset.toml: licenses: Input should be a valid list"):
-        build_release(
-            [EXAMPLES],
-            name="k",
-            version="1.0.0",
-            out=tmp_path / "o",
-            metadata=bad,
-            created=CREATED,
-            today=TODAY,
-        )
-    bad.write_text("title = \n")
-    with pytest.raises(InputError, match="not valid TOML"):
-        build_release(
-            [EXAMPLES],
-            name="k",
-            version="1.0.0",
-            out=tmp_path / "o",
-            metadata=bad,
-            created=CREATED,
-            today=TODAY,
-        )
+    cases = [
+        (
+            'title = "x"\nlicenses = "CC0"\n',
+            r"dataset.toml: licenses: Input should be a valid list",
+        ),
+        ("title = \n", "not valid TOML"),
+    ]
+    for text, message in cases:
+        bad.write_text(text)
+        with pytest.raises(InputError, match=message):
+            build_release(
+                [EXAMPLES],
+                name="k",
+                version="1.0.0",
+                out=tmp_path / "o",
+                metadata=bad,
+                created=CREATED,
+                today=TODAY,
+            )
     assert not (tmp_path / "o").exists()
