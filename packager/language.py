@@ -27,15 +27,29 @@ SAMPLE = 600  # characters looked at for the script: a page is written in one sc
 LATIN_SAMPLE = 1500  # characters whose words are counted among Latin-script languages
 
 
+_STOPWORDS = frozenset().union(*_LATIN_STOPWORDS.values())
+
+
 def detect_language(text: str) -> str:
     """The ISO 639-1 code of `text`'s language; "en" when nothing says otherwise."""
+    return language_of(text, latin_words(text))
+
+
+def latin_words(text: str) -> list[str]:
+    """The case-folded words of `text`'s first `LATIN_SAMPLE` characters."""
+    head = text[:LATIN_SAMPLE]
+    return (head.lower() if head.isascii() else head.casefold()).split()
+
+
+def language_of(text: str, words: list[str]) -> str:
+    """`detect_language(text)`, given `latin_words(text)`."""
     sample = text[:SAMPLE]
     if not sample.isascii():  # ASCII text has no other script to look for
         letters = sum(map(str.isalpha, sample)) or 1
         for code, pattern, share in _SCRIPTS:
             if len(pattern.findall(sample)) / letters > share:
                 return code
-    words = text[:LATIN_SAMPLE].casefold().split()
-    scores = {code: sum(map(stop.__contains__, words)) for code, stop in _LATIN_STOPWORDS.items()}
+    hits = list(filter(_STOPWORDS.__contains__, words))
+    scores = {code: sum(map(stop.__contains__, hits)) for code, stop in _LATIN_STOPWORDS.items()}
     best = max(scores, key=lambda c: (scores[c], c == "en"))
     return best if scores[best] else "en"

@@ -46,6 +46,11 @@ class Article(BaseModel):
     source_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
 
 
+# Field orders of the two tables: the order of a `RawPage`'s values and of the schemas.
+ARTICLE_FIELDS = tuple(Article.model_fields)
+RELATED_FIELDS = tuple(Related.model_fields)
+
+
 class Page(BaseModel):
     """A page dump that parsed: its article, its related items, and any warnings."""
 

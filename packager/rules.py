@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import unicodedata
 
-_WS = re.compile(r"\s+")
+from packager.language import LATIN_SAMPLE, language_of, latin_words
+
 MAX_BYLINE_LENGTH = 200
 
 
 def collapse(text: str) -> str:
-    """Whitespace runs to one space, stripped."""
-    return _WS.sub(" ", text).strip()
+    """Whitespace runs to one space, stripped (split and strip agree with regex `\\s` on
+    what whitespace is)."""
+    return " ".join(text.split())
 
 
 def norm(text: str) -> str:
@@ -35,6 +36,19 @@ def id_of_key(key: str) -> str:
 
 def word_count(body: str) -> int:
     return len(body.split())
+
+
+def word_count_and_language(body: str) -> tuple[int, str]:
+    """`word_count(body)` and `detect_language(body)`, splitting the body's first
+    `LATIN_SAMPLE` characters once for both."""
+    words = latin_words(body)  # case-folding never turns a space into a letter or back
+    count = len(words)
+    tail = body[LATIN_SAMPLE:]
+    if tail:
+        count += len(tail.split())
+        if not tail[0].isspace() and not body[LATIN_SAMPLE - 1].isspace():
+            count -= 1  # a word cut in two at the sample's end
+    return count, language_of(body, words)
 
 
 def is_byline(paragraphs: list[str]) -> bool:

@@ -20,6 +20,9 @@ _UTF8_MULTIBYTE = re.compile(
 )
 # C0 controls other than tab, line feed, vertical tab, form feed and carriage return.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# Every byte but those controls: deleting them leaves only the controls. In UTF-8 and
+# Windows-1252 these bytes stand for themselves, so bytes are checked before decoding.
+_NOT_CONTROL = bytes(range(256)).translate(None, bytes([*range(0x09), *range(0x0E, 0x20), 0x7F]))
 
 
 class DecodeWarning(NamedTuple):
@@ -56,8 +59,10 @@ def decode(data: bytes) -> Decoded:
         )
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
+    has_controls = bool(data.translate(None, _NOT_CONTROL))
     try:
-        return _checked(Decoded(data.decode("utf-8")))
+        text = data.decode("utf-8")
+        return _checked(Decoded(text)) if has_controls else Decoded(text)
     except UnicodeDecodeError as exc:
         bad_line = _line_of(data, exc.start)
     if _UTF8_MULTIBYTE.search(data):

@@ -12,14 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from functools import partial
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
 from packager import rules
-from packager.language import detect_language
 from packager.limits import DEFAULT_LIMITS, Limits
-from packager.models import Article, Issue, Page, Reject, Related
+from packager.models import ARTICLE_FIELDS, RELATED_FIELDS, Article, Issue, Page, Reject, Related
 from packager.parse.decode import decode
 from packager.parse.rejection import Rejection
 
@@ -30,50 +31,84 @@ MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES.split(), start
 _LONG_DATE = r"(?P<month>[A-Z][a-z]+) (?P<day>\d{1,2}), (?P<year>\d{4})"
 _CAPTURE = re.compile(rf"^{_LONG_DATE}\s*(?:[A-Z][a-z]{{2}}\.? \d{{1,2}}, \d{{4}})?$")
 _LONG_DATE_LINE = re.compile(rf"^{_LONG_DATE}$")
-_DATE_LINE = re.compile(r"^Date:(?P<date>[^|]*)\|\s*Source:(?P<source>[^|]*)(?:\|.*)?$")
+# The first line that reads, stripped, "Date: ... | Source: ..." (searched in the whole text).
+_DATE_LINE = re.compile(
+    r"^[^\S\n]*Date:(?P<date>[^|\n]*)\|[^\S\n]*Source:(?P<source>[^|\n]*)(?:\|[^\n]*)?$",
+    re.MULTILINE,
+)
 _DAY_FIRST = re.compile(r"^(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>\d{4})$")
 _RELATED_START = re.compile(r"^More From\s+\S")
 _END_MARKER = "More Articles"
 _HTML = re.compile(r"<\s*(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE)
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-@dataclass
-class Block:
-    """A run of non-blank lines; `line` is the 1-based number of its first line."""
-
-    line: int
-    lines: list[str] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        # A paragraph wrapped over several lines reads as one line joined by spaces.
-        return " ".join(self.lines)
+# A line break followed by one or more blank lines: what separates blocks.
+_BLOCK_BREAK = re.compile(r"\n(?:[^\S\n]*\n)+")
 
 
-def _blocks(lines: list[str], first_line: int) -> list[Block]:
-    blocks: list[Block] = []
-    current: Block | None = None
-    for number, raw in enumerate(lines, start=first_line):
-        stripped = raw.strip()
-        if not stripped:
-            current = None
-            continue
-        if current is None:
-            current = Block(number)
-            blocks.append(current)
-        current.lines.append(stripped)
-    return blocks
+class Blocks:
+    """The blocks (runs of non-blank lines) of `text[start:end]`, line breaks already made
+    "\n". `texts` holds each block's text: its lines stripped and joined by one space, as a
+    wrapped paragraph reads; `single` says whether a block is one line. Line numbers are
+    counted only when a message needs one."""
+
+    __slots__ = ("_end", "_pieces", "_start", "_text", "single", "texts")
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self._text, self._start, self._end = text, start, end
+        pieces = [piece.strip() for piece in _BLOCK_BREAK.split(text[start:end])]
+        self._pieces = pieces = [piece for piece in pieces if piece]
+        self.single = ["\n" not in piece for piece in pieces]
+        self.texts = [
+            piece if one else " ".join(line.strip() for line in piece.split("\n"))
+            for piece, one in zip(pieces, self.single, strict=True)
+        ]
+
+    def first_line(self, k: int) -> str:
+        return self.texts[k] if self.single[k] else self._pieces[k].split("\n", 1)[0].strip()
+
+    def line(self, k: int) -> int:
+        """The 1-based line number of block `k`'s first line."""
+        spans, position = [], self._start
+        for found in _BLOCK_BREAK.finditer(self._text, self._start, self._end):
+            spans.append((position, found.start()))
+            position = found.end()
+        spans.append((position, self._end))
+        pieces = [(a, self._text[a:b]) for a, b in spans]
+        starts = [a + len(p) - len(p.lstrip()) for a, p in pieces if p.strip()]
+        return _line_at(self._text, starts[k])
 
 
-def _long_date(match: re.Match[str], line: int) -> dt.date:
+def _line_at(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _related_date(text: str, line: Callable[[], int]) -> dt.date | None:
+    """The date of a long-form date line ("January 26, 2026"), None if it is not one."""
+    known = _LONG_DATES.get(text)
+    if known is not None:
+        return known
+    match = _LONG_DATE_LINE.match(text)
+    if match is None:
+        return None
+    day = _long_date_of(match, line)
+    if len(_LONG_DATES) >= 50_000:  # a bound: dates repeat, but a corpus has no end
+        _LONG_DATES.clear()
+    _LONG_DATES[text] = day
+    return day
+
+
+_LONG_DATES: dict[str, dt.date] = {}
+
+
+def _long_date_of(match: re.Match[str], line: Callable[[], int]) -> dt.date:
     month = MONTHS.get(match["month"])
     try:
         if month is None:
             raise ValueError(match["month"])
         return dt.date(int(match["year"]), month, int(match["day"]))
     except ValueError:
-        raise Rejection("bad-date", f"impossible date {match.group(0)!r}", line) from None
+        raise Rejection("bad-date", f"impossible date {match.group(0)!r}", line()) from None
 
 
 def _day_first(text: str, line: int) -> dt.date:
@@ -86,6 +121,16 @@ def _day_first(text: str, line: int) -> dt.date:
         raise Rejection("bad-date", f"impossible date {text!r} (read day first)", line) from None
 
 
+class RawPage(NamedTuple):
+    """A parsed page as plain values, the form a build spools: the article's values in
+    `ARTICLE_FIELDS` order, each related item's in `RELATED_FIELDS` order, and warnings as
+    (code, message, line)."""
+
+    article: tuple[Any, ...]
+    related: list[tuple[Any, ...]]
+    warnings: list[tuple[str, str, int | None]]
+
+
 def parse_page(
     data: bytes,
     source_file: str,
@@ -95,61 +140,84 @@ def parse_page(
 ) -> Page | Reject:
     """Parse one page dump's bytes; bad pages come back as a `Reject`, never an exception."""
     try:
-        if len(data) > limits.max_page_bytes:
-            raise Rejection(
-                "too-large", f"{len(data)} bytes, over the limit of {limits.max_page_bytes}", None
-            )
-        return _parse(data, source_file, today or dt.date.today(), limits)
+        raw = read_page(data, source_file, today or dt.date.today(), limits)
+        return to_page(raw, source_file)
     except Rejection as rejection:
-        return Reject(
-            source_file=source_file,
-            code=rejection.code,
-            message=rejection.message,
-            line=rejection.line,
+        return rejection.reject(source_file)
+
+
+def to_page(raw: RawPage, source_file: str) -> Page:
+    """A `RawPage` as validated models (raises `Rejection` "invalid-article" if a model
+    refuses a value)."""
+    try:
+        article = Article(**dict(zip(ARTICLE_FIELDS, raw.article, strict=True)))
+        related = tuple(
+            Related(**dict(zip(RELATED_FIELDS, item, strict=True))) for item in raw.related
         )
-
-
-def _parse(data: bytes, source_file: str, today: dt.date, limits: Limits) -> Page:
-    decoded = decode(data)
-    warnings = [
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise Rejection("invalid-article", f"{where}: {error['msg']}", None) from None
+    warnings = tuple(
         Issue(code=code, message=message, file=source_file, line=line, severity="warning")
-        for code, message, line in decoded.warnings
-    ]
-    lines = _LINE_BREAK.split(decoded.text)
+        for code, message, line in raw.warnings
+    )
+    return Page(article=article, related=related, warnings=warnings)
 
-    date_index = next((i for i, raw in enumerate(lines) if _DATE_LINE.match(raw.strip())), None)
-    if date_index is None:
-        if _HTML.search(decoded.text[:4096]):
+
+def read_page(
+    data: bytes,
+    source_file: str,
+    today: dt.date,
+    limits: Limits = DEFAULT_LIMITS,
+    sha256: str | None = None,
+) -> RawPage:
+    """Parse one page dump's bytes to plain values; raises `Rejection` for a bad page.
+    `sha256` is the hex digest of `data` when the caller has it already."""
+    if len(data) > limits.max_page_bytes:
+        raise Rejection(
+            "too-large", f"{len(data)} bytes, over the limit of {limits.max_page_bytes}", None
+        )
+    decoded = decode(data)
+    warnings: list[tuple[str, str, int | None]] = [
+        (code, message, line) for code, message, line in decoded.warnings
+    ]
+    text = decoded.text
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+
+    date_match = _DATE_LINE.search(text)
+    if date_match is None:
+        if _HTML.search(text[:4096]):
             raise Rejection("not-a-page-dump", "an HTML page, not a page dump", 1)
-        if lines and _CAPTURE.match(lines[0].strip()):
+        if _CAPTURE.match(text.split("\n", 1)[0].strip()):
             raise Rejection("missing-date", "no 'Date: DD/MM/YYYY | Source: ...' line", None)
         raise Rejection("not-a-page-dump", "no capture line and no 'Date:' line", 1)
-    date_line = date_index + 1
-    date_match = _DATE_LINE.match(lines[date_index].strip())
-    assert date_match is not None
+    date_line = _line_at(text, date_match.start())
     date_published = _day_first(date_match["date"].strip(), date_line)
     source = rules.collapse(date_match["source"])
     if not source:
         raise Rejection("missing-source", "the 'Source:' field is empty", date_line)
 
-    head = _blocks(lines[:date_index], 1)
+    head = Blocks(text, 0, date_match.start())
+    skip = 0  # the capture line's block, which also holds the header line
     date_captured = None
-    if head and (capture := _CAPTURE.match(head[0].lines[0])):
-        date_captured = _long_date(capture, head[0].line)
-        head = head[1:]  # the capture line's block also holds the header line
-    if not head:
+    if head.texts and (capture := _CAPTURE.match(head.first_line(0))):
+        date_captured = _long_date_of(capture, lambda: head.line(0))
+        skip = 1
+    if len(head.texts) <= skip:
         raise Rejection("missing-title", "no title before the 'Date:' line", date_line)
-    title = rules.collapse(head[-1].text)
+    title = rules.collapse(head.texts[-1])
     if len(title) > limits.max_title_length:
         raise Rejection(
             "title-too-long",
             f"a title of {len(title)} characters, over the limit of {limits.max_title_length}",
-            head[-1].line,
+            head.line(len(head.texts) - 1),
         )
 
-    rest = _blocks(lines[date_index + 1 :], date_line + 1)
-    body_blocks, related_blocks = _split_sections(rest)
-    paragraphs = [b.text for b in body_blocks]
+    rest = Blocks(text, date_match.end(), len(text))
+    body_end, related_start, related_end = _sections(rest)
+    paragraphs = rest.texts[:body_end]
     byline = paragraphs.pop() if rules.is_byline(paragraphs) else None
     if not paragraphs:
         raise Rejection("empty-body", "the article has no body text", date_line)
@@ -160,81 +228,75 @@ def _parse(data: bytes, source_file: str, today: dt.date, limits: Limits) -> Pag
         raise Rejection(problem[0], problem[1], date_line)
 
     aid = rules.article_id(source, date_published, title)
-    try:
-        article = Article(
-            article_id=aid,
-            source=source,
-            title=title,
-            date_published=date_published,
-            date_captured=date_captured,
-            byline=byline,
-            body=body,
-            word_count=rules.word_count(body),
-            language=detect_language(body),
-            url=None,
-            source_file=source_file,
-            source_sha256=hashlib.sha256(data).hexdigest(),
+    word_count, language = rules.word_count_and_language(body)
+    article = (
+        aid,
+        source,
+        title,
+        date_published,
+        date_captured,
+        byline,
+        body,
+        word_count,
+        language,
+        None,  # url: page dumps do not carry one
+        source_file,
+        sha256 or hashlib.sha256(data).hexdigest(),
+    )
+    related = _related_items(aid, rest, related_start, related_end)
+    warnings += [
+        (
+            "incomplete-related-item",
+            f"related item {item[1]} has no date: the page may be cut short",
+            None,
         )
-        related = tuple(_related_items(aid, related_blocks))
-        warnings += [
-            Issue(
-                code="incomplete-related-item",
-                message=f"related item {item.position} has no date: the page may be cut short",
-                file=source_file,
-                severity="warning",
-            )
-            for item in related
-            if item.date_published is None
-        ]
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"])
-        raise Rejection("invalid-article", f"{where}: {error['msg']}", date_line) from None
-    return Page(article=article, related=related, warnings=tuple(warnings))
+        for item in related
+        if item[4] is None
+    ]
+    return RawPage(article, related, warnings)
 
 
-def _split_sections(blocks: list[Block]) -> tuple[list[Block], list[Block]]:
-    """Body blocks, and the related section's blocks (without its heading or end marker)."""
-    body: list[Block] = []
-    related: list[Block] = []
-    target = body
-    for block in blocks:
-        text = block.text
+def _sections(blocks: Blocks) -> tuple[int, int, int]:
+    """Where the body ends, and where the related section's items start and end (after its
+    "More From ..." heading, before the end marker), as block indexes."""
+    texts = blocks.texts
+    body_end = related_start = None
+    for k, text in enumerate(texts):
         if text == _END_MARKER:
+            end = k
             break
-        if target is body and len(block.lines) == 1 and _RELATED_START.match(text):
-            target = related
-            continue
-        target.append(block)
-    return body, related
+        if related_start is None and blocks.single[k] and _RELATED_START.match(text):
+            body_end, related_start = k, k + 1
+    else:
+        end = len(texts)
+    if related_start is None:
+        return end, end, end
+    assert body_end is not None
+    return body_end, related_start, end
 
 
-def _related_items(aid: str, blocks: list[Block]) -> list[Related]:
-    """Items are: title, the title again, teaser, long date, the teaser again."""
-    items: list[Related] = []
-    i, n = 0, len(blocks)
-    while i < n:
-        title = rules.collapse(blocks[i].text)
+def _related_items(aid: str, blocks: Blocks, start: int, end: int) -> list[tuple[Any, ...]]:
+    """Items are: title, the title again, teaser, long date, the teaser again. Each item is
+    (article_id, position, title, teaser, date_published)."""
+    items: list[tuple[Any, ...]] = []
+    texts = blocks.texts
+    i = start
+    while i < end:
+        title = rules.collapse(texts[i])
         i += 1
-        if i < n and rules.collapse(blocks[i].text) == title:
+        if i < end and rules.collapse(texts[i]) == title:
             i += 1
-        teaser = None
-        if i < n and not _LONG_DATE_LINE.match(blocks[i].text):
-            teaser = blocks[i].text
+        teaser = published = None
+        if i < end:
+            published = _related_date(texts[i], partial(blocks.line, i))
+            if published is None:
+                teaser = texts[i]
+                i += 1
+                if i < end:
+                    published = _related_date(texts[i], partial(blocks.line, i))
+            if published is not None:
+                i += 1
+        if teaser is not None and i < end and texts[i] == teaser:
             i += 1
-        published = None
-        if i < n and (match := _LONG_DATE_LINE.match(blocks[i].text)):
-            published = _long_date(match, blocks[i].line)
-            i += 1
-        if teaser is not None and i < n and blocks[i].text == teaser:
-            i += 1
-        items.append(
-            Related(
-                article_id=aid,
-                position=len(items) + 1,
-                title=title,
-                teaser=teaser,
-                date_published=published,
-            )
-        )
+        items.append((aid, len(items) + 1, title, teaser, published))
     return items

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from packager.models import Reject
+
 
 class Rejection(Exception):
     """Raised inside parsers only; callers get a `packager.models.Reject` instead."""
@@ -11,3 +13,6 @@ class Rejection(Exception):
         self.code = code
         self.message = message
         self.line = line
+
+    def reject(self, source_file: str) -> Reject:
+        return Reject(source_file=source_file, code=self.code, message=self.message, line=self.line)
