@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 CHUNK = 1 << 20
@@ -16,9 +18,31 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_sha256sums(folder: Path, names: list[str]) -> Path:
+class Digests:
+    """The sha256 of files in `folder` (by relative name), each file read once: the
+    descriptor and SHA256SUMS list the same files."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._known: dict[str, str] = {}
+
+    def prefetch(self, names: Iterable[str]) -> None:
+        """Hash `names` two at a time (hashlib releases the GIL on large reads)."""
+        todo = [n for n in names if n not in self._known]
+        with ThreadPoolExecutor(2) as pool:
+            digests = pool.map(lambda name: sha256_file(self.folder / name), todo)
+            self._known.update(zip(todo, digests, strict=True))
+
+    def __call__(self, name: str) -> str:
+        if name not in self._known:
+            self._known[name] = sha256_file(self.folder / name)
+        return self._known[name]
+
+
+def write_sha256sums(folder: Path, names: list[str], digests: Digests | None = None) -> Path:
     """Write SHA256SUMS in `folder` for the files `names` (relative, / separated)."""
-    lines = [f"{sha256_file(folder / name)}  {name}\n" for name in sorted(names)]
+    digest = digests or Digests(folder)
+    lines = [f"{digest(name)}  {name}\n" for name in sorted(names)]
     target = folder / "SHA256SUMS"
     target.write_text("".join(lines), encoding="utf-8")
     return target

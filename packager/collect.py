@@ -1,48 +1,67 @@
 """Parsed pages to deduplicated tables in release order, with memory bounded by a bucket.
 
-Pages are spooled to Arrow IPC files on disk as they are parsed, in buckets that can be
-ordered one at a time:
+Parsed pages are spooled to Arrow IPC files on disk as they are parsed (by the worker
+processes that parse them), in buckets that can be ordered one at a time:
 
 - articles by month of `date_published`. Duplicates share an `article_id`, and the id
   hashes the date, so every duplicate lands in the same bucket; and the release order
   `(date_published, article_id)` is the buckets' order, each bucket sorted.
-- related rows by the first two hex digits of `article_id`; the order
+- related rows by ranges of `article_id` (its first four hex digits, cut into as many
+  ranges as the corpus needs for buckets of some 30,000 rows); the order
   `(article_id, position)` is again the buckets' order, each bucket sorted.
 
-Memory holds the largest bucket, at most `FLUSH_ROWS` buffered rows, and one integer per
-packaged article (which page won); never the whole corpus (docs/design.md).
+Memory holds the largest bucket, a writer's buffered rows (a worker's chunk of pages, or
+`FLUSH_ROWS` rows of parsed-article tables), and one integer per packaged article (which
+page won); never the whole corpus (docs/design.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from packager.models import Page
+from packager.models import ARTICLE_FIELDS, Page
+from packager.parse.pagedump import RawPage
 from packager.schema import arrow_schema
 
 FLUSH_ROWS = 8_000
-PAGE = "_page"
+RELATED_ROWS_PER_PAGE = 8  # an estimate, to choose the number of related buckets
+RELATED_BUCKET_ROWS = 30_000
 
 
-def _spool_schema(table: str, *extra: pa.Field) -> pa.Schema:
-    # Spooled rows come from validated models; nullability is enforced when writing.
+def related_buckets(pages: int) -> int:
+    """How many buckets related rows are spread over, for a build of `pages` inputs."""
+    return max(1, min(1 << 16, pages * RELATED_ROWS_PER_PAGE // RELATED_BUCKET_ROWS))
+
+
+PAGE = "_page"  # the input's place in the build (file, then row): makes every order total
+
+
+def _spool_schema(table: str) -> pa.Schema:
+    # Spooled rows come from the parser; nullability is enforced when writing.
     fields = [f.with_nullable(True) for f in arrow_schema(table)]
-    return pa.schema([*fields, *extra])
+    return pa.schema([*fields, pa.field(PAGE, pa.int64())])
 
 
-_SCHEMAS = {
-    "articles": _spool_schema("articles", pa.field(PAGE, pa.int64())),
-    "related": _spool_schema("related", pa.field(PAGE, pa.int64())),
-}
+_SCHEMAS = {"articles": _spool_schema("articles"), "related": _spool_schema("related")}
+_ARTICLE_COLUMNS = _SCHEMAS["articles"].names
+_PUBLISHED = ARTICLE_FIELDS.index("date_published")
 
 
-_ARTICLE_FIELDS = arrow_schema("articles").names
-_RELATED_FIELDS = arrow_schema("related").names
+class Segment(NamedTuple):
+    """Where one bucket's rows of one spool file are: a serialized record batch."""
+
+    table: str
+    bucket: int | str
+    file: str
+    offset: int
+    size: int
 
 
 @dataclass(frozen=True)
@@ -55,84 +74,127 @@ class Merged:
     body_differs: bool
 
 
-class Spool:
-    """Parsed rows on disk, in buckets, under `folder`.
+def raw_of(page: Page) -> RawPage:
+    """A validated `Page` (a parsed-article table's row) as the values the spool takes."""
+    article = tuple(getattr(page.article, name) for name in ARTICLE_FIELDS)
+    related = [tuple(item.model_dump().values()) for item in page.related]
+    return RawPage(article, related, [])
 
-    Rows are buffered column by column for the whole flush (Arrow converts column lists far
-    faster than row dictionaries), with their bucket. A flush sorts the rows by bucket and
-    writes one Arrow IPC file per table holding one record batch per bucket; an index of
-    (file, batch) per bucket lets a bucket be read back alone."""
+
+class SpoolWriter:
+    """Writes parsed pages to spool files named `{prefix}-{table}-{flush}.arrows` in
+    `folder`. Rows are buffered as tuples (transposed to columns at a flush, which Arrow
+    converts far faster than row dictionaries), with their bucket. A flush sorts rows by
+    bucket and writes one file per table holding one record batch per bucket."""
+
+    def __init__(
+        self, folder: Path, prefix: str, buckets: int, flush_rows: int | None = FLUSH_ROWS
+    ) -> None:
+        self.folder, self.prefix = folder, prefix
+        self.buckets, self.flush_rows = buckets, flush_rows
+        self._articles: list[tuple[Any, ...]] = []
+        self._article_buckets: list[int] = []
+        self._related: list[tuple[Any, ...]] = []
+        self._related_pages: list[int] = []
+        self._related_buckets: list[int] = []
+        self._flushes = 0
+        self.segments: list[Segment] = []
+
+    def add(self, index: int, page: RawPage) -> None:
+        article = page.article
+        self._articles.append((*article, index))
+        day = article[_PUBLISHED]
+        self._article_buckets.append(day.year * 100 + day.month)
+        if page.related:
+            count = len(page.related)
+            self._related += page.related
+            self._related_pages += [index] * count
+            bucket = int(article[0][:4], 16) * self.buckets >> 16  # keeps article_id order
+            self._related_buckets += [bucket] * count
+        if self.flush_rows and len(self._articles) + len(self._related) >= self.flush_rows:
+            self.flush()
+
+    def close(self) -> list[Segment]:
+        """Write what is buffered; the segments of every file written."""
+        self.flush()
+        return self.segments
+
+    def flush(self) -> None:
+        if not self._articles:
+            return
+        self._write("articles", list(zip(*self._articles, strict=True)), self._article_buckets)
+        if self._related:
+            columns = [*zip(*self._related, strict=True), self._related_pages]
+            self._write("related", columns, self._related_buckets)
+        self._flushes += 1
+        for buffer in (
+            self._articles,
+            self._article_buckets,
+            self._related,
+            self._related_pages,
+            self._related_buckets,
+        ):
+            buffer.clear()
+
+    def _write(self, table: str, columns: list[Iterable[Any]], buckets: list[Any]) -> None:
+        schema = _SCHEMAS[table]
+        arrays = [pa.array(values, f.type) for values, f in zip(columns, schema, strict=True)]
+        rows = pa.Table.from_arrays(arrays, schema=schema)
+        keys = pa.array(buckets)
+        order = pc.sort_indices(keys)  # stable: rows keep their order within a bucket
+        rows, keys = rows.take(order).combine_chunks(), keys.take(order)
+        runs = pc.run_end_encode(keys)
+        bounds = zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True)
+        # One file per flush: each bucket's rows as one serialized record batch, found
+        # again by its offset and length (a read is one seek, no file footer to parse).
+        name = f"{self.prefix}-{table}-{self._flushes:04d}.arrows"
+        with (self.folder / name).open("wb") as sink:
+            start = 0
+            for bucket, end in bounds:
+                message = rows.slice(start, end - start).to_batches()[0].serialize()
+                self.segments.append(Segment(table, bucket, name, sink.tell(), message.size))
+                sink.write(message)
+                start = end
+
+
+class Spool:
+    """The spool folder, and an index of its buckets (the segments of every writer, in
+    the order they were added: the build adds them in input order)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
-        self._columns = {t: {n: [] for n in _SCHEMAS[t].names} for t in _SCHEMAS}
-        self._buckets: dict[str, list[str]] = {t: [] for t in _SCHEMAS}
-        # bucket -> [(flush number, offset, size)]: small ints, not paths, as there are
-        # (flushes x buckets) of them
-        self._index: dict[str, dict[str, list[tuple[int, int, int]]]] = {t: {} for t in _SCHEMAS}
-        self._buffered = 0
-        self._flushes = 0
+        self._files: dict[str, int] = {}
+        # bucket -> [(file number, offset, size)]: small ints, not names, as there are
+        # (files x buckets) of them
+        self._index: dict[str, dict[Any, list[tuple[int, int, int]]]] = {t: {} for t in _SCHEMAS}
+        self._names: list[str] = []
 
-    def add(self, page_index: int, page: Page) -> None:
-        article = page.article
-        columns = self._columns["articles"]
-        for name in _ARTICLE_FIELDS:
-            columns[name].append(getattr(article, name))
-        columns[PAGE].append(page_index)
-        self._buckets["articles"].append(article.date_published.strftime("%Y-%m"))
-        related = self._columns["related"]
-        for item in page.related:
-            for name in _RELATED_FIELDS:
-                related[name].append(getattr(item, name))
-            related[PAGE].append(page_index)
-            self._buckets["related"].append(item.article_id[:2])
-        self._buffered += 1 + len(page.related)
-        if self._buffered >= FLUSH_ROWS:
-            self.flush()
+    def writer(self, prefix: str, buckets: int) -> SpoolWriter:
+        return SpoolWriter(self.folder, prefix, buckets)
 
-    def flush(self) -> None:
-        for table, schema in _SCHEMAS.items():
-            buckets = self._buckets[table]
-            if not buckets:
-                continue
-            columns = self._columns[table]
-            arrays = [pa.array(columns[f.name], f.type) for f in schema]
-            rows = pa.Table.from_arrays(arrays, schema=schema)
-            keys = pa.array(buckets, pa.string())
-            order = pc.sort_indices(keys)  # stable: rows keep their order within a bucket
-            rows, keys = rows.take(order).combine_chunks(), keys.take(order)
-            runs = pc.run_end_encode(keys)
-            bounds = zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True)
-            # One file per flush: each bucket's rows as one serialized record batch, found
-            # again by its offset and length (a read is one seek, no file footer to parse).
-            with self._path(table, self._flushes).open("wb") as sink:
-                start = 0
-                for bucket, end in bounds:
-                    message = rows.slice(start, end - start).to_batches()[0].serialize()
-                    where = (self._flushes, sink.tell(), message.size)
-                    sink.write(message)
-                    self._index[table].setdefault(bucket, []).append(where)
-                    start = end
-            for values in columns.values():
-                values.clear()
-            buckets.clear()
-        self._flushes += 1
-        self._buffered = 0
+    def extend(self, segments: Iterable[Segment]) -> None:
+        for segment in segments:
+            number = self._files.get(segment.file)
+            if number is None:
+                number = self._files[segment.file] = len(self._names)
+                self._names.append(segment.file)
+            where = (number, segment.offset, segment.size)
+            self._index[segment.table].setdefault(segment.bucket, []).append(where)
 
-    def _path(self, table: str, flush: int) -> Path:
-        return self.folder / f"{table}-{flush:06d}.arrows"
-
-    def buckets(self, table: str) -> list[str]:
+    def buckets(self, table: str) -> list[Any]:
         return sorted(self._index[table])
 
-    def read(self, table: str, bucket: str) -> pa.Table:
+    def read(self, table: str, bucket: Any) -> pa.Table:
         schema = _SCHEMAS[table]
         batches = []
-        for flush, offset, size in self._index[table].get(bucket, []):
-            with self._path(table, flush).open("rb") as source:
-                source.seek(offset)
-                batches.append(pa.ipc.read_record_batch(pa.py_buffer(source.read(size)), schema))
+        for number, offset, size in self._index[table].get(bucket, []):
+            fd = os.open(self.folder / self._names[number], os.O_RDONLY)
+            try:
+                message = os.pread(fd, size, offset)
+            finally:
+                os.close(fd)
+            batches.append(pa.ipc.read_record_batch(pa.py_buffer(message), schema))
         return pa.Table.from_batches(batches, schema=schema)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from packager.checksums import sha256_file
+from packager.checksums import Digests
 from packager.metadata import DatasetMeta
 from packager.schema import table_schema
 from packager.write import table_files
@@ -28,7 +28,7 @@ def resource_name(table: str, fmt: str) -> str:
     return table if fmt == "csv" else f"{table}-{fmt}"
 
 
-def resource(folder: Path, table: str, fmt: str) -> dict[str, Any]:
+def resource(folder: Path, table: str, fmt: str, digests: Digests) -> dict[str, Any]:
     """The descriptor entry of `table` in `fmt` in the release `folder`.
 
     One file (the single layout) carries its size and sha256 as `bytes` and `hash`. The
@@ -47,13 +47,13 @@ def resource(folder: Path, table: str, fmt: str) -> dict[str, Any]:
     if len(paths) == 1:
         size = (folder / paths[0]).stat().st_size
         entry["bytes" if fmt == "csv" else PARQUET_BYTES] = size
-        entry["hash"] = f"sha256:{sha256_file(folder / paths[0])}"
+        entry["hash"] = f"sha256:{digests(paths[0])}"
     else:
         entry[PARTS] = [
             {
                 "path": p,
                 "bytes": (folder / p).stat().st_size,
-                "hash": f"sha256:{sha256_file(folder / p)}",
+                "hash": f"sha256:{digests(p)}",
             }
             for p in paths
         ]
@@ -71,6 +71,7 @@ def make_descriptor(
     created: str,
     meta: DatasetMeta,
     tools: dict[str, str],
+    digests: Digests | None = None,
 ) -> dict[str, Any]:
     descriptor: dict[str, Any] = {
         "$schema": PROFILE,
@@ -95,8 +96,9 @@ def make_descriptor(
             c.model_dump(exclude_none=True, exclude_defaults=True) | {"title": c.title}
             for c in meta.contributors
         ]
+    digests = digests or Digests(folder)
     descriptor["resources"] = [
-        resource(folder, table, fmt)
+        resource(folder, table, fmt, digests)
         for fmt in ("csv", "parquet")
         for table in ("articles", "related")
     ]

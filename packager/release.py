@@ -23,8 +23,8 @@ import pyarrow as pa
 from packager import __version__
 from packager.cache import FILENAME as CACHE_FILE
 from packager.card import CorpusStats, render_card
-from packager.checksums import write_sha256sums
-from packager.collect import OrderedArticles, Spool, ordered_related
+from packager.checksums import Digests, write_sha256sums
+from packager.collect import OrderedArticles, Spool, ordered_related, related_buckets
 from packager.descriptor import make_descriptor
 from packager.diff import ReleaseDiff, diff_releases, render_changes
 from packager.errors import (
@@ -38,8 +38,8 @@ from packager.faults import checkpoint
 from packager.inputs import InputFile, input_files
 from packager.limits import DEFAULT_LIMITS, Limits
 from packager.metadata import DatasetMeta, find_metadata, load_metadata
-from packager.models import Issue, Reject, Report
-from packager.parse import parse_files
+from packager.models import Issue, Report
+from packager.parse.spooling import Job, parse_into
 from packager.schema import TABLES, arrow_schema, table_schema
 from packager.schemadiff import descriptor_schemas, schema_changes
 from packager.versions import Bump, next_version, parse_version, released_versions
@@ -298,25 +298,17 @@ def _write(
     layout: Layout,
 ) -> BuildResult:
     spool = Spool(work / ".spool")
-    rejects: list[Reject] = []
-    issues: list[Issue] = []
-    records = cached = 0  # records: pages, and rows of parsed-article tables
-    results = parse_files(
-        files, workers=workers, today=today, mapping=mapping, limits=limits, cache=cache
-    )
-    for index, (_item, parsed) in enumerate(results):
-        records += 1
-        if progress is not None:
-            progress(records, len(files))
-        if isinstance(parsed, Reject):
-            rejects.append(parsed)
-            issues.append(parsed.as_issue())
-            continue
-        issues.extend(parsed.warnings)
-        spool.add(index, parsed)
-        if parsed.from_cache:
-            cached += 1
-    spool.flush()
+    job = Job(spool.folder, today or dt.date.today(), limits, cache, related_buckets(len(files)))
+    parsed = parse_into(spool, files, job, workers=workers, mapping=mapping, progress=progress)
+    rejects = [reject for _, reject in parsed.rejects]
+    issues = [
+        issue
+        for _, issue in sorted(
+            [(i, r.as_issue()) for i, r in parsed.rejects] + parsed.warnings,
+            key=lambda pair: pair[0],
+        )
+    ]
+    records, cached = parsed.records, parsed.cached
     checkpoint("parsed")
     if strict and rejects:
         raise StrictRefusal(
@@ -384,8 +376,13 @@ def _write(
     )
     (work / "README.md").write_text(card, encoding="utf-8")
     tools = {"packager": __version__, "pyarrow": pa.__version__}
+    data_files = [
+        name for t in TABLES for fmt in ("csv", "parquet") for name in table_files(work, t, fmt)
+    ]
+    digests = Digests(work)
+    digests.prefetch(data_files)
     descriptor = make_descriptor(
-        work, name=name, version=version, created=created, meta=meta, tools=tools
+        work, name=name, version=version, created=created, meta=meta, tools=tools, digests=digests
     )
     (work / "datapackage.json").write_text(
         json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -393,9 +390,7 @@ def _write(
     # CHANGES.md is the diff against the previous release, so it needs the new descriptor.
     changes: ReleaseDiff | None = diff_releases(previous, work) if previous else None
     (work / "CHANGES.md").write_text(render_changes(changes, name, version), encoding="utf-8")
-    listed = ["datapackage.json", "README.md", "CHANGES.md", "rejects.jsonl"] + [
-        name for t in TABLES for fmt in ("csv", "parquet") for name in table_files(work, t, fmt)
-    ]
-    write_sha256sums(work, listed)
+    listed = ["datapackage.json", "README.md", "CHANGES.md", "rejects.jsonl", *data_files]
+    write_sha256sums(work, listed, digests)
     checkpoint("files-written")
     return result

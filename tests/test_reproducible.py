@@ -13,7 +13,7 @@ import pytest
 import packager
 from bench.corpus import write_corpus
 from packager import build_release
-from packager.parse import CHUNK
+from packager.parse.spooling import MIN_CHUNK
 from packager.release import created_timestamp
 
 from .conftest import TODAY, digests
@@ -22,7 +22,7 @@ from .conftest import TODAY, digests
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("corpus")
-    write_corpus(folder, 8 * CHUNK, seed=7)  # enough pages for several worker chunks
+    write_corpus(folder, 8 * MIN_CHUNK, seed=7)  # enough pages for several worker chunks
     return folder
 
 

@@ -1,0 +1,205 @@
+"""A build's parsing: every input file to spooled rows, rejects and warnings.
+
+Page files go to worker processes in chunks. A worker reads its chunk, takes the pages it
+has parsed before from the page cache, parses the others, and writes the rows to spool
+files itself; what comes back to the main process is small: where the rows went, the
+rejects, the warnings and the fresh cache entries. So the main process never holds parsed
+pages (memory stays flat as the corpus grows) and every core parses. Parsed-article tables
+are read by the main process meanwhile.
+
+Each input has a place, `index`: its file's position in the sorted input list, shifted
+left 32 bits, plus its row for a table. The spool keeps it with every row, so that every
+order the release needs is total and never depends on which worker was faster.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from multiprocessing.pool import AsyncResult, Pool
+from pathlib import Path
+
+from packager.cache import blob, cache_key, lookup, open_cache, store, unblob
+from packager.collect import Segment, Spool, SpoolWriter, raw_of
+from packager.inputs import InputFile
+from packager.limits import DEFAULT_LIMITS, Limits
+from packager.models import Issue, Page, Reject
+from packager.parse import read_input
+from packager.parse.pagedump import read_page
+from packager.parse.rejection import Rejection
+from packager.parse.table import parse_table
+
+ROW_BITS = 32  # an input's index: file position << ROW_BITS | row
+MIN_CHUNK, MAX_CHUNK = 32, 2_048  # page files a worker takes at a time
+IN_FLIGHT = 2  # chunks queued per worker: enough to keep it busy, few to keep memory flat
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every chunk of a build shares."""
+
+    spool: Path
+    today: dt.date
+    limits: Limits = DEFAULT_LIMITS
+    cache: Path | None = None
+    related_buckets: int = 1
+
+
+@dataclass
+class Parsed:
+    """What parsing some inputs gave, apart from the spooled rows. `issues` and `rejects`
+    carry the index of their input, so that they can be put in input order."""
+
+    records: int = 0  # pages, and rows of parsed-article tables
+    cached: int = 0  # pages taken from the page cache
+    rejects: list[tuple[int, Reject]] = field(default_factory=list)
+    warnings: list[tuple[int, Issue]] = field(default_factory=list)
+    segments: list[Segment] = field(default_factory=list)
+    fresh: list[tuple[str, bytes]] = field(default_factory=list)  # new cache entries
+
+    def absorb(self, other: Parsed) -> None:
+        self.records += other.records
+        self.cached += other.cached
+        self.rejects += other.rejects
+        self.warnings += other.warnings
+
+
+def parse_chunk(job: Job, number: int, chunk: list[tuple[int, InputFile]]) -> Parsed:
+    """Parse page files into the spool (files ``{number}-*.arrows``): runs in a worker."""
+    out = Parsed(records=len(chunk))
+    # A chunk is written in one go: its size bounds the rows a worker holds.
+    writer = SpoolWriter(job.spool, f"{number:06d}", job.related_buckets, flush_rows=None)
+    read = [(index, item, read_input(item, job.limits)) for index, item in chunk]
+    keys = {
+        index: cache_key(job.limits, hashlib.sha256(data).hexdigest())
+        for index, _, data in read
+        if isinstance(data, bytes)
+    }
+    known = lookup(job.cache, keys.values()) if job.cache is not None else {}
+    for index, item, data in read:
+        if isinstance(data, Reject):
+            out.rejects.append((index, data))
+            continue
+        key = keys[index]
+        page = unblob(known[key], item.source_file) if key in known else None
+        if page is not None:
+            out.cached += 1
+        else:
+            sha256 = key.rsplit(":", 1)[1]
+            try:
+                page = read_page(data, item.source_file, job.today, job.limits, sha256)
+            except Rejection as rejection:
+                out.rejects.append((index, rejection.reject(item.source_file)))
+                continue
+            if job.cache is not None:
+                out.fresh.append((key, blob(page)))
+        out.warnings += [
+            (index, _warning(code, message, item.source_file, line))
+            for code, message, line in page.warnings
+        ]
+        writer.add(index, page)
+    out.segments = writer.close()
+    return out
+
+
+def _warning(code: str, message: str, source_file: str, line: int | None) -> Issue:
+    return Issue(code=code, message=message, file=source_file, line=line, severity="warning")
+
+
+def parse_into(
+    spool: Spool,
+    files: list[InputFile],
+    job: Job,
+    *,
+    workers: int = 1,
+    mapping: dict[str, str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Parsed:
+    """Parse `files` into `spool`; rejects and warnings in input order.
+
+    `progress(done, total)` is called as input files are done."""
+    pages = [(i << ROW_BITS, item) for i, item in enumerate(files) if not item.is_table]
+    tables = [(i << ROW_BITS, item) for i, item in enumerate(files) if item.is_table]
+    if job.cache is not None:
+        open_cache(job.cache)
+    size = max(MIN_CHUNK, min(MAX_CHUNK, len(pages) // (max(workers, 1) * 8) or 1))
+    chunks = [pages[i : i + size] for i in range(0, len(pages), size)]
+    total = Parsed()
+    done = 0
+
+    def take(part: Parsed, files_done: int) -> None:
+        nonlocal done
+        total.absorb(part)
+        spool.extend(part.segments)
+        if job.cache is not None:
+            store(job.cache, part.fresh)
+        done += files_done
+        if progress is not None:
+            progress(done, len(files))
+
+    parallel = workers > 1 and len(chunks) > 1
+    # fork: workers inherit the parsed modules instead of importing them again. The pool
+    # is started before the tables are read here: a fork after Arrow has started its
+    # threads is unsafe.
+    pool = multiprocessing.get_context("fork").Pool(workers) if parallel else None
+    try:
+        results = (
+            _in_order(pool, job, chunks, workers)
+            if pool is not None
+            else (parse_chunk(job, number, chunk) for number, chunk in enumerate(chunks))
+        )
+        for index, item in tables:
+            take(_parse_table(spool, index, item, job, mapping), 1)
+        for part in results:
+            take(part, part.records)
+    finally:
+        if pool is not None:
+            pool.terminate()
+    total.rejects.sort(key=lambda pair: pair[0])
+    total.warnings.sort(key=lambda pair: pair[0])
+    return total
+
+
+def _parse_table(
+    spool: Spool, index: int, item: InputFile, job: Job, mapping: dict[str, str] | None
+) -> Parsed:
+    out = Parsed()
+    writer = spool.writer(f"table{index >> ROW_BITS:09d}", job.related_buckets)
+    for row, result in enumerate(parse_table(item, mapping, job.today)):
+        out.records += 1
+        if isinstance(result, Reject):
+            out.rejects.append((index | row, result))
+            continue
+        assert isinstance(result, Page)
+        writer.add(index | row, raw_of(result))
+    out.segments = writer.close()
+    return out
+
+
+def _in_order(
+    pool: Pool, job: Job, chunks: list[list[tuple[int, InputFile]]], workers: int
+) -> Iterator[Parsed]:
+    """Chunks parsed by the pool's `workers`, results in chunk order. At most `IN_FLIGHT`
+    chunks per worker are queued at once; the first are queued before this returns."""
+    numbered = iter(enumerate(chunks))
+    pending: deque[AsyncResult[Parsed]] = deque()
+
+    def submit() -> None:
+        item = next(numbered, None)
+        if item is not None:
+            pending.append(pool.apply_async(parse_chunk, (job, *item)))
+
+    for _ in range(workers * IN_FLIGHT):
+        submit()
+
+    def results() -> Iterator[Parsed]:
+        while pending:
+            part = pending.popleft().get()
+            submit()
+            yield part
+
+    return results()
