@@ -3,11 +3,17 @@
 Articles are matched by `article_id`: added, removed, and changed (naming the fields
 that differ). Related rows are compared whole: added and removed. Schema changes are
 classed by `packager.schemadiff`.
+
+Both releases are read as streams, a few row groups at a time, never whole: their rows are
+sorted (articles by date, related rows by article_id), an article keeps its date wherever
+its id is (the id hashes the date), so the two streams are cut at the same key values and
+compared piece by piece. Memory stays flat however large the releases are.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +22,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, Field
 
 from packager.errors import InputError
-from packager.read import read_parquet
+from packager.read import parquet_batches
 from packager.schemadiff import descriptor_schemas, schema_changes
 from packager.write import table_files
 
@@ -77,14 +83,80 @@ def _descriptor(folder: Path) -> dict[str, Any]:
         raise InputError(f"{folder / DESCRIPTOR}: cannot be read: {exc}") from None
 
 
-def _table(folder: Path, table: str) -> pa.Table:
+def _stream(folder: Path, table: str, key: str) -> Iterator[pa.Table]:
+    """A release table's rows in file order, a batch at a time; checks they are sorted by
+    `key`, as the contract says, since the comparison relies on it."""
     parts = table_files(folder, table, "parquet")
     if not parts:
         raise InputError(f"{folder}: the release has no Parquet files for {table!r}")
+    last = None
     try:
-        return pa.concat_tables([read_parquet(folder / part) for part in parts])
+        for part in parts:
+            for batch in parquet_batches(folder / part):
+                rows = pa.Table.from_batches([batch])
+                if not rows.num_rows:
+                    continue
+                keys = rows[key]
+                ordered = pc.all(pc.greater_equal(keys[1:], keys[:-1])).as_py() is not False
+                if not ordered or (last is not None and keys[0].as_py() < last):
+                    raise InputError(f"{folder}: {table} is not sorted by {key}")
+                last = keys[-1].as_py()
+                yield rows
     except (OSError, pa.ArrowException) as exc:
         raise InputError(f"{folder}: {table} cannot be read: {exc}") from None
+
+
+class _Side:
+    """One stream of `_aligned`: the rows read and not yet handed out."""
+
+    def __init__(self, batches: Iterator[pa.Table], key: str) -> None:
+        self.batches, self.key = batches, key
+        self.rows: pa.Table | None = None
+        self.done = False
+
+    def read_more(self) -> None:
+        batch = next(self.batches, None)
+        if batch is None:
+            self.done = True
+        else:
+            self.rows = batch if self.rows is None else pa.concat_tables([self.rows, batch])
+
+    def last(self) -> Any:
+        assert self.rows is not None
+        return self.rows[self.key][-1].as_py()
+
+    def take_below(self, cut: Any) -> pa.Table | None:
+        """Hand out the rows whose key is below `cut` (all rows when `cut` is None)."""
+        if self.rows is None:
+            return None
+        if cut is None:
+            head, self.rows = self.rows, None
+            return head
+        keys = self.rows[self.key]
+        below = pc.sum(pc.less(keys, pa.scalar(cut, keys.type))).as_py() or 0
+        head, self.rows = self.rows.slice(0, below), self.rows.slice(below)
+        return head
+
+
+def _aligned(
+    old: Iterator[pa.Table], new: Iterator[pa.Table], key: str
+) -> Iterator[tuple[pa.Table | None, pa.Table | None]]:
+    """Pairs of (old rows, new rows) that cover both sorted streams, cut at the same key
+    values, so that all rows of one key value are in one pair."""
+    sides = [_Side(old, key), _Side(new, key)]
+    while True:
+        for side in sides:
+            while not side.done and (side.rows is None or not side.rows.num_rows):
+                side.read_more()
+        live = [side for side in sides if not side.done]
+        if not live:
+            yield sides[0].take_below(None), sides[1].take_below(None)
+            return
+        cut = min(side.last() for side in live)
+        yield sides[0].take_below(cut), sides[1].take_below(cut)
+        for side in live:  # the side that set the cut holds only rows at the cut: read on
+            if side.last() == cut:
+                side.read_more()
 
 
 def _refs(table: pa.Table) -> list[ArticleRef]:
@@ -106,30 +178,31 @@ def _differs(a: pa.ChunkedArray, b: pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 def _changed(old: pa.Table, new: pa.Table) -> list[ChangedArticle]:
+    """Articles in both, with the fields that differ: column by column, each new row
+    against the old row of its id (no join, which would hold both sides' rows at once)."""
     shared = [n for n in old.column_names if n in new.column_names and n != "article_id"]
     if not shared or not old.num_rows or not new.num_rows:
         return []
-    joined = old.select(["article_id", *shared]).join(
-        new.select(["article_id", *shared]),
-        keys="article_id",
-        join_type="inner",
-        left_suffix="__old",
-        right_suffix="__new",
-    )
-    flags = {n: _differs(joined[f"{n}__old"], joined[f"{n}__new"]).to_pylist() for n in shared}
+    where = pc.index_in(new["article_id"], value_set=old["article_id"])
+    both = pc.is_valid(where)
+    positions = where.filter(both)
+    if not len(positions):
+        return []
+    new = new.filter(both)
+    flags = {n: _differs(old[n].take(positions), new[n]).to_pylist() for n in shared}
     out = []
-    for i, aid in enumerate(joined["article_id"].to_pylist()):
+    for i, aid in enumerate(new["article_id"].to_pylist()):
         fields = [n for n in shared if flags[n][i]]
         if fields:
             out.append(
                 ChangedArticle(
                     article_id=aid,
-                    date_published=str(joined["date_published__new"][i].as_py()),
-                    title=joined["title__new"][i].as_py(),
+                    date_published=str(new["date_published"][i].as_py()),
+                    title=new["title"][i].as_py(),
                     fields=fields,
                 )
             )
-    return sorted(out, key=lambda c: c.article_id)
+    return out
 
 
 def _related_keys(table: pa.Table) -> pa.Array:
@@ -157,29 +230,42 @@ def _related_diff(old: pa.Table, new: pa.Table) -> tuple[list[RelatedRef], list[
     return added, removed
 
 
+def _pairs(old: Path, new: Path, table: str, key: str) -> Iterator[tuple[pa.Table, pa.Table]]:
+    """`_aligned` pieces of `table` of the two releases; a side without rows in a piece
+    gives an empty table."""
+    for old_rows, new_rows in _aligned(_stream(old, table, key), _stream(new, table, key), key):
+        if old_rows is None and new_rows is None:
+            continue
+        old_rows = old_rows if old_rows is not None else new_rows.schema.empty_table()
+        new_rows = new_rows if new_rows is not None else old_rows.schema.empty_table()
+        yield old_rows, new_rows
+
+
 def diff_releases(old: Path, new: Path) -> ReleaseDiff:
     """Compare release `old` with release `new` (folders or their datapackage.json)."""
     old_folder, new_folder = release_folder(old), release_folder(new)
     old_desc, new_desc = _descriptor(old_folder), _descriptor(new_folder)
     changes = schema_changes(descriptor_schemas(old_desc), descriptor_schemas(new_desc))
-    old_articles, new_articles = _table(old_folder, "articles"), _table(new_folder, "articles")
-    old_ids, new_ids = old_articles["article_id"], new_articles["article_id"]
-    related_added, related_removed = _related_diff(
-        _table(old_folder, "related"), _table(new_folder, "related")
-    )
-    return ReleaseDiff(
+    diff = ReleaseDiff(
         old=str(old_desc.get("version", old_folder.name)),
         new=str(new_desc.get("version", new_folder.name)),
-        articles_added=_refs(new_articles.filter(pc.invert(pc.is_in(new_ids, value_set=old_ids)))),
-        articles_removed=_refs(
-            old_articles.filter(pc.invert(pc.is_in(old_ids, value_set=new_ids)))
-        ),
-        articles_changed=_changed(old_articles, new_articles),
-        related_added=related_added,
-        related_removed=related_removed,
         schema_changes=[str(c) for c in changes],
         breaking=any(c.kind == "breaking" for c in changes),
     )
+    for old_rows, new_rows in _pairs(old_folder, new_folder, "articles", "date_published"):
+        old_ids, new_ids = old_rows["article_id"], new_rows["article_id"]
+        diff.articles_added += _refs(new_rows.filter(pc.invert(pc.is_in(new_ids, old_ids))))
+        diff.articles_removed += _refs(old_rows.filter(pc.invert(pc.is_in(old_ids, new_ids))))
+        diff.articles_changed += _changed(old_rows, new_rows)
+    for old_rows, new_rows in _pairs(old_folder, new_folder, "related", "article_id"):
+        added, removed = _related_diff(old_rows, new_rows)
+        diff.related_added += added
+        diff.related_removed += removed
+    for refs in (diff.articles_added, diff.articles_removed, diff.articles_changed):
+        refs.sort(key=lambda ref: ref.article_id)
+    for items in (diff.related_added, diff.related_removed):
+        items.sort(key=lambda ref: (ref.article_id, ref.position))
+    return diff
 
 
 def render_text(diff: ReleaseDiff) -> str:

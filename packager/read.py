@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -9,8 +10,11 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 
-def read_parquet(path: Path) -> pa.Table:
-    return pq.read_table(path)
+def parquet_batches(path: Path, rows: int = 2_000) -> Iterator[pa.RecordBatch]:
+    """A Parquet file's rows, `rows` at a time, streamed: buffered reads and no
+    pre-buffering, so a 10,000-row group is never loaded whole."""
+    with pq.ParquetFile(path, buffer_size=1 << 20, pre_buffer=False) as source:
+        yield from source.iter_batches(batch_size=rows)
 
 
 def read_csv(path: Path, schema: pa.Schema) -> pa.Table:

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from packager import build_release, diff_releases
 from packager.cli import app
 from packager.diff import render_changes
+from packager.errors import InputError
 
 from .conftest import CREATED, EXAMPLES, PAGES, TODAY
 
@@ -116,3 +117,76 @@ def test_diff_of_a_folder_that_is_not_a_release(
     result = CliRunner().invoke(app, ["diff", str(tmp_path), str(releases[1])])
     assert result.exit_code == 2
     assert result.stderr == f"Error: {tmp_path}: not a release (no datapackage.json)\n"
+
+
+def _whole_table_diff(old: Path, new: Path) -> dict[str, list]:
+    """The oracle: the same comparison on whole tables held in memory."""
+    tables = {
+        (side, t): pq.read_table(folder / f"data/{t}.parquet").to_pylist()
+        for side, folder in (("old", old), ("new", new))
+        for t in ("articles", "related")
+    }
+    old_a = {r["article_id"]: r for r in tables["old", "articles"]}
+    new_a = {r["article_id"]: r for r in tables["new", "articles"]}
+    changed = sorted(
+        (i, sorted(k for k in new_a[i] if k != "article_id" and new_a[i][k] != old_a[i][k]))
+        for i in old_a.keys() & new_a.keys()
+    )
+    old_r = {tuple(r.values()) for r in tables["old", "related"]}
+    new_r = {tuple(r.values()) for r in tables["new", "related"]}
+    return {
+        "added": sorted(new_a.keys() - old_a.keys()),
+        "removed": sorted(old_a.keys() - new_a.keys()),
+        "changed": [(i, fields) for i, fields in changed if fields],
+        "related_added": sorted(r[:2] for r in new_r - old_r),
+        "related_removed": sorted(r[:2] for r in old_r - new_r),
+    }
+
+
+def test_streamed_diff_equals_a_whole_table_diff(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import packager.diff
+    from bench.corpus import write_corpus
+    from packager.read import parquet_batches
+
+    pages = tmp_path / "pages"
+    write_corpus(pages, 400, seed=11)
+    out = tmp_path / "dist"
+    old = build_release([pages], name="s", version="1.0.0", out=out, created=CREATED, today=TODAY)
+    files = sorted(pages.rglob("*.txt"))
+    for path in files[::9]:
+        path.unlink()  # removed
+    for path in files[4::13]:
+        if path.exists():  # edited: a changed body, or a changed related section
+            text = path.read_text(encoding="utf-8", errors="replace")
+            path.write_text(text.replace(" the ", " THE ", 1), encoding="utf-8")
+    write_corpus(tmp_path / "more", 60, seed=12)
+    new = build_release(
+        [pages, tmp_path / "more"], name="s", bump="minor", out=out, created=CREATED, today=TODAY
+    )
+    # Batches of 7 rows: the two streams are cut at many places, inside runs of one key.
+    monkeypatch.setattr(packager.diff, "parquet_batches", lambda p: parquet_batches(p, 7))
+    diff = diff_releases(old.path, new.path)
+    expected = _whole_table_diff(old.path, new.path)
+    assert [a.article_id for a in diff.articles_added] == expected["added"]
+    assert [a.article_id for a in diff.articles_removed] == expected["removed"]
+    assert [(a.article_id, sorted(a.fields)) for a in diff.articles_changed] == expected["changed"]
+    assert [(r.article_id, r.position) for r in diff.related_added] == expected["related_added"]
+    assert [(r.article_id, r.position) for r in diff.related_removed] == expected["related_removed"]
+    assert len(expected["added"]) > 40 and len(expected["removed"]) > 20
+    assert len(expected["changed"]) > 5 and expected["related_removed"]
+
+
+def test_diff_refuses_a_release_whose_rows_are_out_of_order(
+    releases: tuple[Path, Path], tmp_path: Path
+) -> None:
+    old, new = releases
+    shuffled = tmp_path / "shuffled"
+    shutil.copytree(new, shuffled)
+    table = pq.read_table(shuffled / "data/articles.parquet")
+    pq.write_table(
+        table.take(list(reversed(range(table.num_rows)))), shuffled / "data/articles.parquet"
+    )
+    with pytest.raises(InputError, match="articles is not sorted by date_published"):
+        diff_releases(old, shuffled)
