@@ -122,12 +122,13 @@ def parse_into(
     """Parse `files` into `spool`; rejects and warnings in input order.
 
     `progress(done, total)` is called as input files are done."""
-    pages = [(i << ROW_BITS, item) for i, item in enumerate(files) if not item.is_table]
     tables = [(i << ROW_BITS, item) for i, item in enumerate(files) if item.is_table]
+    pages = len(files) - len(tables)
     if job.cache is not None:
         open_cache(job.cache)
-    size = max(MIN_CHUNK, min(MAX_CHUNK, len(pages) // (max(workers, 1) * 8) or 1))
-    chunks = [pages[i : i + size] for i in range(0, len(pages), size)]
+    size = max(MIN_CHUNK, min(MAX_CHUNK, pages // (max(workers, 1) * 8) or 1))
+    chunks = _chunks(files, size)
+    parallel = workers > 1 and pages > size
     total = Parsed()
     done = 0
 
@@ -141,7 +142,6 @@ def parse_into(
         if progress is not None:
             progress(done, len(files))
 
-    parallel = workers > 1 and len(chunks) > 1
     # fork: workers inherit the parsed modules instead of importing them again. The pool
     # is started before the tables are read here: a fork after Arrow has started its
     # threads is unsafe.
@@ -164,6 +164,20 @@ def parse_into(
     return total
 
 
+def _chunks(files: list[InputFile], size: int) -> Iterator[list[tuple[int, InputFile]]]:
+    """The page files with their index, `size` at a time (made as they are handed out: a
+    list of every page's pair would grow with the corpus)."""
+    chunk: list[tuple[int, InputFile]] = []
+    for i, item in enumerate(files):
+        if not item.is_table:
+            chunk.append((i << ROW_BITS, item))
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
+
+
 def _parse_table(
     spool: Spool, index: int, item: InputFile, job: Job, mapping: dict[str, str] | None
 ) -> Parsed:
@@ -181,7 +195,7 @@ def _parse_table(
 
 
 def _in_order(
-    pool: Pool, job: Job, chunks: list[list[tuple[int, InputFile]]], workers: int
+    pool: Pool, job: Job, chunks: Iterator[list[tuple[int, InputFile]]], workers: int
 ) -> Iterator[Parsed]:
     """Chunks parsed by the pool's `workers`, results in chunk order. At most `IN_FLIGHT`
     chunks per worker are queued at once; the first are queued before this returns."""
