@@ -27,7 +27,7 @@ def test_incremental_rebuild_parses_only_new_pages_and_equals_a_full_build(tmp_p
         [first], name="c", version="1.0.0", out=out, created=CREATED, today=TODAY, workers=2
     )
     assert v1.cached == 0
-    assert (out / "c" / FILENAME).is_file()
+    assert (out / "c" / FILENAME / "index.sqlite").is_file()
 
     for path in files[200:]:  # new pages arrive
         target = first / path.relative_to(corpus)
@@ -80,3 +80,37 @@ def test_a_renamed_file_is_taken_from_the_cache_under_its_new_name(tmp_path: Pat
         fresh.path / "data/articles.csv"
     ).read_bytes()
     assert b"renamed.txt" in (again.path / "data/articles.csv").read_bytes()
+
+
+def test_a_damaged_or_missing_page_file_is_a_miss_and_the_page_is_parsed_again(
+    tmp_path: Path,
+) -> None:
+    pages = tmp_path / "pages"
+    write_corpus(pages, 120, seed=6, bad_share=0, duplicate_share=0)
+    out = tmp_path / "dist"
+    first = build_release(
+        [pages], name="d", version="1.0.0", out=out, created=CREATED, today=TODAY, workers=1
+    )
+    page_files = sorted((out / "d" / FILENAME).glob("*.pages"))
+    assert len(page_files) == 4  # a page file per chunk of 32 pages
+    data = bytearray(page_files[0].read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte: one page's CRC no longer matches
+    page_files[0].write_bytes(bytes(data[: len(data) * 3 // 4]))  # and the last quarter gone
+    again = build_release(
+        [pages], name="d", version="1.0.1", out=out, created=CREATED, today=TODAY, workers=1
+    )
+    assert 0 < again.cached < first.articles  # the damaged pages were parsed again
+    assert again.articles == first.articles
+    for name in ("articles.csv", "related.csv", "articles.parquet"):
+        assert (again.path / "data" / name).read_bytes() == (
+            first.path / "data" / name
+        ).read_bytes()
+    for path in (out / "d" / FILENAME).glob("*.pages"):
+        path.unlink()  # every page file gone: every page is parsed again
+    third = build_release(
+        [pages], name="d", version="1.0.2", out=out, created=CREATED, today=TODAY, workers=1
+    )
+    assert third.cached == 0
+    assert (third.path / "data/articles.csv").read_bytes() == (
+        first.path / "data/articles.csv"
+    ).read_bytes()

@@ -17,13 +17,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import multiprocessing
+import os
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 
-from packager.cache import blob, cache_key, lookup, open_cache, store, unblob
+from packager.cache import Entry, PageWriter, cache_key, lookup, open_cache, store, unblob
 from packager.collect import Segment, Spool, SpoolWriter, raw_of
 from packager.inputs import InputFile
 from packager.limits import DEFAULT_LIMITS, Limits
@@ -45,8 +47,10 @@ class Job:
     spool: Path
     today: dt.date
     limits: Limits = DEFAULT_LIMITS
-    cache: Path | None = None
+    cache: Path | None = None  # the page cache's folder
     related_buckets: int = 1
+    # names this build's page files in the cache, apart from every other build's
+    token: str = field(default_factory=lambda: f"{time.time_ns():x}-{os.getpid()}")
 
 
 @dataclass
@@ -59,7 +63,7 @@ class Parsed:
     rejects: list[tuple[int, Reject]] = field(default_factory=list)
     warnings: list[tuple[int, Issue]] = field(default_factory=list)
     segments: list[Segment] = field(default_factory=list)
-    fresh: list[tuple[str, bytes]] = field(default_factory=list)  # new cache entries
+    fresh: list[Entry] = field(default_factory=list)  # pages added to the cache
 
     def absorb(self, other: Parsed) -> None:
         self.records += other.records
@@ -74,35 +78,37 @@ def parse_chunk(job: Job, number: int, chunk: list[tuple[int, InputFile]]) -> Pa
     # A chunk is written in one go: its size bounds the rows a worker holds.
     writer = SpoolWriter(job.spool, f"{number:06d}", job.related_buckets, flush_rows=None)
     read = [(index, item, read_input(item, job.limits)) for index, item in chunk]
-    keys = {
-        index: cache_key(job.limits, hashlib.sha256(data).hexdigest())
+    shas = {
+        index: hashlib.sha256(data).hexdigest()
         for index, _, data in read
         if isinstance(data, bytes)
     }
+    keys = {index: cache_key(job.limits, sha) for index, sha in shas.items()} if job.cache else {}
     known = lookup(job.cache, keys.values()) if job.cache is not None else {}
+    cache = PageWriter(job.cache, f"{job.token}-{number:06d}.pages") if job.cache else None
     for index, item, data in read:
         if isinstance(data, Reject):
             out.rejects.append((index, data))
             continue
-        key = keys[index]
+        key = keys.get(index)
         page = unblob(known[key], item.source_file) if key in known else None
         if page is not None:
             out.cached += 1
         else:
-            sha256 = key.rsplit(":", 1)[1]
             try:
-                page = read_page(data, item.source_file, job.today, job.limits, sha256)
+                page = read_page(data, item.source_file, job.today, job.limits, shas[index])
             except Rejection as rejection:
                 out.rejects.append((index, rejection.reject(item.source_file)))
                 continue
-            if job.cache is not None:
-                out.fresh.append((key, blob(page)))
+            if cache is not None and key is not None:
+                cache.add(key, page)
         out.warnings += [
             (index, _warning(code, message, item.source_file, line))
             for code, message, line in page.warnings
         ]
         writer.add(index, page)
     out.segments = writer.close()
+    out.fresh = cache.close() if cache is not None else []
     return out
 
 
@@ -124,8 +130,8 @@ def parse_into(
     `progress(done, total)` is called as input files are done."""
     tables = [(i << ROW_BITS, item) for i, item in enumerate(files) if item.is_table]
     pages = len(files) - len(tables)
-    if job.cache is not None:
-        open_cache(job.cache)
+    if job.cache is not None and not open_cache(job.cache):
+        job = replace(job, cache=None)  # a cache that cannot be made is only a slower build
     size = max(MIN_CHUNK, min(MAX_CHUNK, pages // (max(workers, 1) * 8) or 1))
     chunks = _chunks(files, size)
     parallel = workers > 1 and pages > size
