@@ -35,7 +35,7 @@ from packager.errors import (
     VersionExistsError,
 )
 from packager.faults import checkpoint
-from packager.inputs import InputFile, input_files
+from packager.inputs import InputList, input_files
 from packager.limits import DEFAULT_LIMITS, Limits
 from packager.metadata import DatasetMeta, find_metadata, load_metadata
 from packager.models import Issue, Report
@@ -130,7 +130,7 @@ def build_release(
 
     `mapping` ({field: column}) renames the columns of parsed-article tables;
     `progress(done, total)` is called as input files are parsed. With `use_cache`, pages
-    parsed by an earlier build of NAME are taken from ``out/name/.packager-cache.sqlite``.
+    parsed by an earlier build of NAME are taken from the cache in ``out/name/.packager-cache/``.
     `layout` "partitioned" writes each table as Hive partitions (articles by year,
     related rows by the first hex digit of article_id) instead of one file per format.
 
@@ -281,7 +281,7 @@ def _fsync_dir(path: Path) -> None:
 
 def _write(
     work: Path,
-    files: list[InputFile],
+    files: InputList,
     *,
     name: str,
     version: str,
@@ -297,6 +297,7 @@ def _write(
     cache: Path | None,
     layout: Layout,
 ) -> BuildResult:
+    """Parse `files` into a spool, then write the release's files into `work`."""
     spool = Spool(work / ".spool")
     job = Job(spool.folder, today or dt.date.today(), limits, cache, related_buckets(len(files)))
     parsed = parse_into(spool, files, job, workers=workers, mapping=mapping, progress=progress)

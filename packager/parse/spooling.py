@@ -27,7 +27,7 @@ from pathlib import Path
 
 from packager.cache import Entry, PageWriter, cache_key, lookup, open_cache, store, unblob
 from packager.collect import Segment, Spool, SpoolWriter, raw_of
-from packager.inputs import InputFile
+from packager.inputs import InputFile, InputList
 from packager.limits import DEFAULT_LIMITS, Limits
 from packager.models import Issue, Page, Reject
 from packager.parse import read_input
@@ -118,7 +118,7 @@ def _warning(code: str, message: str, source_file: str, line: int | None) -> Iss
 
 def parse_into(
     spool: Spool,
-    files: list[InputFile],
+    files: InputList,
     job: Job,
     *,
     workers: int = 1,
@@ -170,7 +170,7 @@ def parse_into(
     return total
 
 
-def _chunks(files: list[InputFile], size: int) -> Iterator[list[tuple[int, InputFile]]]:
+def _chunks(files: InputList, size: int) -> Iterator[list[tuple[int, InputFile]]]:
     """The page files with their index, `size` at a time (made as they are handed out: a
     list of every page's pair would grow with the corpus)."""
     chunk: list[tuple[int, InputFile]] = []
