@@ -282,9 +282,10 @@ def _related_items(aid: str, blocks: Blocks, start: int, end: int) -> list[tuple
     texts = blocks.texts
     i = start
     while i < end:
-        title = rules.collapse(texts[i])
+        shown = texts[i]
+        title = rules.collapse(shown)
         i += 1
-        if i < end and rules.collapse(texts[i]) == title:
+        if i < end and (texts[i] == shown or rules.collapse(texts[i]) == title):
             i += 1
         teaser = published = None
         if i < end:
