@@ -18,6 +18,7 @@ page won); never the whole corpus (docs/design.md).
 from __future__ import annotations
 
 import os
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,9 +166,9 @@ class Spool:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self._files: dict[str, int] = {}
-        # bucket -> [(file number, offset, size)]: small ints, not names, as there are
-        # (files x buckets) of them
-        self._index: dict[str, dict[Any, list[tuple[int, int, int]]]] = {t: {} for t in _SCHEMAS}
+        # bucket -> file number, offset, size, ...: machine integers, not names or tuples,
+        # as there are (files x buckets) of them (24 bytes a segment)
+        self._index: dict[str, dict[Any, array[int]]] = {t: {} for t in _SCHEMAS}
         self._names: list[str] = []
 
     def writer(self, prefix: str, buckets: int) -> SpoolWriter:
@@ -180,7 +181,7 @@ class Spool:
                 number = self._files[segment.file] = len(self._names)
                 self._names.append(segment.file)
             where = (number, segment.offset, segment.size)
-            self._index[segment.table].setdefault(segment.bucket, []).append(where)
+            self._index[segment.table].setdefault(segment.bucket, array("q")).extend(where)
 
     def buckets(self, table: str) -> list[Any]:
         return sorted(self._index[table])
@@ -188,7 +189,8 @@ class Spool:
     def read(self, table: str, bucket: Any) -> pa.Table:
         schema = _SCHEMAS[table]
         batches = []
-        for number, offset, size in self._index[table].get(bucket, []):
+        where = self._index[table].get(bucket, array("q"))
+        for number, offset, size in zip(where[0::3], where[1::3], where[2::3], strict=True):
             fd = os.open(self.folder / self._names[number], os.O_RDONLY)
             try:
                 message = os.pread(fd, size, offset)

@@ -92,11 +92,13 @@ class _Listing:
             [],
         )
         self._real_paths: dict[str, int] = {}
+        self._root_numbers: dict[str, int] = {}
 
     def root(self, root: str) -> int:
-        if root not in self.roots:
+        number = self._root_numbers.setdefault(root, len(self.roots))
+        if number == len(self.roots):
             self.roots.append(root)
-        return self.roots.index(root)
+        return number
 
     def add(self, name: str, root: int, outside: bool, identity: int | str) -> None:
         if isinstance(identity, str):  # a dangling link or a loop: its real path names it
@@ -116,7 +118,7 @@ class _Listing:
                 pa.record_batch(
                     [
                         pa.array(names, pa.string()),
-                        pa.array(roots, pa.uint16()),
+                        pa.array(roots, pa.uint32()),
                         pa.array(outside, pa.bool_()),
                         pa.array(devices, pa.uint64()),
                         pa.array(inodes, pa.uint64()),
@@ -132,14 +134,14 @@ class _Listing:
         self.flush()
         if not self.batches:
             empty = pa.array([], pa.string())
-            return InputList(empty, [], pa.array([], pa.uint16()), pa.array([], pa.bool_()))
+            return InputList(empty, [], pa.array([], pa.uint32()), pa.array([], pa.bool_()))
         table = pa.Table.from_batches(self.batches).combine_chunks()
         self.batches = []
         ranks = sorted(range(len(self.roots)), key=self.roots.__getitem__)
         rank_of = [0] * len(self.roots)
         for rank, root in enumerate(ranks):
             rank_of[root] = rank
-        table = table.append_column("rank", pc.take(pa.array(rank_of, pa.uint16()), table["root"]))
+        table = table.append_column("rank", pc.take(pa.array(rank_of, pa.uint32()), table["root"]))
         order = ["name", "rank", "outside"]
         table = table.sort_by([(c, "ascending") for c in ("device", "inode", *order)])
         device, inode = table["device"].combine_chunks(), table["inode"].combine_chunks()
