@@ -3,9 +3,10 @@
 Parsed pages are spooled to Arrow IPC files on disk as they are parsed (by the worker
 processes that parse them), in buckets that can be ordered one at a time:
 
-- articles by month of `date_published`. Duplicates share an `article_id`, and the id
-  hashes the date, so every duplicate lands in the same bucket; and the release order
-  `(date_published, article_id)` is the buckets' order, each bucket sorted.
+- articles by month of `date_published` (by parts of a month, for corpora of more than
+  400,000 pages). Duplicates share an `article_id`, and the id hashes the date, so every
+  duplicate lands in the same bucket; and the release order `(date_published, article_id)`
+  is the buckets' order, each bucket sorted.
 - related rows by ranges of `article_id` (its first four hex digits, cut into as many
   ranges as the corpus needs for buckets of some 30,000 rows); the order
   `(article_id, position)` is again the buckets' order, each bucket sorted.
@@ -17,6 +18,7 @@ page won); never the whole corpus (docs/design.md).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from array import array
 from collections.abc import Iterable, Iterator
@@ -34,11 +36,30 @@ from packager.schema import arrow_schema
 FLUSH_ROWS = 8_000
 RELATED_ROWS_PER_PAGE = 8  # an estimate, to choose the number of related buckets
 RELATED_BUCKET_ROWS = 30_000
+PAGES_PER_MONTH_PART = 200_000  # a month is cut in two parts from 400,000 pages, and so on
 
 
-def related_buckets(pages: int) -> int:
-    """How many buckets related rows are spread over, for a build of `pages` inputs."""
-    return max(1, min(1 << 16, pages * RELATED_ROWS_PER_PAGE // RELATED_BUCKET_ROWS))
+@dataclass(frozen=True)
+class Buckets:
+    """How a build spreads rows over buckets, chosen from its number of inputs (so the same
+    in every writer): `related` ranges of article_id, and `month_parts` parts of a month
+    (by day) for articles. The bucket keys keep the release order."""
+
+    related: int = 1
+    month_parts: int = 1
+
+    @classmethod
+    def for_inputs(cls, inputs: int) -> Buckets:
+        return cls(
+            related=max(1, min(1 << 16, inputs * RELATED_ROWS_PER_PAGE // RELATED_BUCKET_ROWS)),
+            month_parts=max(1, min(31, inputs // PAGES_PER_MONTH_PART)),
+        )
+
+    def article(self, day: dt.date) -> int:
+        return (day.year * 100 + day.month) * 100 + (day.day - 1) * self.month_parts // 31
+
+    def related_of(self, article_id: str) -> int:
+        return int(article_id[:4], 16) * self.related >> 16
 
 
 PAGE = "_page"  # the input's place in the build (file, then row): makes every order total
@@ -89,7 +110,7 @@ class SpoolWriter:
     bucket and writes one file per table holding one record batch per bucket."""
 
     def __init__(
-        self, folder: Path, prefix: str, buckets: int, flush_rows: int | None = FLUSH_ROWS
+        self, folder: Path, prefix: str, buckets: Buckets, flush_rows: int | None = FLUSH_ROWS
     ) -> None:
         self.folder, self.prefix = folder, prefix
         self.buckets, self.flush_rows = buckets, flush_rows
@@ -104,14 +125,12 @@ class SpoolWriter:
     def add(self, index: int, page: RawPage) -> None:
         article = page.article
         self._articles.append((*article, index))
-        day = article[_PUBLISHED]
-        self._article_buckets.append(day.year * 100 + day.month)
+        self._article_buckets.append(self.buckets.article(article[_PUBLISHED]))
         if page.related:
             count = len(page.related)
             self._related += page.related
             self._related_pages += [index] * count
-            bucket = int(article[0][:4], 16) * self.buckets >> 16  # keeps article_id order
-            self._related_buckets += [bucket] * count
+            self._related_buckets += [self.buckets.related_of(article[0])] * count
         if self.flush_rows and len(self._articles) + len(self._related) >= self.flush_rows:
             self.flush()
 
@@ -171,7 +190,7 @@ class Spool:
         self._index: dict[str, dict[Any, array[int]]] = {t: {} for t in _SCHEMAS}
         self._names: list[str] = []
 
-    def writer(self, prefix: str, buckets: int) -> SpoolWriter:
+    def writer(self, prefix: str, buckets: Buckets) -> SpoolWriter:
         return SpoolWriter(self.folder, prefix, buckets)
 
     def extend(self, segments: Iterable[Segment]) -> None:

@@ -24,7 +24,7 @@ from packager import __version__
 from packager.cache import FILENAME as CACHE_FILE
 from packager.card import CorpusStats, render_card
 from packager.checksums import Digests, write_sha256sums
-from packager.collect import OrderedArticles, Spool, ordered_related, related_buckets
+from packager.collect import Buckets, OrderedArticles, Spool, ordered_related
 from packager.descriptor import make_descriptor
 from packager.diff import ReleaseDiff, diff_releases, render_changes
 from packager.errors import (
@@ -297,18 +297,15 @@ def _write(
     cache: Path | None,
     layout: Layout,
 ) -> BuildResult:
-    """Parse `files` into a spool, then write the release's files into `work`."""
+    """Parse `files` into a spool, then write the release's files into `work`. Clears
+    `files` once parsed: the writing never needs it."""
     spool = Spool(work / ".spool")
-    job = Job(spool.folder, today or dt.date.today(), limits, cache, related_buckets(len(files)))
+    buckets = Buckets.for_inputs(len(files))
+    job = Job(spool.folder, today or dt.date.today(), limits, cache, buckets)
     parsed = parse_into(spool, files, job, workers=workers, mapping=mapping, progress=progress)
-    rejects = [reject for _, reject in parsed.rejects]
-    issues = [
-        issue
-        for _, issue in sorted(
-            [(i, r.as_issue()) for i, r in parsed.rejects] + parsed.warnings,
-            key=lambda pair: pair[0],
-        )
-    ]
+    files.clear()  # not needed for writing (and the caller built it for this build only)
+    findings = parsed.findings  # kept as plain tuples until the tables are written
+    rejects = [finding for finding in findings if finding.severity == "error"]
     records, cached = parsed.records, parsed.cached
     checkpoint("parsed")
     if strict and rejects:
@@ -337,6 +334,7 @@ def _write(
     shutil.rmtree(spool.folder)
     checkpoint("data-written")
 
+    issues = [finding.issue() for finding in findings]
     for merged in articles.merged:
         differs = merged.body_differs
         issues.append(
@@ -351,7 +349,7 @@ def _write(
 
     with (work / "rejects.jsonl").open("w", encoding="utf-8") as out:
         for reject in rejects:
-            out.write(json.dumps(reject.model_dump(), ensure_ascii=False) + "\n")
+            out.write(json.dumps(reject.reject(), ensure_ascii=False) + "\n")
     result = BuildResult(
         path=work,
         name=name,

@@ -40,3 +40,11 @@ def test_overlapping_inputs_and_hard_links_give_each_file_once_in_order(
 def test_no_inputs_found_is_an_empty_list(tmp_path: Path) -> None:
     assert list(input_files([tmp_path])) == []
     assert len(input_files([tmp_path])) == 0
+
+
+def test_a_cleared_list_lets_go_of_its_arrays(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    files = input_files([tmp_path])
+    assert len(files) == 4
+    files.clear()
+    assert len(files) == 0 and list(files) == []

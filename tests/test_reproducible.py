@@ -11,12 +11,13 @@ import pyarrow
 import pytest
 
 import packager
+import packager.collect
 from bench.corpus import write_corpus
 from packager import build_release
 from packager.parse.spooling import MIN_CHUNK
 from packager.release import created_timestamp
 
-from .conftest import TODAY, digests
+from .conftest import CREATED, TODAY, digests
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +102,21 @@ def test_created_comes_from_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     assert created_timestamp() == "2026-01-01T00:00:00Z"
     assert created_timestamp("2026-02-03T04:05:06+01:00") == "2026-02-03T03:05:06Z"
+
+
+def test_finer_buckets_give_identical_bytes(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Buckets are sized from the corpus (more of them, and months cut in parts, for a
+    million pages): how rows are spread over them never shows in a release."""
+    options = {"name": "r", "version": "1.0.0", "created": CREATED, "today": TODAY}
+    coarse = {
+        layout: build_release([corpus], out=tmp_path / f"coarse-{layout}", layout=layout, **options)
+        for layout in ("single", "partitioned")
+    }
+    monkeypatch.setattr(packager.collect, "PAGES_PER_MONTH_PART", 8)  # 31 parts a month
+    monkeypatch.setattr(packager.collect, "RELATED_BUCKET_ROWS", 20)  # 102 ranges of ids
+    assert packager.collect.Buckets.for_inputs(256) == packager.collect.Buckets(102, 31)
+    for layout, release in coarse.items():
+        fine = build_release([corpus], out=tmp_path / f"fine-{layout}", layout=layout, **options)
+        assert digests(fine.path) == digests(release.path)

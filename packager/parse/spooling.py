@@ -24,9 +24,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from packager.cache import Entry, PageWriter, cache_key, lookup, open_cache, store, unblob
-from packager.collect import Segment, Spool, SpoolWriter, raw_of
+from packager.collect import Buckets, Segment, Spool, SpoolWriter, raw_of
 from packager.inputs import InputFile, InputList
 from packager.limits import DEFAULT_LIMITS, Limits
 from packager.models import Issue, Page, Reject
@@ -48,35 +49,67 @@ class Job:
     today: dt.date
     limits: Limits = DEFAULT_LIMITS
     cache: Path | None = None  # the page cache's folder
-    related_buckets: int = 1
+    buckets: Buckets = Buckets()
     # names this build's page files in the cache, apart from every other build's
     token: str = field(default_factory=lambda: f"{time.time_ns():x}-{os.getpid()}")
 
 
+class Finding(NamedTuple):
+    """A reject (severity "error") or a warning, with the index of its input so that
+    findings can be put in input order. Plain values: a build may hold many thousands, and
+    they cross from the workers."""
+
+    index: int
+    severity: str
+    code: str
+    message: str
+    file: str
+    line: int | None
+
+    @classmethod
+    def of_reject(cls, index: int, reject: Reject) -> Finding:
+        return cls(index, "error", reject.code, reject.message, reject.source_file, reject.line)
+
+    def issue(self) -> Issue:
+        return Issue(
+            code=self.code,
+            message=self.message,
+            file=self.file,
+            line=self.line,
+            severity="error" if self.severity == "error" else "warning",
+        )
+
+    def reject(self) -> dict[str, Any]:
+        """The line of rejects.jsonl (the fields of `Reject`, in its order)."""
+        return {
+            "source_file": self.file,
+            "code": self.code,
+            "message": self.message,
+            "line": self.line,
+        }
+
+
 @dataclass
 class Parsed:
-    """What parsing some inputs gave, apart from the spooled rows. `issues` and `rejects`
-    carry the index of their input, so that they can be put in input order."""
+    """What parsing some inputs gave, apart from the spooled rows."""
 
     records: int = 0  # pages, and rows of parsed-article tables
     cached: int = 0  # pages taken from the page cache
-    rejects: list[tuple[int, Reject]] = field(default_factory=list)
-    warnings: list[tuple[int, Issue]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # rejects and warnings
     segments: list[Segment] = field(default_factory=list)
     fresh: list[Entry] = field(default_factory=list)  # pages added to the cache
 
     def absorb(self, other: Parsed) -> None:
         self.records += other.records
         self.cached += other.cached
-        self.rejects += other.rejects
-        self.warnings += other.warnings
+        self.findings += other.findings
 
 
 def parse_chunk(job: Job, number: int, chunk: list[tuple[int, InputFile]]) -> Parsed:
     """Parse page files into the spool (files ``{number}-*.arrows``): runs in a worker."""
     out = Parsed(records=len(chunk))
     # A chunk is written in one go: its size bounds the rows a worker holds.
-    writer = SpoolWriter(job.spool, f"{number:06d}", job.related_buckets, flush_rows=None)
+    writer = SpoolWriter(job.spool, f"{number:06d}", job.buckets, flush_rows=None)
     read = [(index, item, read_input(item, job.limits)) for index, item in chunk]
     shas = {
         index: hashlib.sha256(data).hexdigest()
@@ -88,7 +121,7 @@ def parse_chunk(job: Job, number: int, chunk: list[tuple[int, InputFile]]) -> Pa
     cache = PageWriter(job.cache, f"{job.token}-{number:06d}.pages") if job.cache else None
     for index, item, data in read:
         if isinstance(data, Reject):
-            out.rejects.append((index, data))
+            out.findings.append(Finding.of_reject(index, data))
             continue
         key = keys.get(index)
         page = unblob(known[key], item.source_file) if key in known else None
@@ -98,22 +131,19 @@ def parse_chunk(job: Job, number: int, chunk: list[tuple[int, InputFile]]) -> Pa
             try:
                 page = read_page(data, item.source_file, job.today, job.limits, shas[index])
             except Rejection as rejection:
-                out.rejects.append((index, rejection.reject(item.source_file)))
+                reject = rejection.reject(item.source_file)
+                out.findings.append(Finding.of_reject(index, reject))
                 continue
             if cache is not None and key is not None:
                 cache.add(key, page)
-        out.warnings += [
-            (index, _warning(code, message, item.source_file, line))
+        out.findings += [
+            Finding(index, "warning", code, message, item.source_file, line)
             for code, message, line in page.warnings
         ]
         writer.add(index, page)
     out.segments = writer.close()
     out.fresh = cache.close() if cache is not None else []
     return out
-
-
-def _warning(code: str, message: str, source_file: str, line: int | None) -> Issue:
-    return Issue(code=code, message=message, file=source_file, line=line, severity="warning")
 
 
 def parse_into(
@@ -125,7 +155,7 @@ def parse_into(
     mapping: dict[str, str] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Parsed:
-    """Parse `files` into `spool`; rejects and warnings in input order.
+    """Parse `files` into `spool`; rejects and warnings (`findings`) in input order.
 
     `progress(done, total)` is called as input files are done."""
     tables = [(i << ROW_BITS, item) for i, item in enumerate(files) if item.is_table]
@@ -165,8 +195,7 @@ def parse_into(
     finally:
         if pool is not None:
             pool.terminate()
-    total.rejects.sort(key=lambda pair: pair[0])
-    total.warnings.sort(key=lambda pair: pair[0])
+    total.findings.sort(key=lambda finding: finding.index)
     return total
 
 
@@ -188,11 +217,11 @@ def _parse_table(
     spool: Spool, index: int, item: InputFile, job: Job, mapping: dict[str, str] | None
 ) -> Parsed:
     out = Parsed()
-    writer = spool.writer(f"table{index >> ROW_BITS:09d}", job.related_buckets)
+    writer = spool.writer(f"table{index >> ROW_BITS:09d}", job.buckets)
     for row, result in enumerate(parse_table(item, mapping, job.today)):
         out.records += 1
         if isinstance(result, Reject):
-            out.rejects.append((index | row, result))
+            out.findings.append(Finding.of_reject(index | row, result))
             continue
         assert isinstance(result, Page)
         writer.add(index | row, raw_of(result))
