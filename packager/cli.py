@@ -6,6 +6,7 @@ printed as one line ``Error: ...`` on stderr with the contract's exit code.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -107,18 +108,24 @@ def _issue_line(issue: Issue) -> str:
     return f"{_where(issue)}: {issue.severity} {issue.code}: {issue.message}{field}"
 
 
-def _issue_table(issues: list[Issue]) -> list[str]:
-    """Issues as an aligned table: where, field, level, code, message."""
+_HEADER = ("WHERE", "FIELD", "LEVEL", "CODE", "MESSAGE")
+
+
+def _cells(issue: Issue) -> tuple[str, str, str, str, str]:
+    return (_where(issue), issue.field or "", issue.severity, issue.code, issue.message)
+
+
+def _issue_table(issues: list[Issue]) -> Iterator[str]:
+    """Issues as an aligned table: where, field, level, code, message. Lines are made as
+    they are printed: a large build reports tens of thousands."""
     if not issues:
-        return []
-    rows = [("WHERE", "FIELD", "LEVEL", "CODE", "MESSAGE")] + [
-        (_where(i), i.field or "", i.severity, i.code, i.message) for i in issues
-    ]
-    widths = [max(len(row[c]) for row in rows) for c in range(4)]
-    return [
-        "  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths, strict=True)) + "  " + row[4]
-        for row in rows
-    ]
+        return
+    widths = [len(cell) for cell in _HEADER[:4]]  # the message column is not padded
+    for issue in issues:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, _cells(issue), strict=False)]
+    for cells in itertools.chain([_HEADER], map(_cells, issues)):
+        padded = "  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=False))
+        yield f"{padded}  {cells[4]}"
 
 
 def _github_line(issue: Issue) -> str:
@@ -129,14 +136,14 @@ def _github_line(issue: Issue) -> str:
     return f"::{issue.severity} {','.join(props)}::{message}"
 
 
-def _render(report: Report, fmt: Format, summary: str, document: dict[str, Any]) -> None:
+def _render(
+    report: Report, fmt: Format, summary: str, document: Callable[[], dict[str, Any]]
+) -> None:
     if fmt is Format.json:
-        typer.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+        typer.echo(json.dumps(document(), ensure_ascii=False, indent=2, default=str))
         return
     lines = (
-        [_github_line(i) for i in report.issues]
-        if fmt is Format.github
-        else _issue_table(report.issues)
+        map(_github_line, report.issues) if fmt is Format.github else _issue_table(report.issues)
     )
     for line in lines:
         typer.echo(line)
@@ -218,7 +225,7 @@ def validate(
     verdict = "valid" if report.valid else "invalid"
     limit = " (stopped at --max-errors)" if report.stats.get("truncated") else ""
     summary = f"{verdict}: {errors} errors, {warnings} warnings{limit}"
-    _render(report, fmt, summary, report.to_dict())
+    _render(report, fmt, summary, report.to_dict)
     raise typer.Exit(0 if report.valid else 1)
 
 
@@ -292,7 +299,7 @@ def build(
     )
     if result.cached:
         summary += f"; {result.cached} pages from the cache"
-    _render(result.report, fmt, summary, result.report.to_dict())
+    _render(result.report, fmt, summary, result.report.to_dict)
 
 
 class DiffFormat(StrEnum):
