@@ -1,11 +1,15 @@
-"""Run a command and measure its wall time and peak RSS (the child's own, via wait4)."""
+"""Run a command and measure its wall time and peak RSS (the child's own, via wait4).
+
+The command is started by a small launcher process, not by the benchmark itself: Linux
+keeps a process's peak RSS across exec, so a child forked from a large parent (the
+benchmark holds a corpus's file list) would report the parent's size as its own peak.
+"""
 
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
-import time
+import sys
 from dataclasses import dataclass
 
 
@@ -16,15 +20,24 @@ class Run:
     returncode: int
 
 
+# Runs argv[1:] and prints its peak RSS (KiB), wall seconds and exit code on stderr's last line.
+_LAUNCHER = """
+import os, subprocess, sys, time
+start = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+seconds = time.perf_counter() - start
+print(usage.ru_maxrss, seconds, os.waitstatus_to_exitcode(status), file=sys.stderr)
+"""
+
+
 def measure(command: list[str], **popen: object) -> Run:
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **popen)  # type: ignore[call-overload]
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.stderr:
-        process.stderr.close()
-    return Run(seconds, usage.ru_maxrss / 1024, process.returncode)
+    launcher = [sys.executable, "-c", _LAUNCHER, *command]
+    done = subprocess.run(
+        launcher, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=True, **popen
+    )  # type: ignore[call-overload]
+    peak_kib, seconds, returncode = done.stderr.split()[-3:]
+    return Run(float(seconds), int(peak_kib) / 1024, int(returncode))
 
 
 def median_run(command: list[str], repeat: int, **popen: object) -> tuple[Run, list[Run]]:
