@@ -4,10 +4,13 @@ release is byte-identical to a full build."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
+import pytest
+
 from bench.corpus import write_corpus
-from packager import build_release
+from packager import build_release, cache
 from packager.cache import FILENAME
 
 from .conftest import CREATED, TODAY, digests
@@ -114,3 +117,51 @@ def test_a_damaged_or_missing_page_file_is_a_miss_and_the_page_is_parsed_again(
     assert (third.path / "data/articles.csv").read_bytes() == (
         first.path / "data/articles.csv"
     ).read_bytes()
+
+
+def test_the_index_is_written_in_batches_and_finds_every_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries of many chunks gathered into few transactions: every key is found again,
+    each under its own page file, including those of a last, partial batch."""
+    monkeypatch.setattr(cache, "INDEX_BATCH", 5)
+    folder = tmp_path / FILENAME
+    assert cache.open_cache(folder)
+    index = cache.IndexWriter(folder)
+    stored: dict[bytes, bytes] = {}
+    for chunk in range(4):  # 3 pages a chunk: batches cut across chunks
+        name = f"build-{chunk:06d}.pages"
+        entries, offset = [], 0
+        with (folder / name).open("wb") as pages:
+            for page in range(3):
+                key, data = bytes([chunk, page]) * 8, f"page {chunk}.{page}".encode() * (page + 1)
+                pages.write(data)
+                entries.append((key, name, offset, len(data)))
+                stored[key], offset = data, offset + len(data)
+        index.add(entries)
+    index.close()
+    assert cache.lookup(folder, [*stored, b"\0" * 16]) == stored
+
+
+def test_an_index_of_the_earlier_layout_is_replaced(tmp_path: Path) -> None:
+    """A cache folder left by an earlier packager, whose index named page files in each
+    row: the old rows are dropped (their keys could never match) and the cache works."""
+    out = tmp_path / "dist"
+    folder = out / "c" / FILENAME
+    folder.mkdir(parents=True)
+    with sqlite3.connect(folder / "index.sqlite") as old:
+        old.execute(
+            "CREATE TABLE pages (key BLOB PRIMARY KEY, file TEXT NOT NULL, "
+            "offset INTEGER NOT NULL, size INTEGER NOT NULL) WITHOUT ROWID"
+        )
+        old.execute("INSERT INTO pages VALUES (?, 'old.pages', 0, 3)", (b"k" * 16,))
+    old.close()
+    pages = tmp_path / "pages"
+    write_corpus(pages, 20, seed=5)
+    first = build_release([pages], name="c", version="1.0.0", out=out, created=CREATED, today=TODAY)
+    again = build_release([pages], name="c", version="1.0.1", out=out, created=CREATED, today=TODAY)
+    assert first.cached == 0 and again.cached == first.articles + first.duplicates
+    with sqlite3.connect(folder / "index.sqlite") as index:
+        tables = {name for (name,) in index.execute("SELECT name FROM sqlite_master")}
+    index.close()
+    assert "pages" not in tables

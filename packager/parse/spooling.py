@@ -26,7 +26,7 @@ from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from packager.cache import Entry, PageWriter, cache_key, lookup, open_cache, store, unblob
+from packager.cache import Entry, IndexWriter, PageWriter, cache_key, lookup, open_cache, unblob
 from packager.collect import Buckets, Segment, Spool, SpoolWriter, raw_of
 from packager.inputs import InputFile, InputList
 from packager.limits import DEFAULT_LIMITS, Limits
@@ -167,13 +167,14 @@ def parse_into(
     parallel = workers > 1 and pages > size
     total = Parsed()
     done = 0
+    cache_index = IndexWriter(job.cache) if job.cache is not None else None
 
     def take(part: Parsed, files_done: int) -> None:
         nonlocal done
         total.absorb(part)
         spool.extend(part.segments)
-        if job.cache is not None:
-            store(job.cache, part.fresh)
+        if cache_index is not None:
+            cache_index.add(part.fresh)
         done += files_done
         if progress is not None:
             progress(done, len(files))
@@ -192,6 +193,8 @@ def parse_into(
             take(_parse_table(spool, index, item, job, mapping), 1)
         for part in results:
             take(part, part.records)
+        if cache_index is not None:
+            cache_index.close()
     finally:
         if pool is not None:
             pool.terminate()
