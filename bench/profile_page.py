@@ -1,0 +1,142 @@
+"""Where a worker's time goes: each step of parsing a chunk of pages, timed apart, in
+microseconds a page (one process, files already in the OS's page cache).
+
+    python -m bench.profile_page [--pages 8192] [--repeat 3] [--corpus FOLDER]
+
+The steps are those of `packager.parse.spooling.parse_chunk`, in its order: read the file,
+sha256 of its bytes, `read_page`, the cache's stored form appended to a page file, the
+spool (rows to Arrow, sorted into buckets, written as IPC); then what a page from the
+cache costs in place of `read_page`: its index row written, looked up, read back, checked.
+Cache page files and spool files are written a chunk (`MAX_CHUNK` pages) at a time, as a
+worker of a large build writes them. With R runs, each step's time is its median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench.build_bench import corpus_for
+from bench.floor import read_all
+from packager.cache import IndexWriter, PageWriter, cache_key, lookup, open_cache, unblob
+from packager.collect import Buckets, SpoolWriter
+from packager.inputs import input_files
+from packager.limits import DEFAULT_LIMITS
+from packager.parse import read_input
+from packager.parse.pagedump import RawPage, read_page
+from packager.parse.rejection import Rejection
+from packager.parse.spooling import MAX_CHUNK
+
+TODAY = dt.date(2026, 1, 1)
+
+
+def timed(step: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = step()
+    return time.perf_counter() - start, result
+
+
+def profile(corpus: Path, pages: int) -> list[tuple[str, float]]:
+    """(step, microseconds a parsed page) for the first `pages` page files of `corpus`."""
+    items = [item for item in input_files([corpus]) if not item.is_table][:pages]
+    read_all(corpus)  # warm, as in the build benchmark
+    steps: list[tuple[str, float]] = []
+
+    seconds, data = timed(lambda: [read_input(item) for item in items])
+    steps.append(("read the file (open, fstat, read)", seconds))
+    read = [(item, d) for item, d in zip(items, data, strict=True) if isinstance(d, bytes)]
+
+    seconds, shas = timed(lambda: [hashlib.sha256(d).hexdigest() for _, d in read])
+    steps.append(("sha256 of its bytes", seconds))
+
+    def parse_all() -> list[tuple[bytes, RawPage]]:
+        out = []
+        for (item, d), sha in zip(read, shas, strict=True):
+            try:
+                page = read_page(d, item.source_file, TODAY, DEFAULT_LIMITS, sha)
+            except Rejection:
+                continue
+            out.append((cache_key(DEFAULT_LIMITS, sha), page))
+        return out
+
+    seconds, parsed = timed(parse_all)
+    steps.append(("read_page: decode, blocks, fields, word count, language, related", seconds))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        cache, spool = folder / "cache", folder / "spool"
+        spool.mkdir()
+        open_cache(cache)
+
+        chunks = [parsed[i : i + MAX_CHUNK] for i in range(0, len(parsed), MAX_CHUNK)]
+
+        def store() -> list[Any]:
+            entries = []
+            for number, chunk in enumerate(chunks):
+                writer = PageWriter(cache, f"{number:06d}.pages")
+                for key, page in chunk:
+                    writer.add(key, page)
+                entries += writer.close()
+            return entries
+
+        seconds, entries = timed(store)
+        steps.append(("cache: stored form (marshal, LZ4, CRC-32) appended to a page file", seconds))
+
+        def spooled() -> None:
+            buckets = Buckets.for_inputs(len(items))
+            for number, chunk in enumerate(chunks):
+                writer = SpoolWriter(spool, f"{number:06d}", buckets, flush_rows=None)
+                for i, (_, page) in enumerate(chunk):
+                    writer.add((number * MAX_CHUNK + i) << 32, page)
+                writer.close()
+
+        seconds, _ = timed(spooled)
+        steps.append(("spool: rows to Arrow, into buckets, written as IPC", seconds))
+
+        def index() -> None:
+            writer = IndexWriter(cache)
+            writer.add(entries)
+            writer.close()
+
+        seconds, _ = timed(index)
+        steps.append(("(main process) cache index rows written", seconds))
+
+        def from_cache() -> int:
+            known = lookup(cache, [key for key, _ in parsed])
+            return sum(unblob(known[key], "page.txt") is not None for key, _ in parsed)
+
+        seconds, found = timed(from_cache)
+        if found != len(parsed):
+            raise SystemExit(f"the cache gave back {found} of {len(parsed)} pages")
+        steps.append(("(a cached page) looked up, read back, checked", seconds))
+    return [(name, s / len(parsed) * 1e6) for name, s in steps]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=8_192)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--corpus", type=Path, default=None, help="default: bench/out/pages-10000")
+    args = parser.parse_args()
+    corpus = args.corpus or corpus_for(10_000)[0]
+    runs = [profile(corpus, args.pages) for _ in range(args.repeat)]
+    rows = [
+        (name, statistics.median(run[i][1] for run in runs)) for i, (name, _) in enumerate(runs[0])
+    ]
+    width = max(len(name) for name, _ in rows)
+    print(f"{'step':<{width}}  us a page")
+    for name, us in rows:
+        print(f"{name:<{width}}  {us:9.1f}")
+    fresh = sum(us for name, us in rows if not name.startswith("("))
+    print(f"{'total, fresh page, in a worker':<{width}}  {fresh:9.1f}")
+
+
+if __name__ == "__main__":
+    main()
