@@ -28,8 +28,9 @@ test: $(VENV)/.installed-test
 
 # The benchmarks of bench/README.md (minutes; they write under bench/out/).
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m bench.validate_bench
-	$(BIN)/python -m bench.build_bench
+	$(BIN)/python -m bench.validate_bench --repeat 3
+	$(BIN)/python -m bench.build_bench --sizes 10000,50000,100000,200000 --repeat 3
+	$(BIN)/python -m bench.profile_page
 
 # Format check and lint.
 check: $(VENV)/.installed-test
