@@ -1,0 +1,593 @@
+/* The page parser's fast path: `packager.parse.pagedump.read_page` for the pages most
+ * dumps are, in C.
+ *
+ * It takes only pages whose every byte is printable ASCII or ASCII white space (after an
+ * optional UTF-8 byte-order mark) and that parse with no reject. For those it returns what
+ * the Python parser returns, value for value; for anything else (another encoding, a
+ * control byte, any reject) it returns None and the Python parser reads the page. So this
+ * file never decides what a bad page is: it only has to agree with the Python parser on
+ * good ASCII pages, which tests check page by page (tests/test_fastpage.py).
+ *
+ * On ASCII text the Python parser's Unicode steps are simple: NFKC is the identity,
+ * casefold is lower(), and white space (for str.split, str.strip and the regexes' \s) is
+ * " \t\n\v\f\r" (the other ASCII white space, \x1c-\x1f, are control bytes: rejected).
+ * Line breaks are "\n" once "\r\n" and "\r" are made "\n", as the Python parser does. */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <datetime.h>
+#include <string.h>
+
+#define LATIN_SAMPLE 1500  /* packager.language.LATIN_SAMPLE */
+#define MAX_BYLINE 200     /* packager.rules.MAX_BYLINE_LENGTH */
+
+static PyObject *sha256_func;  /* hashlib.sha256 */
+
+static const char *MONTHS[12] = {
+    "January", "February", "March", "April", "May", "June", "July",
+    "August", "September", "October", "November", "December",
+};
+
+static inline int is_hspace(char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f'; }
+static inline int is_space(char c) { return is_hspace(c) || c == '\n'; }
+static inline int is_digit(char c) { return c >= '0' && c <= '9'; }
+static inline int is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+static inline int is_lower(char c) { return c >= 'a' && c <= 'z'; }
+static inline char to_lower(char c) { return is_upper(c) ? (char)(c + 32) : c; }
+
+/* Where the line that starts at `a` ends: its "\n", or `end`. */
+static inline Py_ssize_t line_end(const char *t, Py_ssize_t a, Py_ssize_t end) {
+    const char *nl = a < end ? memchr(t + a, '\n', (size_t)(end - a)) : NULL;
+    return nl ? nl - t : end;
+}
+
+/* A growing byte buffer. */
+typedef struct {
+    char *p;
+    Py_ssize_t len, cap;
+} Buf;
+
+static int buf_put(Buf *b, const char *s, Py_ssize_t n) {
+    if (b->len + n > b->cap) {
+        Py_ssize_t cap = b->cap ? b->cap : 1024;
+        while (cap < b->len + n) cap *= 2;
+        char *p = PyMem_Realloc(b->p, cap);
+        if (p == NULL) return -1;
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    return 0;
+}
+
+/* A block: a run of non-blank lines, each stripped, joined by one space (its text is in
+ * the arena at `off`), as `pagedump.Blocks` makes them. */
+typedef struct {
+    Py_ssize_t off, len, lines;
+    Py_ssize_t first_off, first_len; /* its first line, stripped, in the page's text */
+} Block;
+
+typedef struct {
+    Block *items;
+    Py_ssize_t count, cap;
+    Buf arena;
+} Blocks;
+
+static void blocks_free(Blocks *b) {
+    PyMem_Free(b->items);
+    PyMem_Free(b->arena.p);
+}
+
+static int find_blocks(const char *t, Py_ssize_t start, Py_ssize_t end, Blocks *out) {
+    int open = 0;
+    Py_ssize_t a = start;
+    for (;;) {
+        Py_ssize_t b = line_end(t, a, end);
+        Py_ssize_t s = a, e = b;
+        while (s < e && is_hspace(t[s])) s++;
+        while (e > s && is_hspace(t[e - 1])) e--;
+        if (s == e) {
+            open = 0;
+        } else if (open) {
+            Block *k = &out->items[out->count - 1];
+            if (buf_put(&out->arena, " ", 1) < 0 || buf_put(&out->arena, t + s, e - s) < 0)
+                return -1;
+            k->len += 1 + (e - s);
+            k->lines++;
+        } else {
+            if (out->count == out->cap) {
+                Py_ssize_t cap = out->cap ? out->cap * 2 : 64;
+                Block *items = PyMem_Realloc(out->items, cap * sizeof(Block));
+                if (items == NULL) return -1;
+                out->items = items;
+                out->cap = cap;
+            }
+            Block *k = &out->items[out->count++];
+            k->off = out->arena.len;
+            k->len = e - s;
+            k->lines = 1;
+            k->first_off = s;
+            k->first_len = e - s;
+            if (buf_put(&out->arena, t + s, e - s) < 0) return -1;
+            open = 1;
+        }
+        if (b >= end) break;
+        a = b + 1;
+    }
+    return 0;
+}
+
+static inline const char *block_text(const Blocks *b, Py_ssize_t k) {
+    return b->arena.p + b->items[k].off;
+}
+
+/* `collapse`: white-space runs to one space, stripped; appended to `out`. */
+static int collapse(const char *s, Py_ssize_t n, Buf *out) {
+    Py_ssize_t i = 0;
+    int first = 1;
+    while (i < n) {
+        while (i < n && is_space(s[i])) i++;
+        if (i == n) break;
+        Py_ssize_t j = i;
+        while (j < n && !is_space(s[j])) j++;
+        if (!first && buf_put(out, " ", 1) < 0) return -1;
+        if (buf_put(out, s + i, j - i) < 0) return -1;
+        first = 0;
+        i = j;
+    }
+    return 0;
+}
+
+static int days_in_month(int y, int m) {
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 29;
+    return days[m - 1];
+}
+
+static int valid_date(int y, int m, int d) {
+    return y >= 1 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= days_in_month(y, m);
+}
+
+/* Digits s[*i..] (between `least` and `most` of them, as a regex's \d{least,most} takes
+ * them greedily); -1 if fewer than `least`. */
+static int digits(const char *s, Py_ssize_t n, Py_ssize_t *i, int least, int most) {
+    int value = 0, count = 0;
+    while (*i < n && count < most && is_digit(s[*i])) {
+        value = value * 10 + (s[*i] - '0');
+        (*i)++;
+        count++;
+    }
+    return count >= least ? value : -1;
+}
+
+/* The regex "(?P<month>[A-Z][a-z]+) (?P<day>\d{1,2}), (?P<year>\d{4})" at s[0..]: 1 and
+ * the position after it if it matches (`month` 0 when the word is no month's name), else 0. */
+static int long_date(const char *s, Py_ssize_t n, int *y, int *m, int *d, Py_ssize_t *after) {
+    Py_ssize_t i = 0;
+    if (n < 1 || !is_upper(s[0])) return 0;
+    i = 1;
+    while (i < n && is_lower(s[i])) i++;
+    if (i < 2) return 0;
+    Py_ssize_t word = i;
+    if (i >= n || s[i] != ' ') return 0;
+    i++;
+    *d = digits(s, n, &i, 1, 2);
+    if (*d < 0 || i + 1 >= n || s[i] != ',' || s[i + 1] != ' ') return 0;
+    i += 2;
+    *y = digits(s, n, &i, 4, 4);
+    if (*y < 0) return 0;
+    *m = 0;
+    for (int k = 0; k < 12; k++) {
+        if ((Py_ssize_t)strlen(MONTHS[k]) == word && memcmp(MONTHS[k], s, word) == 0) {
+            *m = k + 1;
+            break;
+        }
+    }
+    *after = i;
+    return 1;
+}
+
+/* `_related_date`: 1 for a long-form date line (its date in y/m/d), 0 for any other text,
+ * -1 where the Python parser rejects the page (no such month, no such day). */
+static int related_date(const char *s, Py_ssize_t n, int *y, int *m, int *d) {
+    Py_ssize_t after;
+    if (!long_date(s, n, y, m, d, &after) || after != n) return 0;
+    return (*m && valid_date(*y, *m, *d)) ? 1 : -1;
+}
+
+/* `_CAPTURE` on the first line: 1 with the capture date, 0 for no capture line, -1 where
+ * the Python parser rejects the page. */
+static int capture_date(const char *s, Py_ssize_t n, int *y, int *m, int *d) {
+    Py_ssize_t i;
+    if (!long_date(s, n, y, m, d, &i)) return 0;
+    while (i < n && is_space(s[i])) i++;
+    if (i < n) { /* "[A-Z][a-z]{2}\.? \d{1,2}, \d{4}" and the end */
+        if (i + 3 > n || !is_upper(s[i]) || !is_lower(s[i + 1]) || !is_lower(s[i + 2])) return 0;
+        i += 3;
+        if (i < n && s[i] == '.') i++;
+        if (i >= n || s[i] != ' ') return 0;
+        i++;
+        if (digits(s, n, &i, 1, 2) < 0 || i + 1 >= n || s[i] != ',' || s[i + 1] != ' ') return 0;
+        i += 2;
+        if (digits(s, n, &i, 4, 4) < 0 || i != n) return 0;
+    }
+    return (*m && valid_date(*y, *m, *d)) ? 1 : -1;
+}
+
+/* `_DAY_FIRST` on the stripped Date: field; 1 with a valid date, else 0 (a reject). */
+static int day_first(const char *s, Py_ssize_t n, int *y, int *m, int *d) {
+    while (n > 0 && is_space(s[0])) s++, n--;
+    while (n > 0 && is_space(s[n - 1])) n--;
+    Py_ssize_t i = 0;
+    *d = digits(s, n, &i, 1, 2);
+    if (*d < 0 || i >= n || s[i++] != '/') return 0;
+    *m = digits(s, n, &i, 1, 2);
+    if (*m < 0 || i >= n || s[i++] != '/') return 0;
+    *y = digits(s, n, &i, 4, 4);
+    return *y >= 0 && i == n && valid_date(*y, *m, *d);
+}
+
+/* The Latin stop words of `packager.language`, with the languages (en fr es de) each
+ * counts for. */
+#define W(word, langs) {word, sizeof word - 1, langs}
+static const struct {
+    const char *word;
+    Py_ssize_t len;
+    int langs;
+} STOPWORDS[] = {
+    W("the", 1), W("and", 1), W("of", 1), W("to", 1), W("in", 1), W("is", 1), W("was", 1),
+    W("for", 1), W("with", 1), W("on", 1), W("that", 1), W("by", 1),
+    W("le", 2), W("la", 2 | 4), W("les", 2), W("et", 2), W("des", 2), W("du", 2), W("est", 2),
+    W("une", 2), W("dans", 2), W("pour", 2), W("au", 2), W("sur", 2),
+    W("el", 4), W("los", 4), W("las", 4), W("y", 4), W("del", 4), W("en", 4), W("que", 4),
+    W("por", 4), W("una", 4), W("con", 4), W("para", 4),
+    W("der", 8), W("die", 8), W("das", 8), W("und", 8), W("ist", 8), W("mit", 8), W("von", 8),
+    W("den", 8), W("ein", 8), W("eine", 8), W("zu", 8), W("im", 8),
+};
+#undef W
+
+static int stopword_langs(const char *w, Py_ssize_t n) {
+    char low[4];
+    if (n > 4) return 0;
+    for (Py_ssize_t i = 0; i < n; i++) low[i] = to_lower(w[i]);
+    for (size_t k = 0; k < sizeof STOPWORDS / sizeof STOPWORDS[0]; k++) {
+        if (STOPWORDS[k].len == n && STOPWORDS[k].word[0] == low[0] &&
+            memcmp(STOPWORDS[k].word, low, n) == 0)
+            return STOPWORDS[k].langs;
+    }
+    return 0;
+}
+
+/* `rules.word_count_and_language` on an ASCII body. */
+static const char *word_count_and_language(const char *s, Py_ssize_t n, long *count) {
+    static const char *CODES[4] = {"en", "fr", "es", "de"};
+    int scores[4] = {0, 0, 0, 0};
+    Py_ssize_t sample = n < LATIN_SAMPLE ? n : LATIN_SAMPLE;
+    long words = 0;
+    Py_ssize_t i = 0;
+    while (i < n) {
+        while (i < n && is_space(s[i])) i++;
+        if (i == n) break;
+        Py_ssize_t j = i;
+        while (j < n && !is_space(s[j])) j++;
+        words++;
+        if (i < sample) { /* a word cut at the sample's end counts as cut */
+            Py_ssize_t end = j < sample ? j : sample;
+            int langs = stopword_langs(s + i, end - i);
+            for (int k = 0; k < 4; k++) scores[k] += (langs >> k) & 1;
+        }
+        i = j;
+    }
+    *count = words;
+    int best = 0; /* max() keeps the first best; "en" wins ties */
+    for (int k = 1; k < 4; k++)
+        if (scores[k] > scores[best]) best = k;
+    return scores[best] ? CODES[best] : "en";
+}
+
+static PyObject *text(const char *s, Py_ssize_t n) { return PyUnicode_DecodeASCII(s, n, NULL); }
+
+/* The first 16 hex digits of the sha256 of `key`: `rules.id_of_key`. */
+static PyObject *id_of_key(const char *key, Py_ssize_t n) {
+    PyObject *hasher = PyObject_CallFunction(sha256_func, "y#", key, n);
+    if (hasher == NULL) return NULL;
+    PyObject *hex = PyObject_CallMethod(hasher, "hexdigest", NULL);
+    Py_DECREF(hasher);
+    if (hex == NULL) return NULL;
+    PyObject *aid = PyUnicode_Substring(hex, 0, 16);
+    Py_DECREF(hex);
+    return aid;
+}
+
+static PyObject *date_or_none(int y, int m, int d) {
+    if (y == 0) Py_RETURN_NONE;
+    return PyDate_FromDate(y, m, d);
+}
+
+/* The related items of blocks [start, end) (`pagedump._related_items`), with a warning for
+ * each item with no date; 1 on success, 0 where the Python parser rejects, -1 on error. */
+static int related_items(const Blocks *rest, Py_ssize_t start, Py_ssize_t end, PyObject *aid,
+                         PyObject *items, PyObject *warnings) {
+    Buf title = {0}, other = {0};
+    int status = -1;
+    Py_ssize_t i = start;
+    while (i < end) {
+        const char *shown = block_text(rest, i);
+        Py_ssize_t shown_len = rest->items[i].len;
+        title.len = 0;
+        if (collapse(shown, shown_len, &title) < 0) goto done;
+        i++;
+        if (i < end) {
+            const char *next = block_text(rest, i);
+            Py_ssize_t next_len = rest->items[i].len;
+            int same = next_len == shown_len && memcmp(next, shown, shown_len) == 0;
+            if (!same) {
+                other.len = 0;
+                if (collapse(next, next_len, &other) < 0) goto done;
+                same = other.len == title.len && memcmp(other.p, title.p, title.len) == 0;
+            }
+            if (same) i++;
+        }
+        Py_ssize_t teaser = -1; /* block index */
+        int y = 0, m = 0, d = 0, found = 0;
+        if (i < end) {
+            found = related_date(block_text(rest, i), rest->items[i].len, &y, &m, &d);
+            if (found < 0) { status = 0; goto done; }
+            if (!found) {
+                teaser = i++;
+                if (i < end) {
+                    found = related_date(block_text(rest, i), rest->items[i].len, &y, &m, &d);
+                    if (found < 0) { status = 0; goto done; }
+                }
+            }
+            if (found) i++;
+        }
+        if (teaser >= 0 && i < end && rest->items[i].len == rest->items[teaser].len &&
+            memcmp(block_text(rest, i), block_text(rest, teaser), rest->items[i].len) == 0)
+            i++;
+        Py_ssize_t position = PyList_GET_SIZE(items) + 1;
+        PyObject *item = Py_BuildValue(
+            "(OnNNN)", aid, position, text(title.p, title.len),
+            teaser >= 0 ? text(block_text(rest, teaser), rest->items[teaser].len)
+                        : Py_NewRef(Py_None),
+            found ? PyDate_FromDate(y, m, d) : Py_NewRef(Py_None));
+        if (item == NULL) goto done;
+        int failed = PyList_Append(items, item);
+        Py_DECREF(item);
+        if (failed) goto done;
+        if (!found) {
+            PyObject *warning = Py_BuildValue(
+                "(sNO)", "incomplete-related-item",
+                PyUnicode_FromFormat("related item %zd has no date: the page may be cut short",
+                                     position),
+                Py_None);
+            if (warning == NULL) goto done;
+            failed = PyList_Append(warnings, warning);
+            Py_DECREF(warning);
+            if (failed) goto done;
+        }
+    }
+    status = 1;
+done:
+    PyMem_Free(title.p);
+    PyMem_Free(other.p);
+    return status;
+}
+
+/* The Date: line (`_DATE_LINE`): the first line that is, after horizontal white space,
+ * "Date:" DATE "|" white space "Source:" SOURCE, SOURCE running to the next "|" or the
+ * line's end. 1 if found, with the line's span and the two fields' spans. */
+static int date_line(const char *t, Py_ssize_t n, Py_ssize_t span[6]) {
+    Py_ssize_t a = 0;
+    while (a <= n) {
+        Py_ssize_t b = line_end(t, a, n);
+        Py_ssize_t p = a;
+        while (p < b && is_hspace(t[p])) p++;
+        if (b - p >= 5 && memcmp(t + p, "Date:", 5) == 0) {
+            Py_ssize_t bar = p + 5;
+            while (bar < b && t[bar] != '|') bar++;
+            Py_ssize_t r = bar + 1;
+            while (r < b && is_hspace(t[r])) r++;
+            if (bar < b && b - r >= 7 && memcmp(t + r, "Source:", 7) == 0) {
+                Py_ssize_t s = r + 7, e = s;
+                while (e < b && t[e] != '|') e++;
+                span[0] = a, span[1] = b, span[2] = p + 5, span[3] = bar, span[4] = s, span[5] = e;
+                return 1;
+            }
+        }
+        if (b >= n) break;
+        a = b + 1;
+    }
+    return 0;
+}
+
+static PyObject *parse(const char *t, Py_ssize_t n, PyObject *source_file, PyObject *today,
+                       Py_ssize_t max_title, PyObject *sha256) {
+    PyObject *result = NULL, *aid = NULL, *items = NULL, *warnings = NULL;
+    Blocks head = {0}, rest = {0};
+    Buf source = {0}, title = {0}, body = {0}, key = {0};
+    Py_ssize_t span[6];
+    int py, pm, pd, cy = 0, cm = 0, cd = 0;
+
+    if (!date_line(t, n, span)) goto fallback;
+    if (!day_first(t + span[2], span[3] - span[2], &py, &pm, &pd)) goto fallback;
+    if (collapse(t + span[4], span[5] - span[4], &source) < 0) goto error;
+    if (source.len == 0) goto fallback;
+
+    if (find_blocks(t, 0, span[0], &head) < 0) goto error;
+    Py_ssize_t skip = 0;
+    if (head.count) {
+        const Block *first = &head.items[0];
+        int captured = capture_date(t + first->first_off, first->first_len, &cy, &cm, &cd);
+        if (captured < 0) goto fallback;
+        if (captured == 0) cy = cm = cd = 0; /* a failed match may have set some */
+        skip = captured;
+    }
+    if (head.count <= skip) goto fallback;
+    if (collapse(block_text(&head, head.count - 1), head.items[head.count - 1].len, &title) < 0)
+        goto error;
+    if (title.len > max_title) goto fallback;
+
+    if (find_blocks(t, span[1], n, &rest) < 0) goto error;
+    Py_ssize_t end = rest.count, body_end = -1, related_start = -1;
+    for (Py_ssize_t k = 0; k < rest.count; k++) {
+        const char *s = block_text(&rest, k);
+        Py_ssize_t len = rest.items[k].len;
+        if (len == 13 && memcmp(s, "More Articles", 13) == 0) {
+            end = k;
+            break;
+        }
+        if (related_start < 0 && rest.items[k].lines == 1 && len > 10 &&
+            memcmp(s, "More From", 9) == 0 && is_space(s[9])) {
+            body_end = k;
+            related_start = k + 1;
+        }
+    }
+    if (related_start < 0) body_end = related_start = end;
+
+    Py_ssize_t paragraphs = body_end, byline = -1;
+    if (paragraphs >= 2) {
+        const Block *last = &rest.items[paragraphs - 1];
+        char c = block_text(&rest, paragraphs - 1)[last->len - 1];
+        if ((is_upper(c) || is_lower(c)) && last->len <= MAX_BYLINE) byline = --paragraphs;
+    }
+    if (paragraphs == 0) goto fallback;
+    for (Py_ssize_t k = 0; k < paragraphs; k++) {
+        if ((k && buf_put(&body, "\n\n", 2) < 0) ||
+            buf_put(&body, block_text(&rest, k), rest.items[k].len) < 0)
+            goto error;
+    }
+
+    long published = py * 10000L + pm * 100 + pd;
+    if (cy && published > cy * 10000L + cm * 100 + cd) goto fallback;
+    long now = PyDateTime_GET_YEAR(today) * 10000L + PyDateTime_GET_MONTH(today) * 100 +
+               PyDateTime_GET_DAY(today);
+    if (published > now) goto fallback;
+
+    /* article_id: norm(source) \x1f date \x1f norm(title); norm is lower() on ASCII */
+    char iso[16];
+    snprintf(iso, sizeof iso, "\x1f%04d-%02d-%02d\x1f", py, pm, pd);
+    if (buf_put(&key, source.p, source.len) < 0 || buf_put(&key, iso, 12) < 0 ||
+        buf_put(&key, title.p, title.len) < 0)
+        goto error;
+    for (Py_ssize_t k = 0; k < key.len; k++) key.p[k] = to_lower(key.p[k]);
+    aid = id_of_key(key.p, key.len);
+    if (aid == NULL) goto error;
+
+    long words;
+    const char *language = word_count_and_language(body.p, body.len, &words);
+
+    items = PyList_New(0);
+    warnings = PyList_New(0);
+    if (items == NULL || warnings == NULL) goto error;
+    int related = related_items(&rest, related_start, end, aid, items, warnings);
+    if (related < 0) goto error;
+    if (related == 0) goto fallback;
+
+    PyObject *article = Py_BuildValue(
+        "(ONNNNNNlsOOO)", aid, text(source.p, source.len), text(title.p, title.len),
+        PyDate_FromDate(py, pm, pd), date_or_none(cy, cm, cd),
+        byline >= 0 ? text(block_text(&rest, byline), rest.items[byline].len)
+                    : Py_NewRef(Py_None),
+        text(body.p, body.len), words, language, Py_None, source_file, sha256);
+    if (article == NULL) goto error;
+    result = Py_BuildValue("(NOO)", article, items, warnings);
+    goto done;
+
+fallback:
+    result = Py_NewRef(Py_None);
+    goto done;
+error:
+    result = NULL;
+done:
+    Py_XDECREF(aid);
+    Py_XDECREF(items);
+    Py_XDECREF(warnings);
+    blocks_free(&head);
+    blocks_free(&rest);
+    PyMem_Free(source.p);
+    PyMem_Free(title.p);
+    PyMem_Free(body.p);
+    PyMem_Free(key.p);
+    return result;
+}
+
+/* 0 unless every byte is printable ASCII or white space other than \x1c-\x1f; then 2 if
+ * there is a carriage return, else 1. A table and no branch a byte: pages are read whole. */
+static unsigned char BYTE_CLASS[256]; /* 1: not taken, 2: carriage return */
+
+static void init_byte_class(void) {
+    for (int c = 0; c < 256; c++)
+        BYTE_CLASS[c] = (c >= 0x7f || (c < 0x20 && (c < 0x09 || c > 0x0d))) ? 1 : 0;
+    BYTE_CLASS['\r'] = 2;
+}
+
+static int plain_ascii(const unsigned char *s, Py_ssize_t n) {
+    unsigned char seen = 0;
+    for (Py_ssize_t i = 0; i < n; i++) seen |= BYTE_CLASS[s[i]];
+    return (seen & 1) ? 0 : 1 + (seen >> 1);
+}
+
+static PyObject *read_ascii_page(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError,
+                        "read_ascii_page(data, source_file, today, max_title_length, sha256)");
+        return NULL;
+    }
+    (void)module;
+    PyObject *data = args[0], *source_file = args[1], *today = args[2], *sha256 = args[4];
+    if (!PyBytes_Check(data) || !PyUnicode_Check(source_file) || !PyDate_Check(today) ||
+        !PyUnicode_Check(sha256)) {
+        PyErr_SetString(PyExc_TypeError, "read_ascii_page: bytes, str, date, int, str");
+        return NULL;
+    }
+    Py_ssize_t max_title = PyLong_AsSsize_t(args[3]);
+    if (max_title == -1 && PyErr_Occurred()) return NULL;
+
+    const char *raw = PyBytes_AS_STRING(data);
+    Py_ssize_t n = PyBytes_GET_SIZE(data);
+    if (n >= 3 && memcmp(raw, "\xef\xbb\xbf", 3) == 0) raw += 3, n -= 3;
+    int kind = plain_ascii((const unsigned char *)raw, n);
+    if (kind == 0) Py_RETURN_NONE;
+    if (kind == 1) return parse(raw, n, source_file, today, max_title, sha256);
+    char *t = PyMem_Malloc(n ? n : 1); /* "\r\n" and "\r" to "\n" */
+    if (t == NULL) return PyErr_NoMemory();
+    Py_ssize_t m = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (raw[i] == '\r') {
+            t[m++] = '\n';
+            if (i + 1 < n && raw[i + 1] == '\n') i++;
+        } else {
+            t[m++] = raw[i];
+        }
+    }
+    PyObject *result = parse(t, m, source_file, today, max_title, sha256);
+    PyMem_Free(t);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"read_ascii_page", (PyCFunction)(void (*)(void))read_ascii_page, METH_FASTCALL,
+     "read_ascii_page(data, source_file, today, max_title_length, sha256) -> "
+     "(article, related, warnings) or None: a clean ASCII page dump, or None for the Python "
+     "parser to read."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_fastpage", "The page parser's fast path for clean ASCII pages.", -1,
+    methods, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__fastpage(void) {
+    init_byte_class();
+    PyDateTime_IMPORT;
+    if (PyDateTimeAPI == NULL) return NULL;
+    PyObject *hashlib = PyImport_ImportModule("hashlib");
+    if (hashlib == NULL) return NULL;
+    sha256_func = PyObject_GetAttrString(hashlib, "sha256");
+    Py_DECREF(hashlib);
+    if (sha256_func == NULL) return NULL;
+    return PyModule_Create(&module);
+}

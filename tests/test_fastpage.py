@@ -1,0 +1,173 @@
+"""The compiled fast path (packager/parse/_fastpage.c) agrees with the Python parser.
+
+The rule it must keep, checked page by page: for a page whose bytes are all printable
+ASCII or white space (after an optional UTF-8 byte-order mark) that the Python parser
+packages, it returns exactly the Python parser's values; for every other page (a reject,
+another encoding, a control byte) it returns None and leaves the page to Python."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import shutil
+import sysconfig
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from packager.limits import DEFAULT_LIMITS, Limits
+from packager.parse import pagedump
+from packager.parse.pagedump import RawPage, read_page, read_page_python
+from packager.parse.rejection import Rejection
+
+from .conftest import EXAMPLES, PAGES, TODAY
+
+FAST = pagedump.FAST
+needs_fast = pytest.mark.skipif(
+    FAST is None, reason="the compiled parser is not built here (no C compiler at install)"
+)
+BROKEN = Path(__file__).resolve().parent / "broken"
+TAKEN = frozenset(range(0x09, 0x0E)) | frozenset(range(0x20, 0x7F))
+
+
+def test_the_compiled_parser_is_built_where_a_compiler_is() -> None:
+    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    if shutil.which(compiler) is None:
+        pytest.skip(f"no C compiler ({compiler}) on this machine: Python parser only")
+    assert FAST is not None, "a C compiler is here, but packager.parse._fastpage was not built"
+
+
+def _plain_ascii(data: bytes) -> bool:
+    return set(data.removeprefix(b"\xef\xbb\xbf")) <= TAKEN
+
+
+def _agree(data: bytes, limits: Limits = DEFAULT_LIMITS) -> bool:
+    """Assert the rule for `data`; True if the fast path took the page."""
+    assert FAST is not None
+    sha = hashlib.sha256(data).hexdigest()
+    fast = FAST.read_ascii_page(data, "p.txt", TODAY, limits.max_title_length, sha)
+    try:
+        slow: RawPage | Rejection = read_page_python(data, "p.txt", TODAY, limits, sha)
+    except Rejection as rejection:
+        slow = rejection
+    if isinstance(slow, Rejection) or not _plain_ascii(data):
+        assert fast is None, (data[:200], slow)
+        return False
+    assert fast is not None, data[:200]
+    page = RawPage(*fast)
+    assert page == slow
+    assert [type(v) for v in page.article] == [type(v) for v in slow.article]
+    assert [[type(v) for v in item] for item in page.related] == [
+        [type(v) for v in item] for item in slow.related
+    ]
+    return True
+
+
+def _files() -> list[Path]:
+    found = [*EXAMPLES.rglob("*.txt"), *PAGES.glob("*.txt"), *BROKEN.iterdir()]
+    return sorted(p for p in found if p.is_file())
+
+
+@needs_fast
+@pytest.mark.parametrize("path", _files(), ids=lambda p: p.name)
+def test_every_example_and_broken_page(path: Path) -> None:
+    _agree(path.read_bytes())
+
+
+@needs_fast
+def test_clean_ascii_pages_take_the_fast_path() -> None:
+    taken = [p.name for p in _files() if _agree(p.read_bytes())]
+    assert "2025-08-26-textile-mill.txt" in taken
+    assert "2026-02-11-hydropower.txt" in taken  # CRLF
+    assert "2025-10-21-digital-reading-rooms-bom.txt" in taken
+    assert "clean.txt" not in taken  # a curly apostrophe: UTF-8, not ASCII
+    assert "korean.txt" not in taken
+
+
+@needs_fast
+def test_the_seed_page(seed_bytes: bytes) -> None:
+    _agree(seed_bytes)
+
+
+@needs_fast
+def test_limits_are_the_python_parsers() -> None:
+    data = (EXAMPLES / "2025-08-26-textile-mill.txt").read_bytes()
+    assert _agree(data)
+    title = read_page_python(data, "p.txt", TODAY).article[2]
+    assert not _agree(data, Limits(max_title_length=len(title) - 1))
+    assert _agree(data, Limits(max_title_length=len(title)))
+
+
+@needs_fast
+def test_a_generated_corpus(tmp_path: Path) -> None:
+    from bench.corpus import write_corpus
+
+    write_corpus(tmp_path, 1500, seed=7)
+    pages = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    taken = sum(_agree(p.read_bytes()) for p in pages)
+    assert taken >= 0.8 * len(pages)  # all but other encodings and broken pages
+
+
+# Pieces that steer the parser: mutants made of them reach its every branch.
+# fmt: off
+PIECES = [
+    b" ", b"\t", b"\n", b"\n\n", b"\r", b"\r\n", b"\x0b", b"\x0c", b"|", b":", b"/", b",",
+    b".", b"1", b"31", b"2026", b"02", b"a", b"Z", b"Date:", b"Date: 01/02/2025 | Source: KCNA",
+    b" | Source:", b"Source:", b"More From KCNA", b"More From", b"More Articles",
+    b"January 5, 2025", b"February 30, 2025", b"Jan 5, 2025", b"Jan. 5, 2025", b"Smarch 5, 2025",
+    b"the", b"der", b"la", b"\xc3\xa9", b"\x00", b"\x7f",
+]
+# fmt: on
+
+
+def _mutant(data: bytes, rng: random.Random) -> bytes:
+    buf = bytearray(data)
+    for _ in range(rng.randint(1, 6)):
+        at = rng.randrange(len(buf) + 1)
+        kind = rng.random()
+        if kind < 0.45:
+            buf[at:at] = rng.choice(PIECES)
+        elif kind < 0.8:
+            del buf[at : at + rng.randint(1, 40)]
+        else:  # a line moved elsewhere
+            lines = bytes(buf).split(b"\n")
+            line = lines.pop(rng.randrange(len(lines)))
+            lines.insert(rng.randrange(len(lines) + 1), line)
+            buf = bytearray(b"\n".join(lines))
+    return bytes(buf)
+
+
+@needs_fast
+def test_mutants_of_clean_pages() -> None:
+    rng = random.Random(20261125)
+    sources = [p.read_bytes() for p in _files() if _plain_ascii(p.read_bytes())]
+    taken = sum(_agree(_mutant(rng.choice(sources), rng)) for _ in range(4000))
+    assert 400 < taken < 3600  # both ways are reached
+
+
+ASCII_LINES = (EXAMPLES / "2025-08-26-textile-mill.txt").read_text().splitlines()
+ASCII = st.text(alphabet=st.characters(min_codepoint=0x09, max_codepoint=0x7E), max_size=80)
+
+
+@needs_fast
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.sampled_from(ASCII_LINES), ASCII), max_size=60))
+def test_any_mix_of_ascii_lines(lines: list[str]) -> None:
+    _agree("\n".join(lines).encode("ascii"))
+
+
+def test_read_page_gives_the_python_parsers_values() -> None:
+    # With or without the fast path, read_page is the Python parser's answer.
+    for path in _files():
+        data = path.read_bytes()
+        try:
+            expected: RawPage | str = read_page_python(data, path.name, TODAY)
+        except Rejection as rejection:
+            expected = rejection.code
+        try:
+            got: RawPage | str = read_page(data, path.name, TODAY)
+        except Rejection as rejection:
+            got = rejection.code
+        assert got == expected, path.name
