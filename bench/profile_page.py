@@ -4,8 +4,9 @@ microseconds a page (one process, files already in the OS's page cache).
     python -m bench.profile_page [--pages 8192] [--repeat 3] [--corpus FOLDER]
 
 The steps are those of `packager.parse.spooling.parse_chunk`, in its order: read the file,
-sha256 of its bytes, `read_page`, the cache's stored form appended to a page file, the
-spool (rows to Arrow, sorted into buckets, written as IPC); then what a page from the
+sha256 of its bytes, `read_page` (with the compiled fast path where it is built; the
+Python parser alone is timed beside it as the baseline), the cache's stored form appended
+to a page file, the spool (rows to Arrow, sorted into buckets, written as IPC); then what a page from the
 cache costs in place of `read_page`: its index row written, looked up, read back, checked.
 Cache page files and spool files are written a chunk (`MAX_CHUNK` pages) at a time, as a
 worker of a large build writes them. With R runs, each step's time is its median.
@@ -30,7 +31,7 @@ from packager.collect import Buckets, SpoolWriter
 from packager.inputs import input_files
 from packager.limits import DEFAULT_LIMITS
 from packager.parse import read_input
-from packager.parse.pagedump import RawPage, read_page
+from packager.parse.pagedump import FAST, RawPage, read_page, read_page_python
 from packager.parse.rejection import Rejection
 from packager.parse.spooling import MAX_CHUNK
 
@@ -68,6 +69,19 @@ def profile(corpus: Path, pages: int) -> list[tuple[str, float]]:
 
     seconds, parsed = timed(parse_all)
     steps.append(("read_page: decode, blocks, fields, word count, language, related", seconds))
+
+    def parse_python() -> int:
+        done = 0
+        for (item, d), sha in zip(read, shas, strict=True):
+            try:
+                read_page_python(d, item.source_file, TODAY, DEFAULT_LIMITS, sha)
+            except Rejection:
+                continue
+            done += 1
+        return done
+
+    seconds, _ = timed(parse_python)
+    steps.append(("(baseline) read_page_python, the Python parser alone", seconds))
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -136,6 +150,8 @@ def main() -> None:
         print(f"{name:<{width}}  {us:9.1f}")
     fresh = sum(us for name, us in rows if not name.startswith("("))
     print(f"{'total, fresh page, in a worker':<{width}}  {fresh:9.1f}")
+    if FAST is None:
+        print("(the compiled fast path is not built here: read_page is the Python parser)")
 
 
 if __name__ == "__main__":

@@ -1,27 +1,33 @@
 /* The page parser's fast path: `packager.parse.pagedump.read_page` for the pages most
  * dumps are, in C.
  *
- * It takes only pages whose every byte is printable ASCII or ASCII white space (after an
- * optional UTF-8 byte-order mark) and that parse with no reject. For those it returns what
- * the Python parser returns, value for value; for anything else (another encoding, a
- * control byte, any reject) it returns None and the Python parser reads the page. So this
- * file never decides what a bad page is: it only has to agree with the Python parser on
- * good ASCII pages, which tests check page by page (tests/test_fastpage.py).
+ * It takes pages that are valid UTF-8 (after an optional byte-order mark) with no control
+ * byte and no white space but ASCII's, and that parse with no reject. For those it returns
+ * what the Python parser returns, value for value; for anything else (another encoding, a
+ * control byte, a non-ASCII space or digit, any reject) it returns None and the Python
+ * parser reads the page. So this file never decides what a bad page is: it only has to
+ * agree with the Python parser on good pages, which tests check page by page
+ * (tests/test_fastpage.py).
  *
- * On ASCII text the Python parser's Unicode steps are simple: NFKC is the identity,
- * casefold is lower(), and white space (for str.split, str.strip and the regexes' \s) is
- * " \t\n\v\f\r" (the other ASCII white space, \x1c-\x1f, are control bytes: rejected).
- * Line breaks are "\n" once "\r\n" and "\r" are made "\n", as the Python parser does. */
+ * With no white space but " \t\n\v\f\r" (the other ASCII white space, \x1c-\x1f, are
+ * control bytes: rejected), str.split, str.strip and the regexes' \s all work byte by byte
+ * on UTF-8. Line breaks are "\n" once "\r\n" and "\r" are made "\n", as the Python parser
+ * does. What depends on more of Unicode is left to Python's own functions: NFKC and
+ * casefold for an article_id whose source or title is not ASCII, isalpha and casefold
+ * for a few characters. A non-ASCII character where the regexes' \d could take it makes
+ * the page Python's. */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <datetime.h>
 #include <string.h>
 
+#define SAMPLE 600         /* packager.language.SAMPLE */
 #define LATIN_SAMPLE 1500  /* packager.language.LATIN_SAMPLE */
 #define MAX_BYLINE 200     /* packager.rules.MAX_BYLINE_LENGTH */
 
 static PyObject *sha256_func;  /* hashlib.sha256 */
+static PyObject *article_id_func; /* packager.rules.article_id, for non-ASCII keys */
 
 static const char *MONTHS[12] = {
     "January", "February", "March", "April", "May", "June", "July",
@@ -34,6 +40,40 @@ static inline int is_digit(char c) { return c >= '0' && c <= '9'; }
 static inline int is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 static inline int is_lower(char c) { return c >= 'a' && c <= 'z'; }
 static inline char to_lower(char c) { return is_upper(c) ? (char)(c + 32) : c; }
+static inline int is_high(char c) { return (unsigned char)c >= 0x80; }
+
+static int has_high(const char *s, Py_ssize_t n) {
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (is_high(s[i])) return 1;
+    return 0;
+}
+
+/* The number of characters in valid UTF-8. */
+static Py_ssize_t chars(const char *s, Py_ssize_t n) {
+    Py_ssize_t count = 0;
+    for (Py_ssize_t i = 0; i < n; i++) count += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return count;
+}
+
+/* The code point that starts at s[*i] in valid UTF-8; *i moves past it. */
+static Py_UCS4 next_char(const char *s, Py_ssize_t *i) {
+    unsigned char c = (unsigned char)s[*i];
+    int len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    Py_UCS4 cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
+    for (int k = 1; k < len; k++) cp = (cp << 6) | ((unsigned char)s[*i + k] & 0x3F);
+    *i += len;
+    return cp;
+}
+
+/* The byte offset of character `count` (or `n`, if there are fewer). */
+static Py_ssize_t char_offset(const char *s, Py_ssize_t n, Py_ssize_t count) {
+    Py_ssize_t i = 0;
+    while (i < n && count > 0) {
+        next_char(s, &i);
+        count--;
+    }
+    return i < n ? i : n;
+}
 
 /* Where the line that starts at `a` ends: its "\n", or `end`. */
 static inline Py_ssize_t line_end(const char *t, Py_ssize_t a, Py_ssize_t end) {
@@ -149,8 +189,11 @@ static int valid_date(int y, int m, int d) {
     return y >= 1 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= days_in_month(y, m);
 }
 
+#define UNSURE -2 /* a non-ASCII digit where \d could take it: the page is Python's */
+
 /* Digits s[*i..] (between `least` and `most` of them, as a regex's \d{least,most} takes
- * them greedily); -1 if fewer than `least`. */
+ * them greedily); -1 if fewer than `least`; UNSURE at a non-ASCII digit, which \d takes
+ * too. */
 static int digits(const char *s, Py_ssize_t n, Py_ssize_t *i, int least, int most) {
     int value = 0, count = 0;
     while (*i < n && count < most && is_digit(s[*i])) {
@@ -158,11 +201,16 @@ static int digits(const char *s, Py_ssize_t n, Py_ssize_t *i, int least, int mos
         (*i)++;
         count++;
     }
+    if (count < most && *i < n && is_high(s[*i])) {
+        Py_ssize_t at = *i;
+        if (Py_UNICODE_ISDECIMAL(next_char(s, &at))) return UNSURE;
+    }
     return count >= least ? value : -1;
 }
 
 /* The regex "(?P<month>[A-Z][a-z]+) (?P<day>\d{1,2}), (?P<year>\d{4})" at s[0..]: 1 and
- * the position after it if it matches (`month` 0 when the word is no month's name), else 0. */
+ * the position after it if it matches (`month` 0 when the word is no month's name), 0 if
+ * not, -1 if unsure. */
 static int long_date(const char *s, Py_ssize_t n, int *y, int *m, int *d, Py_ssize_t *after) {
     Py_ssize_t i = 0;
     if (n < 1 || !is_upper(s[0])) return 0;
@@ -173,9 +221,11 @@ static int long_date(const char *s, Py_ssize_t n, int *y, int *m, int *d, Py_ssi
     if (i >= n || s[i] != ' ') return 0;
     i++;
     *d = digits(s, n, &i, 1, 2);
+    if (*d == UNSURE) return -1;
     if (*d < 0 || i + 1 >= n || s[i] != ',' || s[i + 1] != ' ') return 0;
     i += 2;
     *y = digits(s, n, &i, 4, 4);
+    if (*y == UNSURE) return -1;
     if (*y < 0) return 0;
     *m = 0;
     for (int k = 0; k < 12; k++) {
@@ -189,10 +239,12 @@ static int long_date(const char *s, Py_ssize_t n, int *y, int *m, int *d, Py_ssi
 }
 
 /* `_related_date`: 1 for a long-form date line (its date in y/m/d), 0 for any other text,
- * -1 where the Python parser rejects the page (no such month, no such day). */
+ * -1 where the Python parser rejects the page (no such month, no such day) or unsure. */
 static int related_date(const char *s, Py_ssize_t n, int *y, int *m, int *d) {
     Py_ssize_t after;
-    if (!long_date(s, n, y, m, d, &after) || after != n) return 0;
+    int found = long_date(s, n, y, m, d, &after);
+    if (found <= 0) return found;
+    if (after != n) return 0;
     return (*m && valid_date(*y, *m, *d)) ? 1 : -1;
 }
 
@@ -200,7 +252,8 @@ static int related_date(const char *s, Py_ssize_t n, int *y, int *m, int *d) {
  * the Python parser rejects the page. */
 static int capture_date(const char *s, Py_ssize_t n, int *y, int *m, int *d) {
     Py_ssize_t i;
-    if (!long_date(s, n, y, m, d, &i)) return 0;
+    int found = long_date(s, n, y, m, d, &i);
+    if (found <= 0) return found;
     while (i < n && is_space(s[i])) i++;
     if (i < n) { /* "[A-Z][a-z]{2}\.? \d{1,2}, \d{4}" and the end */
         if (i + 3 > n || !is_upper(s[i]) || !is_lower(s[i + 1]) || !is_lower(s[i + 2])) return 0;
@@ -208,9 +261,13 @@ static int capture_date(const char *s, Py_ssize_t n, int *y, int *m, int *d) {
         if (i < n && s[i] == '.') i++;
         if (i >= n || s[i] != ' ') return 0;
         i++;
-        if (digits(s, n, &i, 1, 2) < 0 || i + 1 >= n || s[i] != ',' || s[i + 1] != ' ') return 0;
+        int day = digits(s, n, &i, 1, 2);
+        if (day == UNSURE) return -1;
+        if (day < 0 || i + 1 >= n || s[i] != ',' || s[i + 1] != ' ') return 0;
         i += 2;
-        if (digits(s, n, &i, 4, 4) < 0 || i != n) return 0;
+        int year = digits(s, n, &i, 4, 4);
+        if (year == UNSURE) return -1;
+        if (year < 0 || i != n) return 0;
     }
     return (*m && valid_date(*y, *m, *d)) ? 1 : -1;
 }
@@ -259,11 +316,58 @@ static int stopword_langs(const char *w, Py_ssize_t n) {
     return 0;
 }
 
-/* `rules.word_count_and_language` on an ASCII body. */
+/* The languages a word of the sample counts for: a word with non-ASCII characters is
+ * case-folded by Python, as `latin_words` does (casefold never shortens a word, so only
+ * words of four characters at most can be stop words). -1 on error. */
+static int word_langs(const char *w, Py_ssize_t n) {
+    if (!has_high(w, n)) return stopword_langs(w, n);
+    if (chars(w, n) > 4) return 0;
+    PyObject *word = PyUnicode_DecodeUTF8(w, n, NULL);
+    if (word == NULL) return -1;
+    PyObject *folded = PyObject_CallMethod(word, "casefold", NULL);
+    Py_DECREF(word);
+    if (folded == NULL) return -1;
+    Py_ssize_t size;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(folded, &size);
+    int langs = utf8 == NULL ? -1 : stopword_langs(utf8, size);
+    Py_DECREF(folded);
+    return langs;
+}
+
+/* The scripts of `packager.language._SCRIPTS`, in its order. */
+static int script_of(Py_UCS4 c) {
+    if ((c >= 0xAC00 && c <= 0xD7A3) || (c >= 0x1100 && c <= 0x11FF) ||
+        (c >= 0x3130 && c <= 0x318F))
+        return 0;
+    if (c >= 0x3040 && c <= 0x30FF) return 1;
+    if (c >= 0x4E00 && c <= 0x9FFF) return 2;
+    if (c >= 0x0400 && c <= 0x04FF) return 3;
+    if (c >= 0x0600 && c <= 0x06FF) return 4;
+    return -1;
+}
+
+/* `rules.word_count_and_language` on a body in UTF-8 (with only ASCII white space): the
+ * language's code, or NULL on error. */
 static const char *word_count_and_language(const char *s, Py_ssize_t n, long *count) {
     static const char *CODES[4] = {"en", "fr", "es", "de"};
+    static const char *SCRIPT_CODES[5] = {"ko", "ja", "zh", "ru", "ar"};
+    static const double SHARES[5] = {0.3, 0.1, 0.3, 0.3, 0.3};
+    const char *script = NULL;
+    Py_ssize_t sample = char_offset(s, n, SAMPLE);
+    if (has_high(s, sample)) { /* ASCII text has no other script to look for */
+        Py_ssize_t letters = 0, found[5] = {0, 0, 0, 0, 0};
+        for (Py_ssize_t i = 0; i < sample;) {
+            Py_UCS4 c = next_char(s, &i);
+            letters += Py_UNICODE_ISALPHA(c) ? 1 : 0;
+            int k = script_of(c);
+            if (k >= 0) found[k]++;
+        }
+        if (letters == 0) letters = 1;
+        for (int k = 0; k < 5 && script == NULL; k++)
+            if ((double)found[k] / (double)letters > SHARES[k]) script = SCRIPT_CODES[k];
+    }
     int scores[4] = {0, 0, 0, 0};
-    Py_ssize_t sample = n < LATIN_SAMPLE ? n : LATIN_SAMPLE;
+    Py_ssize_t latin = char_offset(s, n, LATIN_SAMPLE);
     long words = 0;
     Py_ssize_t i = 0;
     while (i < n) {
@@ -272,21 +376,22 @@ static const char *word_count_and_language(const char *s, Py_ssize_t n, long *co
         Py_ssize_t j = i;
         while (j < n && !is_space(s[j])) j++;
         words++;
-        if (i < sample) { /* a word cut at the sample's end counts as cut */
-            Py_ssize_t end = j < sample ? j : sample;
-            int langs = stopword_langs(s + i, end - i);
+        if (script == NULL && i < latin) { /* a word cut at the sample's end counts as cut */
+            int langs = word_langs(s + i, (j < latin ? j : latin) - i);
+            if (langs < 0) return NULL;
             for (int k = 0; k < 4; k++) scores[k] += (langs >> k) & 1;
         }
         i = j;
     }
     *count = words;
+    if (script != NULL) return script;
     int best = 0; /* max() keeps the first best; "en" wins ties */
     for (int k = 1; k < 4; k++)
         if (scores[k] > scores[best]) best = k;
     return scores[best] ? CODES[best] : "en";
 }
 
-static PyObject *text(const char *s, Py_ssize_t n) { return PyUnicode_DecodeASCII(s, n, NULL); }
+static PyObject *text(const char *s, Py_ssize_t n) { return PyUnicode_DecodeUTF8(s, n, NULL); }
 
 /* The first 16 hex digits of the sha256 of `key`: `rules.id_of_key`. */
 static PyObject *id_of_key(const char *key, Py_ssize_t n) {
@@ -405,6 +510,7 @@ static int date_line(const char *t, Py_ssize_t n, Py_ssize_t span[6]) {
 static PyObject *parse(const char *t, Py_ssize_t n, PyObject *source_file, PyObject *today,
                        Py_ssize_t max_title, PyObject *sha256) {
     PyObject *result = NULL, *aid = NULL, *items = NULL, *warnings = NULL;
+    PyObject *source_text = NULL, *title_text = NULL, *published_date = NULL;
     Blocks head = {0}, rest = {0};
     Buf source = {0}, title = {0}, body = {0}, key = {0};
     Py_ssize_t span[6];
@@ -427,7 +533,7 @@ static PyObject *parse(const char *t, Py_ssize_t n, PyObject *source_file, PyObj
     if (head.count <= skip) goto fallback;
     if (collapse(block_text(&head, head.count - 1), head.items[head.count - 1].len, &title) < 0)
         goto error;
-    if (title.len > max_title) goto fallback;
+    if (chars(title.p, title.len) > max_title) goto fallback;
 
     if (find_blocks(t, span[1], n, &rest) < 0) goto error;
     Py_ssize_t end = rest.count, body_end = -1, related_start = -1;
@@ -447,10 +553,12 @@ static PyObject *parse(const char *t, Py_ssize_t n, PyObject *source_file, PyObj
     if (related_start < 0) body_end = related_start = end;
 
     Py_ssize_t paragraphs = body_end, byline = -1;
-    if (paragraphs >= 2) {
-        const Block *last = &rest.items[paragraphs - 1];
-        char c = block_text(&rest, paragraphs - 1)[last->len - 1];
-        if ((is_upper(c) || is_lower(c)) && last->len <= MAX_BYLINE) byline = --paragraphs;
+    if (paragraphs >= 2) { /* `rules.is_byline` */
+        const char *last = block_text(&rest, paragraphs - 1);
+        Py_ssize_t len = rest.items[paragraphs - 1].len, at = len - 1;
+        while (at > 0 && ((unsigned char)last[at] & 0xC0) == 0x80) at--;
+        if (Py_UNICODE_ISALPHA(next_char(last, &at)) && chars(last, len) <= MAX_BYLINE)
+            byline = --paragraphs;
     }
     if (paragraphs == 0) goto fallback;
     for (Py_ssize_t k = 0; k < paragraphs; k++) {
@@ -465,18 +573,28 @@ static PyObject *parse(const char *t, Py_ssize_t n, PyObject *source_file, PyObj
                PyDateTime_GET_DAY(today);
     if (published > now) goto fallback;
 
-    /* article_id: norm(source) \x1f date \x1f norm(title); norm is lower() on ASCII */
-    char iso[16];
-    snprintf(iso, sizeof iso, "\x1f%04d-%02d-%02d\x1f", py, pm, pd);
-    if (buf_put(&key, source.p, source.len) < 0 || buf_put(&key, iso, 12) < 0 ||
-        buf_put(&key, title.p, title.len) < 0)
-        goto error;
-    for (Py_ssize_t k = 0; k < key.len; k++) key.p[k] = to_lower(key.p[k]);
-    aid = id_of_key(key.p, key.len);
+    source_text = text(source.p, source.len);
+    title_text = text(title.p, title.len);
+    published_date = PyDate_FromDate(py, pm, pd);
+    if (source_text == NULL || title_text == NULL || published_date == NULL) goto error;
+    if (has_high(source.p, source.len) || has_high(title.p, title.len)) {
+        /* NFKC and casefold: Python's own */
+        aid = PyObject_CallFunctionObjArgs(article_id_func, source_text, published_date,
+                                           title_text, NULL);
+    } else { /* norm(source) \x1f date \x1f norm(title); norm is lower() on ASCII */
+        char iso[16];
+        snprintf(iso, sizeof iso, "\x1f%04d-%02d-%02d\x1f", py, pm, pd);
+        if (buf_put(&key, source.p, source.len) < 0 || buf_put(&key, iso, 12) < 0 ||
+            buf_put(&key, title.p, title.len) < 0)
+            goto error;
+        for (Py_ssize_t k = 0; k < key.len; k++) key.p[k] = to_lower(key.p[k]);
+        aid = id_of_key(key.p, key.len);
+    }
     if (aid == NULL) goto error;
 
     long words;
     const char *language = word_count_and_language(body.p, body.len, &words);
+    if (language == NULL) goto error;
 
     items = PyList_New(0);
     warnings = PyList_New(0);
@@ -486,8 +604,8 @@ static PyObject *parse(const char *t, Py_ssize_t n, PyObject *source_file, PyObj
     if (related == 0) goto fallback;
 
     PyObject *article = Py_BuildValue(
-        "(ONNNNNNlsOOO)", aid, text(source.p, source.len), text(title.p, title.len),
-        PyDate_FromDate(py, pm, pd), date_or_none(cy, cm, cd),
+        "(OOOONNNlsOOO)", aid, source_text, title_text, published_date,
+        date_or_none(cy, cm, cd),
         byline >= 0 ? text(block_text(&rest, byline), rest.items[byline].len)
                     : Py_NewRef(Py_None),
         text(body.p, body.len), words, language, Py_None, source_file, sha256);
@@ -502,6 +620,9 @@ error:
     result = NULL;
 done:
     Py_XDECREF(aid);
+    Py_XDECREF(source_text);
+    Py_XDECREF(title_text);
+    Py_XDECREF(published_date);
     Py_XDECREF(items);
     Py_XDECREF(warnings);
     blocks_free(&head);
@@ -513,33 +634,63 @@ done:
     return result;
 }
 
-/* 0 unless every byte is printable ASCII or white space other than \x1c-\x1f; then 2 if
- * there is a carriage return, else 1. A table and no branch a byte: pages are read whole. */
-static unsigned char BYTE_CLASS[256]; /* 1: not taken, 2: carriage return */
+/* Whether the page is the fast path's: 0 unless its bytes are valid UTF-8 (as Python's
+ * strict decoder takes it) with no control byte (what `decode` rejects) and no white
+ * space but ASCII's; else 1, plus 2 if it has a carriage return. A table and no branch a
+ * byte for ASCII, most pages' every byte. */
+static unsigned char BYTE_CLASS[256]; /* 1: a control byte, 2: "\r", 4: not ASCII */
 
 static void init_byte_class(void) {
     for (int c = 0; c < 256; c++)
-        BYTE_CLASS[c] = (c >= 0x7f || (c < 0x20 && (c < 0x09 || c > 0x0d))) ? 1 : 0;
+        BYTE_CLASS[c] = c >= 0x80 ? 4 : (c == 0x7f || (c < 0x20 && (c < 0x09 || c > 0x0d)));
     BYTE_CLASS['\r'] = 2;
 }
 
-static int plain_ascii(const unsigned char *s, Py_ssize_t n) {
-    unsigned char seen = 0;
-    for (Py_ssize_t i = 0; i < n; i++) seen |= BYTE_CLASS[s[i]];
-    return (seen & 1) ? 0 : 1 + (seen >> 1);
+static int valid_utf8(const unsigned char *s, Py_ssize_t n) {
+    Py_ssize_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        int len;
+        Py_UCS4 cp;
+        if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07;
+        else return 0;
+        if (n - i < len) return 0;
+        for (int k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) return 0;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+            (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || Py_UNICODE_ISSPACE(cp))
+            return 0;
+        i += len;
+    }
+    return 1;
 }
 
-static PyObject *read_ascii_page(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+static int page_kind(const unsigned char *s, Py_ssize_t n) {
+    unsigned char seen = 0;
+    for (Py_ssize_t i = 0; i < n; i++) seen |= BYTE_CLASS[s[i]];
+    if ((seen & 1) || ((seen & 4) && !valid_utf8(s, n))) return 0;
+    return 1 + (seen & 2);
+}
+
+static PyObject *read_page(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 5) {
         PyErr_SetString(PyExc_TypeError,
-                        "read_ascii_page(data, source_file, today, max_title_length, sha256)");
+                        "read_page(data, source_file, today, max_title_length, sha256)");
         return NULL;
     }
     (void)module;
     PyObject *data = args[0], *source_file = args[1], *today = args[2], *sha256 = args[4];
     if (!PyBytes_Check(data) || !PyUnicode_Check(source_file) || !PyDate_Check(today) ||
         !PyUnicode_Check(sha256)) {
-        PyErr_SetString(PyExc_TypeError, "read_ascii_page: bytes, str, date, int, str");
+        PyErr_SetString(PyExc_TypeError, "read_page: bytes, str, date, int, str");
         return NULL;
     }
     Py_ssize_t max_title = PyLong_AsSsize_t(args[3]);
@@ -548,7 +699,7 @@ static PyObject *read_ascii_page(PyObject *module, PyObject *const *args, Py_ssi
     const char *raw = PyBytes_AS_STRING(data);
     Py_ssize_t n = PyBytes_GET_SIZE(data);
     if (n >= 3 && memcmp(raw, "\xef\xbb\xbf", 3) == 0) raw += 3, n -= 3;
-    int kind = plain_ascii((const unsigned char *)raw, n);
+    int kind = page_kind((const unsigned char *)raw, n);
     if (kind == 0) Py_RETURN_NONE;
     if (kind == 1) return parse(raw, n, source_file, today, max_title, sha256);
     char *t = PyMem_Malloc(n ? n : 1); /* "\r\n" and "\r" to "\n" */
@@ -568,15 +719,15 @@ static PyObject *read_ascii_page(PyObject *module, PyObject *const *args, Py_ssi
 }
 
 static PyMethodDef methods[] = {
-    {"read_ascii_page", (PyCFunction)(void (*)(void))read_ascii_page, METH_FASTCALL,
-     "read_ascii_page(data, source_file, today, max_title_length, sha256) -> "
-     "(article, related, warnings) or None: a clean ASCII page dump, or None for the Python "
-     "parser to read."},
+    {"read_page", (PyCFunction)(void (*)(void))read_page, METH_FASTCALL,
+     "read_page(data, source_file, today, max_title_length, sha256) -> "
+     "(article, related, warnings) or None: a clean page dump's values, or None for the "
+     "Python parser to read."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_fastpage", "The page parser's fast path for clean ASCII pages.", -1,
+    PyModuleDef_HEAD_INIT, "_fastpage", "The page parser's fast path for clean pages.", -1,
     methods, NULL, NULL, NULL, NULL,
 };
 
@@ -589,5 +740,10 @@ PyMODINIT_FUNC PyInit__fastpage(void) {
     sha256_func = PyObject_GetAttrString(hashlib, "sha256");
     Py_DECREF(hashlib);
     if (sha256_func == NULL) return NULL;
+    PyObject *rules = PyImport_ImportModule("packager.rules");
+    if (rules == NULL) return NULL;
+    article_id_func = PyObject_GetAttrString(rules, "article_id");
+    Py_DECREF(rules);
+    if (article_id_func == NULL) return NULL;
     return PyModule_Create(&module);
 }

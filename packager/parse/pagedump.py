@@ -180,10 +180,11 @@ def read_page(
     """Parse one page dump's bytes to plain values; raises `Rejection` for a bad page.
     `sha256` is the hex digest of `data` when the caller has it already.
 
-    Clean ASCII pages, most of a corpus, are read by the compiled fast path where it is
-    built; it gives the same values, and leaves every other page to `read_page_python`."""
+    Clean pages (UTF-8 with ASCII white space, no reject), most of a corpus, are read by
+    the compiled fast path where it is built; it gives the same values, and leaves every
+    other page to `read_page_python`."""
     if FAST is not None and len(data) <= limits.max_page_bytes:
-        found = FAST.read_ascii_page(
+        found = FAST.read_page(
             data,
             source_file,
             today,
