@@ -4,6 +4,7 @@ Table Schemas (kept at the root, in schemas/, for people to read) copied into th
 from pathlib import Path
 
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 from setuptools.command.build_py import build_py
 
 
@@ -14,6 +15,18 @@ class BuildPyWithSchemas(build_py):
         target.mkdir(parents=True, exist_ok=True)
         for schema in sorted(Path("schemas").glob("*.json")):
             self.copy_file(str(schema), str(target / schema.name))
+
+
+class BuildExtOrNone(build_ext):
+    """An extension that fails to build leaves no file behind: an older build's module,
+    left in build/ or beside its source, would otherwise be installed or imported."""
+
+    def build_extension(self, ext: Extension) -> None:
+        try:
+            super().build_extension(ext)
+        except Exception:
+            Path(self.get_ext_fullpath(ext.name)).unlink(missing_ok=True)
+            raise
 
 
 setup(
@@ -27,5 +40,5 @@ setup(
             extra_compile_args=["-O2"],
         )
     ],
-    cmdclass={"build_py": BuildPyWithSchemas},
+    cmdclass={"build_py": BuildPyWithSchemas, "build_ext": BuildExtOrNone},
 )
