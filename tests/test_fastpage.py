@@ -187,16 +187,51 @@ def test_any_mix_of_page_lines(lines: list[str]) -> None:
     _agree("\n".join(lines).encode("utf-8"))
 
 
-def test_read_page_gives_the_python_parsers_values() -> None:
-    # With or without the fast path, read_page is the Python parser's answer.
+def _answer(data: bytes) -> RawPage | tuple[str, str, int | None]:
+    try:
+        return read_page(data, "p.txt", TODAY)
+    except Rejection as rejection:
+        return rejection.code, rejection.message, rejection.line
+
+
+def _python_answer(data: bytes) -> RawPage | tuple[str, str, int | None]:
+    try:
+        return read_page_python(data, "p.txt", TODAY)
+    except Rejection as rejection:
+        return rejection.code, rejection.message, rejection.line
+
+
+def test_read_page_gives_the_python_parsers_answer() -> None:
+    # With or without the fast path, read_page is the Python parser's answer, rejects too.
     for path in _files():
         data = path.read_bytes()
-        try:
-            expected: RawPage | str = read_page_python(data, path.name, TODAY)
-        except Rejection as rejection:
-            expected = rejection.code
-        try:
-            got: RawPage | str = read_page(data, path.name, TODAY)
-        except Rejection as rejection:
-            got = rejection.code
-        assert got == expected, path.name
+        assert _answer(data) == _python_answer(data), path.name
+
+
+def _encodings(data: bytes) -> list[bytes]:
+    """`data` as Windows-1252, UTF-16 (both byte orders) and broken UTF-8."""
+    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    return [
+        text.encode("cp1252", errors="replace"),
+        text.encode("utf-16"),
+        b"\xfe\xff" + text.encode("utf-16-be"),
+        data + b"\xff",
+    ]
+
+
+@needs_fast
+def test_other_encodings_are_read_in_c_with_the_same_answer() -> None:
+    # Pages in another encoding are decoded in Python, then read by the fast path.
+    rng = random.Random(20261126)
+    sources = [p.read_bytes() for p in _files() if _utf8(p.read_bytes()) is not None]
+    pages = [page for source in sources for page in _encodings(source)]
+    pages += [_mutant(rng.choice(pages), rng) for _ in range(1500)]
+    for data in pages:
+        assert _answer(data) == _python_answer(data), data[:120]
+    sha = "0" * 64
+    in_c = [
+        isinstance(_python_answer(data), RawPage)
+        and pagedump._read_decoded(data, "p.txt", TODAY, DEFAULT_LIMITS, sha) is not None
+        for data in pages[: 4 * len(sources)]
+    ]
+    assert sum(in_c) > 2 * len(sources)  # most re-encoded pages are read in C

@@ -18,6 +18,8 @@ from packager.parse.rejection import Rejection
 _UTF8_MULTIBYTE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
 )
+# Bytes that can start a multi-byte sequence: with none, there is none to search for.
+_NOT_LEAD = bytes(range(0xC2)) + bytes(range(0xF5, 0x100))
 # C0 controls other than tab, line feed, vertical tab, form feed and carriage return.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 # Every byte but those controls: deleting them leaves only the controls. In UTF-8 and
@@ -65,7 +67,7 @@ def decode(data: bytes) -> Decoded:
         return _checked(Decoded(text)) if has_controls else Decoded(text)
     except UnicodeDecodeError as exc:
         bad_line = _line_of(data, exc.start)
-    if _UTF8_MULTIBYTE.search(data):
+    if data.translate(None, _NOT_LEAD) and _UTF8_MULTIBYTE.search(data):
         text = data.decode("utf-8", errors="replace")
         warning = DecodeWarning(
             code="invalid-utf8", message="invalid UTF-8 bytes replaced with U+FFFD", line=bad_line

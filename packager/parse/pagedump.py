@@ -184,16 +184,36 @@ def read_page(
     the compiled fast path where it is built; it gives the same values, and leaves every
     other page to `read_page_python`."""
     if FAST is not None and len(data) <= limits.max_page_bytes:
-        found = FAST.read_page(
-            data,
-            source_file,
-            today,
-            limits.max_title_length,
-            sha256 or hashlib.sha256(data).hexdigest(),
-        )
+        sha256 = sha256 or hashlib.sha256(data).hexdigest()
+        found = FAST.read_page(data, source_file, today, limits.max_title_length, sha256)
         if found is not None:
             return RawPage(*found)
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:  # another encoding: decoded here, then read in C
+            page = _read_decoded(data, source_file, today, limits, sha256)
+            if page is not None:
+                return page
     return read_page_python(data, source_file, today, limits, sha256)
+
+
+def _read_decoded(
+    data: bytes, source_file: str, today: dt.date, limits: Limits, sha256: str
+) -> RawPage | None:
+    """A page in another encoding (Windows-1252, UTF-16, broken UTF-8) read by the fast
+    path from its text in UTF-8, with the decoding's warnings first, as
+    `read_page_python` gives them; None where the fast path leaves it to Python."""
+    assert FAST is not None
+    decoded = decode(data)  # raises the Rejection read_page_python would raise first
+    if decoded.text.startswith("\ufeff"):
+        return None  # in UTF-8 that would read as a byte-order mark, and be dropped
+    found = FAST.read_page(
+        decoded.text.encode("utf-8"), source_file, today, limits.max_title_length, sha256
+    )
+    if found is None:
+        return None
+    article, related, warnings = found
+    return RawPage(article, related, [tuple(w) for w in decoded.warnings] + warnings)
 
 
 def read_page_python(
