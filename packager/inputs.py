@@ -67,12 +67,21 @@ class InputList:
         self._outside = pa.array([], self._outside.type)
 
     def __getitem__(self, i: int) -> InputFile:
-        return next(self._iter(i, i + 1))
+        return next(self.items(i, i + 1))
 
     def __iter__(self) -> Iterator[InputFile]:
-        return self._iter(0, len(self))
+        return self.items(0, len(self))
 
-    def _iter(self, start: int, stop: int) -> Iterator[InputFile]:
+    def table_positions(self) -> list[int]:
+        """The positions of parsed-article tables (`InputFile.is_table`), found without
+        making an `InputFile` for every page: Arrow sets aside the names ending in ".txt",
+        and `is_table` decides for the few others."""
+        txt = pc.match_substring_regex(self._names, r"\.[tT][xX][tT]$")
+        others = pc.indices_nonzero(pc.invert(txt)).to_pylist()
+        return [i for i in others if self[i].is_table]
+
+    def items(self, start: int, stop: int) -> Iterator[InputFile]:
+        """The files at positions `start` to `stop`."""
         for low in range(start, stop, BATCH):
             high = min(stop, low + BATCH)
             names = self._names[low:high].to_pylist()
@@ -115,6 +124,18 @@ class _Listing:
             device, inode = identity >> 64, identity & ((1 << 64) - 1)
         for column, value in zip(self._rows, (name, root, outside, device, inode), strict=True):
             column.append(value)
+        if len(self._rows[0]) >= BATCH:
+            self.flush()
+
+    def add_regular(self, names: list[str], root: int, device: int, inodes: list[int]) -> None:
+        """Regular files of one folder and device: `add` for each, in one step."""
+        count = len(names)
+        for column, values in zip(
+            self._rows,
+            (names, [root] * count, [False] * count, [device] * count, inodes),
+            strict=True,
+        ):
+            column.extend(values)
         if len(self._rows[0]) >= BATCH:
             self.flush()
 
@@ -181,6 +202,8 @@ def _walk(root: Path, listing: _Listing) -> None:
     pending = [(top, "")]
     while pending:
         folder, prefix = pending.pop()
+        names: list[str] = []  # the folder's regular page files, added at once
+        inodes: list[int] = []
         with os.scandir(folder) as entries:
             for entry in entries:
                 if entry.name.startswith("."):
@@ -196,7 +219,9 @@ def _walk(root: Path, listing: _Listing) -> None:
                     outside = os.path.commonpath([real_root, real]) != real_root
                     listing.add(source_file, number, outside, _identity(entry.path))
                 else:
-                    listing.add(source_file, number, False, device | entry.inode())
+                    names.append(source_file)
+                    inodes.append(entry.inode())
+        listing.add_regular(names, number, device >> 64, inodes)
 
 
 def input_files(inputs: Iterable[Path]) -> InputList:

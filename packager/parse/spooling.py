@@ -106,8 +106,16 @@ class Parsed:
         self.findings += other.findings
 
 
-def parse_chunk(job: Job, number: int, chunk: list[tuple[int, InputFile]]) -> Parsed:
-    """Parse page files into the spool (files ``{number}-*.arrows``): runs in a worker."""
+# The build's input list and the positions of its tables, set before the worker processes
+# fork so that they inherit them: a chunk handed to a worker is then two numbers, where
+# 2,048 pickled `InputFile`s cost the main process more time than anything else it did
+# while the workers parsed.
+_INPUTS: tuple[InputList, frozenset[int]] | None = None
+
+
+def parse_chunk(job: Job, number: int, span: tuple[int, int]) -> Parsed:
+    """Parse the page files at positions `span` (start, stop) of the build's input list
+    into the spool (files ``{number}-*.arrows``): runs in a worker."""
     # A chunk's parsed values live until its spool is written, and Python's cyclic garbage
     # collector would walk them again at every collection (a tenth of a worker's time),
     # though they hold no cycles. So it waits for the chunk's end: memory stays bounded
@@ -115,6 +123,14 @@ def parse_chunk(job: Job, number: int, chunk: list[tuple[int, InputFile]]) -> Pa
     collecting = gc.isenabled()
     gc.disable()
     try:
+        assert _INPUTS is not None, "parse_chunk runs inside parse_into"
+        files, tables = _INPUTS
+        start, stop = span
+        chunk = [
+            (i << ROW_BITS, item)
+            for i, item in enumerate(files.items(start, stop), start)
+            if i not in tables
+        ]
         return _parse_chunk(job, number, chunk)
     finally:
         if collecting:
@@ -173,12 +189,14 @@ def parse_into(
     """Parse `files` into `spool`; rejects and warnings (`findings`) in input order.
 
     `progress(done, total)` is called as input files are done."""
-    tables = [(i << ROW_BITS, item) for i, item in enumerate(files) if item.is_table]
+    global _INPUTS
+    positions = files.table_positions()
+    tables = [(i << ROW_BITS, files[i]) for i in positions]
     pages = len(files) - len(tables)
     if job.cache is not None and not open_cache(job.cache):
         job = replace(job, cache=None)  # a cache that cannot be made is only a slower build
     size = max(MIN_CHUNK, min(MAX_CHUNK, pages // (max(workers, 1) * 8) or 1))
-    chunks = _chunks(files, size)
+    spans = [(start, min(start + size, len(files))) for start in range(0, len(files), size)]
     parallel = workers > 1 and pages > size
     total = Parsed()
     done = 0
@@ -197,12 +215,13 @@ def parse_into(
     # fork: workers inherit the parsed modules instead of importing them again. The pool
     # is started before the tables are read here: a fork after Arrow has started its
     # threads is unsafe.
+    _INPUTS = (files, frozenset(positions))
     pool = multiprocessing.get_context("fork").Pool(workers) if parallel else None
     try:
         results = (
-            _in_order(pool, job, chunks, workers)
+            _in_order(pool, job, spans, workers)
             if pool is not None
-            else (parse_chunk(job, number, chunk) for number, chunk in enumerate(chunks))
+            else (parse_chunk(job, number, span) for number, span in enumerate(spans))
         )
         for index, item in tables:
             take(_parse_table(spool, index, item, job, mapping), 1)
@@ -211,24 +230,11 @@ def parse_into(
         if cache_index is not None:
             cache_index.close()
     finally:
+        _INPUTS = None
         if pool is not None:
             pool.terminate()
     total.findings.sort(key=lambda finding: finding.index)
     return total
-
-
-def _chunks(files: InputList, size: int) -> Iterator[list[tuple[int, InputFile]]]:
-    """The page files with their index, `size` at a time (made as they are handed out: a
-    list of every page's pair would grow with the corpus)."""
-    chunk: list[tuple[int, InputFile]] = []
-    for i, item in enumerate(files):
-        if not item.is_table:
-            chunk.append((i << ROW_BITS, item))
-            if len(chunk) == size:
-                yield chunk
-                chunk = []
-    if chunk:
-        yield chunk
 
 
 def _parse_table(
@@ -247,12 +253,10 @@ def _parse_table(
     return out
 
 
-def _in_order(
-    pool: Pool, job: Job, chunks: Iterator[list[tuple[int, InputFile]]], workers: int
-) -> Iterator[Parsed]:
+def _in_order(pool: Pool, job: Job, spans: list[tuple[int, int]], workers: int) -> Iterator[Parsed]:
     """Chunks parsed by the pool's `workers`, results in chunk order. At most `IN_FLIGHT`
     chunks per worker are queued at once; the first are queued before this returns."""
-    numbered = iter(enumerate(chunks))
+    numbered = iter(enumerate(spans))
     pending: deque[AsyncResult[Parsed]] = deque()
 
     def submit() -> None:
