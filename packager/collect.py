@@ -225,11 +225,11 @@ def _group_starts(ids: list[str]) -> list[bool]:
 
 @dataclass
 class OrderedArticles:
-    """Articles in release order, bucket by bucket; fills `merged` and `winning_pages`."""
+    """Articles in release order, bucket by bucket; fills `merged`. (`winning_pages`
+    finds the pages it keeps ahead of it, for the related rows.)"""
 
     spool: Spool
     merged: list[Merged] = field(default_factory=list)
-    winning_pages: list[pa.Array] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[pa.Table]:
         for bucket in self.spool.buckets("articles"):
@@ -238,15 +238,7 @@ class OrderedArticles:
     def _resolve(self, table: pa.Table) -> pa.Table:
         # The row kept for an id: latest capture (no capture date counts as oldest), then
         # the smallest source_file; the page index makes the order total.
-        order = pc.sort_indices(
-            table,
-            sort_keys=[
-                ("article_id", "ascending", "at_end"),
-                ("date_captured", "descending", "at_end"),
-                ("source_file", "ascending", "at_end"),
-                (PAGE, "ascending", "at_end"),
-            ],
-        )
+        order = pc.sort_indices(table, sort_keys=_WINNER_ORDER)
         keys = table.select(["article_id", "source_file"]).take(order).to_pydict()
         starts = _group_starts(keys["article_id"])
         kept = 0
@@ -269,8 +261,29 @@ class OrderedArticles:
                 winners, sort_keys=[("date_published", "ascending"), ("article_id", "ascending")]
             )
         )
-        self.winning_pages.append(winners[PAGE].combine_chunks())
         return winners.drop_columns([PAGE])
+
+
+_WINNER_ORDER = [
+    ("article_id", "ascending", "at_end"),
+    ("date_captured", "descending", "at_end"),
+    ("source_file", "ascending", "at_end"),
+    (PAGE, "ascending", "at_end"),
+]
+
+
+def winning_pages(spool: Spool) -> list[pa.Array]:
+    """The pages `OrderedArticles` keeps, found from the keys alone (no bodies compared, no
+    rows written), so that the related rows can be written while the articles are."""
+    pages = []
+    for bucket in spool.buckets("articles"):
+        table = spool.read("articles", bucket).select([key for key, _, _ in _WINNER_ORDER])
+        order = pc.sort_indices(table, sort_keys=_WINNER_ORDER)
+        ids = table.column("article_id").take(order).combine_chunks()
+        starts = pc.not_equal(ids[1:], ids[:-1]) if len(ids) else pa.array([], pa.bool_())
+        first = pa.concat_arrays([pa.array([True] if len(ids) else []), starts])
+        pages.append(table.column(PAGE).take(order.filter(first)).combine_chunks())
+    return pages
 
 
 def ordered_related(spool: Spool, winning_pages: list[pa.Array]) -> Iterator[pa.Table]:

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 # 10,000-row groups read about twice as fast as one big group (docs/design.md).
 ROW_GROUP_SIZE = 10_000
-_THREADS = ThreadPoolExecutor(1, thread_name_prefix="packager-parquet")
+_THREADS = ThreadPoolExecutor(2, thread_name_prefix="packager-parquet")  # a table each
 
 
 class TableWriter:

@@ -7,6 +7,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from packager import build_release
+from packager.models import RELATED_FIELDS
+from packager.parse.pagedump import read_page
 
 from .conftest import CREATED, PAGES, TODAY
 
@@ -67,3 +69,32 @@ def test_distinct_articles_are_all_kept_in_order(tmp_path: Path) -> None:
     assert [a["date_published"].day for a in articles] == [3, 5, 7]
     assert len({a["article_id"] for a in articles}) == 3
     assert len(related) == 6
+
+
+def test_related_rows_are_exactly_those_of_the_kept_pages(tmp_path: Path) -> None:
+    # The related rows are written while the articles are, from winners found by a pass
+    # over the keys alone: they must be the related items of the very pages kept.
+    from bench.corpus import write_corpus
+
+    corpus = tmp_path / "pages"
+    write_corpus(corpus, 800, seed=3)
+    # Groups of captures of one article, each capture with its own related items; the
+    # latest capture is in the middle by name, and two captures of a day tie.
+    for group in range(1, 10):
+        article = CLEAN.replace("05/03/2026", f"{group:02d}/03/2026")
+        for name, day in (("a", 10), ("b", 12), ("c", 11), ("d", 12)):
+            page = article.replace("March 9, 2026Mar 9, 2026", f"March {day}, 2026Mar {day}, 2026")
+            page = page.replace("Coal miners surpass monthly plan", f"Coal miners {group}{name}")
+            _write(corpus, f"dup/{group}-{name}.txt", page)
+    result = build_release(
+        [corpus], name="d", version="1.0.0", out=tmp_path / "out", created=CREATED, today=TODAY
+    )
+    assert result.duplicates > 27
+    kept = pq.read_table(result.path / "data/articles.parquet", columns=["source_file"])
+    expected = []
+    for source_file in kept.column("source_file").to_pylist():
+        page = read_page((corpus / source_file).read_bytes(), source_file, TODAY)
+        expected += [dict(zip(RELATED_FIELDS, item, strict=True)) for item in page.related]
+    expected.sort(key=lambda row: (row["article_id"], row["position"]))
+    assert {row["title"] for row in expected} >= {f"Coal miners {g}b" for g in range(1, 10)}
+    assert pq.read_table(result.path / "data/related.parquet").to_pylist() == expected

@@ -39,7 +39,7 @@ from packager.parse.table import parse_table
 
 ROW_BITS = 32  # an input's index: file position << ROW_BITS | row
 MIN_CHUNK, MAX_CHUNK = 32, 2_048  # page files a worker takes at a time
-IN_FLIGHT = 2  # chunks queued per worker: enough to keep it busy, few to keep memory flat
+IN_FLIGHT = 4  # chunks queued per worker: a chunk is two numbers, and a worker never waits
 
 
 @dataclass(frozen=True)
