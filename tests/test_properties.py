@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from packager import Page, Reject, build_release, parse_page, validate
+from packager.parse.decode import decode
 from packager.parse.pagedump import MONTHS
+from packager.parse.rejection import Rejection
 
 from .conftest import CREATED, EXAMPLES, TODAY
 
@@ -164,3 +167,14 @@ def test_corrupted_examples_never_crash_a_build_and_counts_add_up(tmp_path: Path
     assert result.pages == result.articles + result.duplicates + result.rejects
     assert result.articles > 0 and result.rejects > 0
     assert validate([result.path], today=TODAY).valid
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.binary(max_size=400), st.sampled_from([b"", b"\xef\xbb\xbf", b"\xff\xfe", b"\xc3\xa9"]))
+def test_decoded_text_never_holds_a_control_character(data: bytes, prefix: bytes) -> None:
+    # decode() checks for controls on bytes where only a control byte can give one.
+    try:
+        decoded = decode(prefix + data)
+    except Rejection:
+        return
+    assert not re.search(r"[\x00-\x08\x0e-\x1f\x7f]", decoded.text)

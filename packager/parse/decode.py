@@ -22,8 +22,9 @@ _UTF8_MULTIBYTE = re.compile(
 _NOT_LEAD = bytes(range(0xC2)) + bytes(range(0xF5, 0x100))
 # C0 controls other than tab, line feed, vertical tab, form feed and carriage return.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
-# Every byte but those controls: deleting them leaves only the controls. In UTF-8 and
-# Windows-1252 these bytes stand for themselves, so bytes are checked before decoding.
+# Every byte but those controls: deleting them leaves only the controls. In UTF-8 (broken
+# or not) and Windows-1252 these bytes stand for themselves and no other byte decodes to a
+# control, so bytes are checked before decoding.
 _NOT_CONTROL = bytes(range(256)).translate(None, bytes([*range(0x09), *range(0x0E, 0x20), 0x7F]))
 
 
@@ -72,7 +73,7 @@ def decode(data: bytes) -> Decoded:
         warning = DecodeWarning(
             code="invalid-utf8", message="invalid UTF-8 bytes replaced with U+FFFD", line=bad_line
         )
-        return _checked(Decoded(text, (warning,)))
+        return _checked(Decoded(text, (warning,))) if has_controls else Decoded(text, (warning,))
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as exc:
@@ -80,7 +81,8 @@ def decode(data: bytes) -> Decoded:
             "bad-encoding", "neither UTF-8 nor Windows-1252 text", _line_of(data, exc.start)
         ) from None
     warning = DecodeWarning(code="decoded-windows-1252", message="decoded as Windows-1252")
-    return _checked(Decoded(text, (warning,)))
+    # As in UTF-8, a control character here can only come from a control byte.
+    return _checked(Decoded(text, (warning,))) if has_controls else Decoded(text, (warning,))
 
 
 def _checked(decoded: Decoded) -> Decoded:
