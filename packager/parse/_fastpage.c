@@ -162,19 +162,24 @@ static inline const char *block_text(const Blocks *b, Py_ssize_t k) {
     return b->arena.p + b->items[k].off;
 }
 
+/* The next word (a run of anything but white space) from s[*i]: 1 with the word at
+ * s[*start..*i), 0 at the end. */
+static int next_word(const char *s, Py_ssize_t n, Py_ssize_t *i, Py_ssize_t *start) {
+    while (*i < n && is_space(s[*i])) (*i)++;
+    if (*i == n) return 0;
+    *start = *i;
+    while (*i < n && !is_space(s[*i])) (*i)++;
+    return 1;
+}
+
 /* `collapse`: white-space runs to one space, stripped; appended to `out`. */
 static int collapse(const char *s, Py_ssize_t n, Buf *out) {
-    Py_ssize_t i = 0;
+    Py_ssize_t i = 0, start;
     int first = 1;
-    while (i < n) {
-        while (i < n && is_space(s[i])) i++;
-        if (i == n) break;
-        Py_ssize_t j = i;
-        while (j < n && !is_space(s[j])) j++;
+    while (next_word(s, n, &i, &start)) {
         if (!first && buf_put(out, " ", 1) < 0) return -1;
-        if (buf_put(out, s + i, j - i) < 0) return -1;
+        if (buf_put(out, s + start, i - start) < 0) return -1;
         first = 0;
-        i = j;
     }
     return 0;
 }
@@ -369,19 +374,14 @@ static const char *word_count_and_language(const char *s, Py_ssize_t n, long *co
     int scores[4] = {0, 0, 0, 0};
     Py_ssize_t latin = char_offset(s, n, LATIN_SAMPLE);
     long words = 0;
-    Py_ssize_t i = 0;
-    while (i < n) {
-        while (i < n && is_space(s[i])) i++;
-        if (i == n) break;
-        Py_ssize_t j = i;
-        while (j < n && !is_space(s[j])) j++;
+    Py_ssize_t i = 0, start;
+    while (next_word(s, n, &i, &start)) {
         words++;
-        if (script == NULL && i < latin) { /* a word cut at the sample's end counts as cut */
-            int langs = word_langs(s + i, (j < latin ? j : latin) - i);
+        if (script == NULL && start < latin) { /* a word cut at the sample's end counts so */
+            int langs = word_langs(s + start, (i < latin ? i : latin) - start);
             if (langs < 0) return NULL;
             for (int k = 0; k < 4; k++) scores[k] += (langs >> k) & 1;
         }
-        i = j;
     }
     *count = words;
     if (script != NULL) return script;
