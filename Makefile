@@ -9,11 +9,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+# The compiled page parser is built by the install: a change to it installs again.
+BUILT_FROM := pyproject.toml setup.py packager/parse/_fastpage.c
+
+$(VENV)/.installed-run: $(BUILT_FROM) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-test: $(BUILT_FROM) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(VENV)/.installed-run $@
 
@@ -38,4 +41,4 @@ check: $(VENV)/.installed-test
 	$(BIN)/ruff check packager tests bench
 
 clean:
-	rm -rf $(VENV) dist/kcna-sample
+	rm -rf $(VENV) dist/kcna-sample build packager/parse/*.so
