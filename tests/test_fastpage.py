@@ -36,6 +36,9 @@ def test_the_compiled_parser_is_built_where_a_compiler_is() -> None:
     compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(compiler) is None:
         pytest.skip(f"no C compiler ({compiler}) on this machine: Python parser only")
+    headers = Path(sysconfig.get_paths()["include"], "Python.h")
+    if not headers.is_file():
+        pytest.skip(f"no {headers} (Python's headers) on this machine: Python parser only")
     assert FAST is not None, "a C compiler is here, but packager.parse._fastpage was not built"
 
 
