@@ -88,6 +88,7 @@ typedef struct {
 } Buf;
 
 static int buf_put(Buf *b, const char *s, Py_ssize_t n) {
+    if (n == 0) return 0;
     if (b->len + n > b->cap) {
         Py_ssize_t cap = b->cap ? b->cap : 1024;
         while (cap < b->len + n) cap *= 2;
