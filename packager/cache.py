@@ -40,7 +40,7 @@ import pyarrow as pa
 from packager import __version__
 from packager.limits import Limits
 from packager.models import ARTICLE_FIELDS
-from packager.parse.pagedump import RawPage
+from packager.parse.pagedump import FAST, RawPage
 
 FILENAME = ".packager-cache"  # a folder in OUT/NAME
 INDEX = "index.sqlite"
@@ -142,6 +142,20 @@ class PageWriter:
 
 def blob(page: RawPage) -> bytes:
     """A page as stored. Workers make these, so the main process only inserts them."""
+    values = stored_values(page)
+    header = _HEADER.pack(zlib.crc32(values), len(values))
+    return header + _LZ4.compress(values, asbytes=True)
+
+
+def stored_values(page: RawPage) -> bytes:
+    """The page's values in marshal form, dates as day numbers: in C where the compiled
+    parser is built (the Python loop over related items was a third of a stored page)."""
+    if FAST is not None:
+        return FAST.stored_values(page.article, page.related, page.warnings)
+    return stored_values_python(page)
+
+
+def stored_values_python(page: RawPage) -> bytes:
     article = list(page.article)
     for i in _DATES:
         if article[i] is not None:
@@ -150,9 +164,7 @@ def blob(page: RawPage) -> bytes:
         (*item[:_RELATED_DATE], item[_RELATED_DATE] and item[_RELATED_DATE].toordinal())
         for item in page.related
     ]
-    values = marshal.dumps((tuple(article), related, page.warnings), 4)
-    header = _HEADER.pack(zlib.crc32(values), len(values))
-    return header + _LZ4.compress(values, asbytes=True)
+    return marshal.dumps((tuple(article), related, page.warnings), 4)
 
 
 def unblob(data: bytes, source_file: str) -> RawPage | None:

@@ -8,6 +8,7 @@ or digit to Python; it takes every other page."""
 from __future__ import annotations
 
 import hashlib
+import marshal
 import random
 import shutil
 import sysconfig
@@ -17,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from packager.cache import blob, stored_values_python, unblob
 from packager.limits import DEFAULT_LIMITS, Limits
 from packager.parse import pagedump
 from packager.parse.pagedump import RawPage, read_page, read_page_python
@@ -238,3 +240,24 @@ def test_other_encodings_are_read_in_c_with_the_same_answer() -> None:
         for data in pages[: 4 * len(sources)]
     ]
     assert sum(in_c) > 2 * len(sources)  # most re-encoded pages are read in C
+
+
+@needs_fast
+def test_the_cache_stores_the_same_values_from_c(tmp_path: Path) -> None:
+    from bench.corpus import write_corpus
+
+    write_corpus(tmp_path, 300, seed=11)
+    pages = []
+    for path in [*_files(), *sorted(p for p in tmp_path.rglob("*") if p.is_file())]:
+        try:
+            pages.append(read_page(path.read_bytes(), path.name, TODAY))
+        except Rejection:
+            continue
+    textile = (EXAMPLES / "2025-08-26-textile-mill.txt").read_bytes()
+    pages.append(read_page(textile.split(b"\n", 1)[1], "no-capture.txt", TODAY))
+    assert any(p.article[4] is None for p in pages)  # no capture date
+    assert any(item[4] is None for p in pages for item in p.related)  # an undated item
+    for page in pages:
+        stored = FAST.stored_values(page.article, page.related, page.warnings)
+        assert marshal.loads(stored) == marshal.loads(stored_values_python(page))
+        assert unblob(blob(page), page.article[10]) == page

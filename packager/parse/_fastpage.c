@@ -20,6 +20,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <datetime.h>
+#include <marshal.h>
 #include <string.h>
 
 #define SAMPLE 600         /* packager.language.SAMPLE */
@@ -719,7 +720,61 @@ static PyObject *read_page(PyObject *module, PyObject *const *args, Py_ssize_t n
     return result;
 }
 
+/* date.toordinal() */
+static long ordinal(PyObject *date) {
+    static const int before[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+    long y = PyDateTime_GET_YEAR(date), m = PyDateTime_GET_MONTH(date);
+    long leap = m > 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0);
+    long p = y - 1;
+    return p * 365 + p / 4 - p / 100 + p / 400 + before[m - 1] + leap + PyDateTime_GET_DAY(date);
+}
+
+/* A copy of `items` (a tuple or list) as a tuple, its dates made day numbers. */
+static PyObject *without_dates(PyObject *items) {
+    PyObject *seq = PySequence_Fast(items, "a tuple or list");
+    if (seq == NULL) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject *out = PyTuple_New(n);
+    for (Py_ssize_t i = 0; out != NULL && i < n; i++) {
+        PyObject *value = PySequence_Fast_GET_ITEM(seq, i);
+        value = PyDate_Check(value) ? PyLong_FromLong(ordinal(value)) : Py_NewRef(value);
+        if (value == NULL) Py_CLEAR(out);
+        else PyTuple_SET_ITEM(out, i, value);
+    }
+    Py_DECREF(seq);
+    return out;
+}
+
+/* `packager.cache.stored_values`: the marshal form of (article, related, warnings), dates
+ * as day numbers; the same values as its Python version, made without a Python loop. */
+static PyObject *stored_values(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    (void)module;
+    if (nargs != 3 || !PyList_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "stored_values(article, related: list, warnings)");
+        return NULL;
+    }
+    PyObject *article = without_dates(args[0]);
+    if (article == NULL) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(args[1]);
+    PyObject *related = PyList_New(n);
+    for (Py_ssize_t i = 0; related != NULL && i < n; i++) {
+        PyObject *item = without_dates(PyList_GET_ITEM(args[1], i));
+        if (item == NULL) Py_CLEAR(related);
+        else PyList_SET_ITEM(related, i, item);
+    }
+    PyObject *values = related != NULL ? PyTuple_Pack(3, article, related, args[2]) : NULL;
+    Py_DECREF(article);
+    Py_XDECREF(related);
+    if (values == NULL) return NULL;
+    PyObject *data = PyMarshal_WriteObjectToString(values, 4);
+    Py_DECREF(values);
+    return data;
+}
+
 static PyMethodDef methods[] = {
+    {"stored_values", (PyCFunction)(void (*)(void))stored_values, METH_FASTCALL,
+     "stored_values(article, related, warnings) -> bytes: a page's values as the page "
+     "cache stores them (packager.cache.stored_values)."},
     {"read_page", (PyCFunction)(void (*)(void))read_page, METH_FASTCALL,
      "read_page(data, source_file, today, max_title_length, sha256) -> "
      "(article, related, warnings) or None: a clean page dump's values, or None for the "
