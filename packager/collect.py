@@ -219,8 +219,14 @@ class Spool:
         return pa.Table.from_batches(batches, schema=schema)
 
 
-def _group_starts(ids: list[str]) -> list[bool]:
-    return [i == 0 or ids[i] != ids[i - 1] for i in range(len(ids))]
+def _kept_rows(table: pa.Table) -> tuple[pa.Array, pa.Array]:
+    """The row kept for each article_id: `table`'s rows in `_WINNER_ORDER` (latest capture,
+    no capture date counting as oldest, then the smallest source_file; the page index
+    makes the order total), and which of them start an id's group, so are kept."""
+    order = pc.sort_indices(table, sort_keys=_WINNER_ORDER)
+    ids = table.column("article_id").take(order).combine_chunks()
+    later = pc.not_equal(ids[1:], ids[:-1]) if len(ids) else pa.array([], pa.bool_())
+    return order, pa.concat_arrays([pa.array([True] * min(len(ids), 1), pa.bool_()), later])
 
 
 @dataclass
@@ -236,14 +242,11 @@ class OrderedArticles:
             yield self._resolve(self.spool.read("articles", bucket))
 
     def _resolve(self, table: pa.Table) -> pa.Table:
-        # The row kept for an id: latest capture (no capture date counts as oldest), then
-        # the smallest source_file; the page index makes the order total.
-        order = pc.sort_indices(table, sort_keys=_WINNER_ORDER)
+        order, starts = _kept_rows(table)
         keys = table.select(["article_id", "source_file"]).take(order).to_pydict()
-        starts = _group_starts(keys["article_id"])
         kept = 0
         body = table.column("body")  # compared only below, for the few duplicate pages
-        for i, is_start in enumerate(starts):
+        for i, is_start in enumerate(starts.to_pylist()):
             if is_start:
                 kept = i
                 continue
@@ -255,7 +258,7 @@ class OrderedArticles:
                     body_differs=body[order[i].as_py()] != body[order[kept].as_py()],
                 )
             )
-        winners = table.take(order.filter(pa.array(starts, pa.bool_())))
+        winners = table.take(order.filter(starts))
         winners = winners.take(
             pc.sort_indices(
                 winners, sort_keys=[("date_published", "ascending"), ("article_id", "ascending")]
@@ -278,11 +281,8 @@ def winning_pages(spool: Spool) -> list[pa.Array]:
     pages = []
     for bucket in spool.buckets("articles"):
         table = spool.read("articles", bucket).select([key for key, _, _ in _WINNER_ORDER])
-        order = pc.sort_indices(table, sort_keys=_WINNER_ORDER)
-        ids = table.column("article_id").take(order).combine_chunks()
-        starts = pc.not_equal(ids[1:], ids[:-1]) if len(ids) else pa.array([], pa.bool_())
-        first = pa.concat_arrays([pa.array([True] if len(ids) else []), starts])
-        pages.append(table.column(PAGE).take(order.filter(first)).combine_chunks())
+        order, kept = _kept_rows(table)
+        pages.append(table.column(PAGE).take(order.filter(kept)).combine_chunks())
     return pages
 
 
