@@ -65,7 +65,7 @@ def decode(data: bytes) -> Decoded:
     has_controls = bool(data.translate(None, _NOT_CONTROL))
     try:
         text = data.decode("utf-8")
-        return _checked(Decoded(text)) if has_controls else Decoded(text)
+        return _checked(Decoded(text), has_controls)
     except UnicodeDecodeError as exc:
         bad_line = _line_of(data, exc.start)
     if data.translate(None, _NOT_LEAD) and _UTF8_MULTIBYTE.search(data):
@@ -73,7 +73,7 @@ def decode(data: bytes) -> Decoded:
         warning = DecodeWarning(
             code="invalid-utf8", message="invalid UTF-8 bytes replaced with U+FFFD", line=bad_line
         )
-        return _checked(Decoded(text, (warning,))) if has_controls else Decoded(text, (warning,))
+        return _checked(Decoded(text, (warning,)), has_controls)
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as exc:
@@ -81,11 +81,15 @@ def decode(data: bytes) -> Decoded:
             "bad-encoding", "neither UTF-8 nor Windows-1252 text", _line_of(data, exc.start)
         ) from None
     warning = DecodeWarning(code="decoded-windows-1252", message="decoded as Windows-1252")
-    # As in UTF-8, a control character here can only come from a control byte.
-    return _checked(Decoded(text, (warning,))) if has_controls else Decoded(text, (warning,))
+    return _checked(Decoded(text, (warning,)), has_controls)
 
 
-def _checked(decoded: Decoded) -> Decoded:
+def _checked(decoded: Decoded, search: bool = True) -> Decoded:
+    """`decoded`, or a Rejection if its text holds a control character. `search` False:
+    the bytes held no control byte, and in UTF-8 (broken or not) and Windows-1252 only a
+    control byte decodes to one, so there is nothing to search for."""
+    if not search:
+        return decoded
     match = _CONTROL.search(decoded.text)
     if match:
         line = decoded.text.count("\n", 0, match.start()) + 1
