@@ -10,7 +10,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # The compiled page parser is built by the install: a change to it installs again.
-BUILT_FROM := pyproject.toml setup.py packager/parse/_fastpage.c
+BUILT_FROM := pyproject.toml setup.py packager/parse/_fastpage.c packager/_spoolrows.c
 
 $(VENV)/.installed-run: $(BUILT_FROM) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
@@ -41,4 +41,4 @@ check: $(VENV)/.installed-test
 	$(BIN)/ruff check packager tests bench
 
 clean:
-	rm -rf $(VENV) dist/kcna-sample build packager/parse/*.so
+	rm -rf $(VENV) dist/kcna-sample build packager/*.so packager/parse/*.so

@@ -52,6 +52,9 @@ _HEADER = struct.Struct("<II")  # CRC-32 and length of the marshalled values
 _LZ4 = pa.Codec("lz4")
 LOOKUP_BATCH = 500  # keys a query asks for at once (SQLite limits bound variables)
 INDEX_BATCH = 16_384  # index rows a transaction writes: about 3 MB held meanwhile
+# A page file is written in writes of this size: a write costs a system call, and the
+# default 8 KiB buffer made one every few pages (8 us a page where this gives 1-2).
+WRITE_BUFFER = 1 << 20
 
 
 def cache_key(limits: Limits, sha256: str) -> bytes:
@@ -123,7 +126,7 @@ class PageWriter:
         data = blob(page)
         try:
             if self._file is None:
-                self._file = (self.folder / self.name).open("xb")
+                self._file = (self.folder / self.name).open("xb", buffering=WRITE_BUFFER)
             self._file.write(data)
         except OSError:
             self._broken = True  # a cache that cannot be written is only a slower build

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -32,6 +32,11 @@ import pyarrow.compute as pc
 from packager.models import ARTICLE_FIELDS, Page
 from packager.parse.pagedump import RawPage
 from packager.schema import arrow_schema
+
+try:  # the spool's buffer in C (packager/_spoolrows.c), built where a C compiler is
+    from packager import _spoolrows
+except ImportError:  # pragma: no cover - a build without a C compiler
+    _spoolrows = None
 
 FLUSH_ROWS = 8_000
 RELATED_ROWS_PER_PAGE = 8  # an estimate, to choose the number of related buckets
@@ -105,34 +110,38 @@ def raw_of(page: Page) -> RawPage:
 
 class SpoolWriter:
     """Writes parsed pages to spool files named `{prefix}-{table}-{flush}.arrows` in
-    `folder`. Rows are buffered as tuples (transposed to columns at a flush, which Arrow
-    converts far faster than row dictionaries), with their bucket. A flush sorts rows by
-    bucket and writes one file per table holding one record batch per bucket."""
+    `folder`. Rows are buffered by table and bucket until a flush, which writes one file per
+    table holding one record batch per bucket."""
 
     def __init__(
         self, folder: Path, prefix: str, buckets: Buckets, flush_rows: int | None = FLUSH_ROWS
     ) -> None:
         self.folder, self.prefix = folder, prefix
         self.buckets, self.flush_rows = buckets, flush_rows
-        self._articles: list[tuple[Any, ...]] = []
-        self._article_buckets: list[int] = []
-        self._related: list[tuple[Any, ...]] = []
-        self._related_pages: list[int] = []
-        self._related_buckets: list[int] = []
+        self._tables = {table: _buffer(schema) for table, schema in _SCHEMAS.items()}
+        self._rows = 0
         self._flushes = 0
         self.segments: list[Segment] = []
 
     def add(self, index: int, page: RawPage) -> None:
         article = page.article
-        self._articles.append((*article, index))
-        self._article_buckets.append(self.buckets.article(article[_PUBLISHED]))
+        articles, related = self._tables["articles"], self._tables["related"]
+        self._put(articles.append, self.buckets.article(article[_PUBLISHED]), article, index)
+        self._rows += 1
         if page.related:
-            count = len(page.related)
-            self._related += page.related
-            self._related_pages += [index] * count
-            self._related_buckets += [self.buckets.related_of(article[0])] * count
-        if self.flush_rows and len(self._articles) + len(self._related) >= self.flush_rows:
+            self._put(related.extend, self.buckets.related_of(article[0]), page.related, index)
+            self._rows += len(page.related)
+        if self.flush_rows and self._rows >= self.flush_rows:
             self.flush()
+
+    def _put(
+        self, put: Callable[[Any, Any, int], None], bucket: Any, values: Any, index: int
+    ) -> None:
+        try:
+            put(bucket, values, index)
+        except OverflowError:  # a bucket's strings would pass Arrow's 2 GiB: write the rest
+            self.flush()
+            put(bucket, values, index)
 
     def close(self) -> list[Segment]:
         """Write what is buffered; the segments of every file written."""
@@ -140,41 +149,107 @@ class SpoolWriter:
         return self.segments
 
     def flush(self) -> None:
-        if not self._articles:
+        if not self._rows:
             return
-        self._write("articles", list(zip(*self._articles, strict=True)), self._article_buckets)
-        if self._related:
-            columns = [*zip(*self._related, strict=True), self._related_pages]
-            self._write("related", columns, self._related_buckets)
+        for table, rows in self._tables.items():
+            batches = rows.take_batches()
+            if not batches:
+                continue
+            # One file per flush: each bucket's rows as one serialized record batch, found
+            # again by its offset and length (a read is one seek, no file footer to parse).
+            name = f"{self.prefix}-{table}-{self._flushes:04d}.arrows"
+            with (self.folder / name).open("wb") as sink:
+                for bucket, batch in batches:
+                    message = batch.serialize()
+                    self.segments.append(Segment(table, bucket, name, sink.tell(), message.size))
+                    sink.write(message)
         self._flushes += 1
-        for buffer in (
-            self._articles,
-            self._article_buckets,
-            self._related,
-            self._related_pages,
-            self._related_buckets,
-        ):
-            buffer.clear()
+        self._rows = 0
 
-    def _write(self, table: str, columns: list[Iterable[Any]], buckets: list[Any]) -> None:
-        schema = _SCHEMAS[table]
-        arrays = [pa.array(values, f.type) for values, f in zip(columns, schema, strict=True)]
-        rows = pa.Table.from_arrays(arrays, schema=schema)
-        keys = pa.array(buckets)
+
+class _ColumnRows:
+    """A table's buffered rows, a `_spoolrows.Rows` a bucket: appended value by value
+    into Arrow's column layout, in C."""
+
+    max_bytes = 2**31 - 1  # a string column's bytes in a bucket (Arrow's int32 offsets)
+
+    def __init__(self, schema: pa.Schema) -> None:
+        self.schema = schema
+        self._kinds = "".join(_KINDS[f.type] for f in schema)
+        self._buckets: dict[Any, Any] = {}
+
+    def _rows(self, bucket: Any) -> Any:
+        rows = self._buckets.get(bucket)
+        if rows is None:
+            assert _spoolrows is not None
+            rows = self._buckets[bucket] = _spoolrows.Rows(self._kinds, self.max_bytes)
+        return rows
+
+    def append(self, bucket: Any, values: tuple[Any, ...], page: int) -> None:
+        self._rows(bucket).append(values, page)
+
+    def extend(self, bucket: Any, rows: list[tuple[Any, ...]], page: int) -> None:
+        self._rows(bucket).extend(rows, page)
+
+    def take_batches(self) -> list[tuple[Any, pa.RecordBatch]]:
+        """A record batch a bucket, in bucket order; the buffer is left empty."""
+        batches = [(bucket, self._batch(self._buckets[bucket])) for bucket in sorted(self._buckets)]
+        self._buckets.clear()
+        return batches
+
+    def _batch(self, rows: Any) -> pa.RecordBatch:
+        arrays = []
+        for f, (nulls, validity, offsets, data) in zip(self.schema, rows.columns(), strict=True):
+            buffers = [None if validity is None else pa.py_buffer(validity)]
+            if offsets is not None:
+                buffers.append(pa.py_buffer(offsets))
+            buffers.append(pa.py_buffer(data))
+            arrays.append(pa.Array.from_buffers(f.type, len(rows), buffers, nulls))
+        return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+
+
+class _TupleRows:
+    """A table's buffered rows as tuples, converted by pyarrow at a flush (transposed to
+    columns first, which Arrow converts far faster than row dictionaries): where the C
+    buffer is not built. The same batches as `_ColumnRows` (tests/test_spoolrows.py)."""
+
+    def __init__(self, schema: pa.Schema) -> None:
+        self.schema = schema
+        self._rows: list[tuple[Any, ...]] = []
+        self._buckets: list[Any] = []
+
+    def append(self, bucket: Any, values: tuple[Any, ...], page: int) -> None:
+        self._rows.append((*values, page))
+        self._buckets.append(bucket)
+
+    def extend(self, bucket: Any, rows: list[tuple[Any, ...]], page: int) -> None:
+        self._rows += [(*values, page) for values in rows]
+        self._buckets += [bucket] * len(rows)
+
+    def take_batches(self) -> list[tuple[Any, pa.RecordBatch]]:
+        """A record batch a bucket, in bucket order; the buffer is left empty."""
+        if not self._rows:
+            return []
+        columns = zip(*self._rows, strict=True)
+        arrays = [pa.array(values, f.type) for values, f in zip(columns, self.schema, strict=True)]
+        rows = pa.Table.from_arrays(arrays, schema=self.schema)
+        keys = pa.array(self._buckets)
+        self._rows, self._buckets = [], []
         order = pc.sort_indices(keys)  # stable: rows keep their order within a bucket
         rows, keys = rows.take(order).combine_chunks(), keys.take(order)
         runs = pc.run_end_encode(keys)
-        bounds = zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True)
-        # One file per flush: each bucket's rows as one serialized record batch, found
-        # again by its offset and length (a read is one seek, no file footer to parse).
-        name = f"{self.prefix}-{table}-{self._flushes:04d}.arrows"
-        with (self.folder / name).open("wb") as sink:
-            start = 0
-            for bucket, end in bounds:
-                message = rows.slice(start, end - start).to_batches()[0].serialize()
-                self.segments.append(Segment(table, bucket, name, sink.tell(), message.size))
-                sink.write(message)
-                start = end
+        batches, start = [], 0
+        for bucket, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True):
+            batches.append((bucket, rows.slice(start, end - start).to_batches()[0]))
+            start = end
+        return batches
+
+
+_KINDS = {pa.string(): "s", pa.int64(): "q", pa.date32(): "d"}
+
+
+def _buffer(schema: pa.Schema) -> _ColumnRows | _TupleRows:
+    return _ColumnRows(schema) if _spoolrows is not None else _TupleRows(schema)
 
 
 class Spool:

@@ -45,9 +45,11 @@ def read_input(item: InputFile, limits: Limits = DEFAULT_LIMITS) -> bytes | Reje
         # Up to one byte over the limit, so that a file that grew is still caught.
         parts, total, limit = [], 0, limits.max_page_bytes + 1
         step = min(max(info.st_size + 1, 1 << 16), limit)
-        while total < limit and (part := os.read(fd, min(step, limit - total))):
+        while total < limit and (part := os.read(fd, want := min(step, limit - total))):
             parts.append(part)
             total += len(part)
+            if len(part) < want and total == info.st_size:
+                break  # a regular file's short read at its size is its end: one call saved
         return b"".join(parts)
     except OSError as exc:
         return reject("unreadable-file", exc.strerror or type(exc).__name__)
