@@ -318,28 +318,37 @@ class OrderedArticles:
 
     def _resolve(self, table: pa.Table) -> pa.Table:
         order, starts = _kept_rows(table)
-        keys = table.select(["article_id", "source_file"]).take(order).to_pydict()
-        kept = 0
-        body = table.column("body")  # compared only below, for the few duplicate pages
-        for i, is_start in enumerate(starts.to_pylist()):
-            if is_start:
-                kept = i
-                continue
+        self._note_merged(table, order, starts)
+        # The kept rows in release order, taken from the bucket once: sorted by their keys
+        # alone, since a take copies every body.
+        kept = order.filter(starts)
+        keys = table.select(["date_published", "article_id"]).take(kept)
+        release = pc.sort_indices(
+            keys, sort_keys=[("date_published", "ascending"), ("article_id", "ascending")]
+        )
+        return table.take(kept.take(release)).drop_columns([PAGE])
+
+    def _note_merged(self, table: pa.Table, order: pa.Array, starts: pa.Array) -> None:
+        """A `Merged` for each row that is not its group's first (the kept one), in group
+        order. Python looks at these rows alone: there are few."""
+        dropped = pc.indices_nonzero(pc.invert(starts)).to_pylist()
+        if not dropped:
+            return
+        is_start = starts.to_pylist()
+        ids, files, body = (table.column(c) for c in ("article_id", "source_file", "body"))
+        for i in dropped:
+            first = i
+            while not is_start[first]:
+                first -= 1
+            row, kept = order[i].as_py(), order[first].as_py()
             self.merged.append(
                 Merged(
-                    article_id=keys["article_id"][i],
-                    kept=keys["source_file"][kept],
-                    dropped=keys["source_file"][i],
-                    body_differs=body[order[i].as_py()] != body[order[kept].as_py()],
+                    article_id=ids[row].as_py(),
+                    kept=files[kept].as_py(),
+                    dropped=files[row].as_py(),
+                    body_differs=body[row] != body[kept],
                 )
             )
-        winners = table.take(order.filter(starts))
-        winners = winners.take(
-            pc.sort_indices(
-                winners, sort_keys=[("date_published", "ascending"), ("article_id", "ascending")]
-            )
-        )
-        return winners.drop_columns([PAGE])
 
 
 _WINNER_ORDER = [
