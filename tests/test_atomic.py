@@ -121,3 +121,46 @@ def test_a_running_builds_work_folder_is_left_alone(tmp_path: Path) -> None:
     build_release([EXAMPLES], name="k", version="1.0.0", out=tmp_path, created=CREATED, today=TODAY)
     assert running.exists()
     assert not dead.exists()
+
+
+def test_table_files_start_to_reach_the_disk_as_they_are_written(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from packager import write
+
+    if sys.platform != "linux":
+        pytest.skip("sync_file_range is Linux's: elsewhere the final fsync does it all")
+    started: list[int] = []
+    original = write.start_writeback
+
+    def counted(fd: int) -> bool:
+        done = original(fd)
+        assert done, "sync_file_range refused a file being written"
+        started.append(fd)
+        return done
+
+    schema = pa.schema([("n", pa.int64()), ("s", pa.string())])
+    rows = pa.table({"n": range(25_000), "s": [f"row {i}" for i in range(25_000)]}, schema=schema)
+    try:
+        write.start_writeback = counted  # type: ignore[assignment]
+        with TableWriter(tmp_path / "t", schema) as writer:
+            writer.write(rows)
+    finally:
+        write.start_writeback = original  # type: ignore[assignment]
+    assert len(started) == 3 * 2  # each row group (10,000 rows), each of the two files
+    del writer  # pyarrow's CSV writer holds its file until it is let go
+    assert not _open_files() & {str(tmp_path / "t.parquet"), str(tmp_path / "t.csv")}
+    assert pq.read_table(tmp_path / "t.parquet").equals(rows)
+    assert (tmp_path / "t.csv").read_text().count("\n") == 25_001
+
+
+def _open_files() -> set[str]:
+    """What this process's file descriptors point to."""
+    found = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            found.add(os.readlink(f"/proc/self/fd/{fd}"))
+        except FileNotFoundError:  # the descriptor listdir itself used
+            continue
+    return found
