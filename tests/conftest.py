@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import shutil
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,17 @@ PAGES = Path(__file__).resolve().parent / "pages"
 SEED = ROOT.parent / "shared" / "seed" / "000_6ba31efb68b6d743.txt"
 TODAY = dt.date(2026, 11, 23)  # fixed, so date-in-future checks do not drift
 CREATED = "2026-11-23T00:00:00Z"
+
+
+def skip_unless_c_builds(without: str) -> None:
+    """Skip, saying so, where no C compiler or no Python headers are: there the optional
+    extensions are not built, and packager does `without` instead."""
+    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    if shutil.which(compiler) is None:
+        pytest.skip(f"no C compiler ({compiler}) on this machine: {without}")
+    headers = Path(sysconfig.get_paths()["include"], "Python.h")
+    if not headers.is_file():
+        pytest.skip(f"no {headers} (Python's headers) on this machine: {without}")
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 import marshal
 import random
-import shutil
-import sysconfig
 from pathlib import Path
 
 import pytest
@@ -24,7 +22,7 @@ from packager.parse import pagedump
 from packager.parse.pagedump import RawPage, read_page, read_page_python
 from packager.parse.rejection import Rejection
 
-from .conftest import EXAMPLES, PAGES, TODAY
+from .conftest import EXAMPLES, PAGES, TODAY, skip_unless_c_builds
 
 FAST = pagedump.FAST
 needs_fast = pytest.mark.skipif(
@@ -35,12 +33,7 @@ CONTROL = frozenset([*range(0x09), *range(0x0E, 0x20), 0x7F])
 
 
 def test_the_compiled_parser_is_built_where_a_compiler_is() -> None:
-    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
-    if shutil.which(compiler) is None:
-        pytest.skip(f"no C compiler ({compiler}) on this machine: Python parser only")
-    headers = Path(sysconfig.get_paths()["include"], "Python.h")
-    if not headers.is_file():
-        pytest.skip(f"no {headers} (Python's headers) on this machine: Python parser only")
+    skip_unless_c_builds("Python parser only")
     assert FAST is not None, "a C compiler is here, but packager.parse._fastpage was not built"
 
 

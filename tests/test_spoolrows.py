@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import shutil
-import sysconfig
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +23,7 @@ from packager.limits import DEFAULT_LIMITS
 from packager.parse.pagedump import RawPage, read_page
 from packager.parse.rejection import Rejection
 
-from .conftest import TODAY
+from .conftest import TODAY, skip_unless_c_builds
 
 ROWS = collect._spoolrows
 needs_rows = pytest.mark.skipif(
@@ -34,12 +32,7 @@ needs_rows = pytest.mark.skipif(
 
 
 def test_the_spool_buffer_is_built_where_a_compiler_is() -> None:
-    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
-    if shutil.which(compiler) is None:
-        pytest.skip(f"no C compiler ({compiler}) on this machine: pyarrow's conversion only")
-    headers = Path(sysconfig.get_paths()["include"], "Python.h")
-    if not headers.is_file():
-        pytest.skip(f"no {headers} (Python's headers) on this machine: pyarrow's conversion only")
+    skip_unless_c_builds("pyarrow's conversion only")
     assert ROWS is not None, "a C compiler is here, but packager._spoolrows was not built"
 
 
