@@ -36,7 +36,8 @@ static const char *MONTHS[12] = {
 };
 
 static inline int is_hspace(char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f'; }
-static inline int is_space(char c) { return is_hspace(c) || c == '\n'; }
+static unsigned char SPACE[256]; /* 1 for " \t\n\v\f": is_space by table, for the word loops */
+static inline int is_space(char c) { return SPACE[(unsigned char)c]; }
 static inline int is_digit(char c) { return c >= '0' && c <= '9'; }
 static inline int is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 static inline int is_lower(char c) { return c >= 'a' && c <= 'z'; }
@@ -311,10 +312,20 @@ static const struct {
 };
 #undef W
 
+/* A bit for each (length, first letter) some stop word has, so that most words are
+ * known not to be one without a look at the list. */
+static unsigned int STOPWORD_STARTS[5];
+
+static void init_stopword_starts(void) {
+    for (size_t k = 0; k < sizeof STOPWORDS / sizeof STOPWORDS[0]; k++)
+        STOPWORD_STARTS[STOPWORDS[k].len] |= 1u << (STOPWORDS[k].word[0] - 'a');
+}
+
 static int stopword_langs(const char *w, Py_ssize_t n) {
     char low[4];
-    if (n > 4) return 0;
+    if (n == 0 || n > 4) return 0;
     for (Py_ssize_t i = 0; i < n; i++) low[i] = to_lower(w[i]);
+    if (!is_lower(low[0]) || !(STOPWORD_STARTS[n] & (1u << (low[0] - 'a')))) return 0;
     for (size_t k = 0; k < sizeof STOPWORDS / sizeof STOPWORDS[0]; k++) {
         if (STOPWORDS[k].len == n && STOPWORDS[k].word[0] == low[0] &&
             memcmp(STOPWORDS[k].word, low, n) == 0)
@@ -642,6 +653,11 @@ done:
  * byte for ASCII, most pages' every byte. */
 static unsigned char BYTE_CLASS[256]; /* 1: a control byte, 2: "\r", 4: not ASCII */
 
+static void init_tables(void) {
+    for (const char *c = " \t\n\v\f"; *c; c++) SPACE[(unsigned char)*c] = 1;
+    init_stopword_starts();
+}
+
 static void init_byte_class(void) {
     for (int c = 0; c < 256; c++)
         BYTE_CLASS[c] = c >= 0x80 ? 4 : (c == 0x7f || (c < 0x20 && (c < 0x09 || c > 0x0d)));
@@ -789,6 +805,7 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit__fastpage(void) {
     init_byte_class();
+    init_tables();
     PyDateTime_IMPORT;
     if (PyDateTimeAPI == NULL) return NULL;
     PyObject *hashlib = PyImport_ImportModule("hashlib");
