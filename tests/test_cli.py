@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from packager import BuildResult
@@ -157,3 +160,40 @@ def test_every_command_has_help_with_an_example() -> None:
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0
         assert "Example: packager " + command in result.stdout
+
+
+_POOL_AFTER = """
+import sys
+import pyarrow as pa
+from packager.cli import app
+code = app(args=sys.argv[1:], standalone_mode=False)
+print(code, pa.default_memory_pool().backend_name)
+"""
+
+
+def _pool_after(*args: str) -> tuple[str, str]:
+    """The exit code of a command run in a process of its own, and Arrow's memory pool
+    after it."""
+    done = subprocess.run(
+        [sys.executable, "-c", _POOL_AFTER, *args], capture_output=True, text=True, check=True
+    )
+    code, pool = done.stdout.split()[-2:]
+    return code, pool
+
+
+def test_build_keeps_arrows_pool_and_validate_returns_memory_promptly(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    try:
+        pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        pytest.skip("this pyarrow has no jemalloc: every command keeps Arrow's default pool")
+    fresh = "import pyarrow as pa; print(pa.default_memory_pool().backend_name)"
+    default = subprocess.run(
+        [sys.executable, "-c", fresh], capture_output=True, text=True, check=True
+    ).stdout.strip()  # in a process of its own: this one's pool may have been changed
+    build = ("build", str(EXAMPLES), "--name", "pool", "--version", "1.0.0", "--out", str(tmp_path))
+    assert _pool_after(*build, "--quiet") == ("None", default)  # None: the command returned
+    release = str(tmp_path / "pool" / "1.0.0")
+    assert _pool_after("validate", release) == ("0", "jemalloc")
+    assert _pool_after("diff", release, release) == ("None", "jemalloc")
