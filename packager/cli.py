@@ -163,7 +163,6 @@ def parse(
 
     Example: packager parse examples/ -o articles.jsonl
     """
-    _return_memory_promptly()
     files = _run(lambda: input_files(inputs))
     try:
         sink = output.open("w", encoding="utf-8") if output else sys.stdout
@@ -217,7 +216,6 @@ def validate(
 
     Example: packager validate dist/kcna-sample/1.0.0
     """
-    _return_memory_promptly()
     columns = _mapping(mapping or [])
     limits = Limits(max_page_bytes, max_title_length)
     report = _run(
@@ -319,7 +317,6 @@ def diff(
 
     Example: packager diff dist/kcna-sample/1.0.0 dist/kcna-sample/1.1.0
     """
-    _return_memory_promptly()
     result = _run(lambda: diff_releases(old, new))
     if fmt is DiffFormat.json:
         typer.echo(result.model_dump_json(indent=2))
@@ -354,11 +351,7 @@ _USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "Usag
 def _return_memory_promptly() -> None:
     """Arrow's jemalloc pool, returning freed memory at once: peak RSS of a 100,000-article
     validation drops from about 340 MB (mimalloc) to under 280 MB for ~10% more time
-    (bench/README.md). A process-wide choice, so the commands make it, not the library:
-    `parse`, `validate` and `diff`. `build` keeps Arrow's default pool, which keeps freed
-    memory for its next use: its workers would otherwise fault every chunk's buffers in
-    again, and its write phase is quicker (100,000 pages: 7.45 s against 8.14 s, medians of
-    three; peak RSS 282 MB against 272 MB)."""
+    (bench/README.md). A process-wide choice, so the command makes it, not the library."""
     try:
         pa.set_memory_pool(pa.jemalloc_memory_pool())
         pa.jemalloc_set_decay_ms(0)
@@ -368,6 +361,7 @@ def _return_memory_promptly() -> None:
 
 def main() -> None:
     """The `packager` command: a wrong command line is one line ``Error: ...`` and exit 2."""
+    _return_memory_promptly()
     try:
         code = app(standalone_mode=False)
     except _USAGE_ERROR as exc:

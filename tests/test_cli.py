@@ -165,35 +165,31 @@ def test_every_command_has_help_with_an_example() -> None:
 _POOL_AFTER = """
 import sys
 import pyarrow as pa
-from packager.cli import app
-code = app(args=sys.argv[1:], standalone_mode=False)
-print(code, pa.default_memory_pool().backend_name)
+from packager.cli import main
+sys.argv = ["packager", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as done:
+    print(done.code, pa.default_memory_pool().backend_name)
 """
 
 
-def _pool_after(*args: str) -> tuple[str, str]:
-    """The exit code of a command run in a process of its own, and Arrow's memory pool
-    after it."""
-    done = subprocess.run(
-        [sys.executable, "-c", _POOL_AFTER, *args], capture_output=True, text=True, check=True
-    )
-    code, pool = done.stdout.split()[-2:]
-    return code, pool
-
-
-def test_build_keeps_arrows_pool_and_validate_returns_memory_promptly(tmp_path: Path) -> None:
+def test_commands_run_on_arrows_pool_that_returns_memory_at_once(tmp_path: Path) -> None:
+    """The memory goals (a build's peak that does not grow with the corpus, validate's
+    ceiling) are measured on jemalloc returning freed memory at once; Arrow's default pool
+    keeps it, and a 200,000-page build then peaked at 1.27-1.32x a 50,000-page one."""
     import pyarrow as pa
 
     try:
         pa.jemalloc_memory_pool()
     except NotImplementedError:
         pytest.skip("this pyarrow has no jemalloc: every command keeps Arrow's default pool")
-    fresh = "import pyarrow as pa; print(pa.default_memory_pool().backend_name)"
-    default = subprocess.run(
-        [sys.executable, "-c", fresh], capture_output=True, text=True, check=True
-    ).stdout.strip()  # in a process of its own: this one's pool may have been changed
-    build = ("build", str(EXAMPLES), "--name", "pool", "--version", "1.0.0", "--out", str(tmp_path))
-    assert _pool_after(*build, "--quiet") == ("None", default)  # None: the command returned
-    release = str(tmp_path / "pool" / "1.0.0")
-    assert _pool_after("validate", release) == ("0", "jemalloc")
-    assert _pool_after("diff", release, release) == ("None", "jemalloc")
+    out = str(tmp_path)
+    for command in (
+        ["build", str(EXAMPLES), "--name", "pool", "--version", "1.0.0", "--out", out, "--quiet"],
+        ["validate", str(tmp_path / "pool" / "1.0.0")],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-c", _POOL_AFTER, *command], capture_output=True, text=True
+        )
+        assert done.stdout.split()[-2:] == ["0", "jemalloc"], (command, done.stderr[-500:])
