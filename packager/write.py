@@ -65,8 +65,10 @@ class TableWriter:
             write_statistics=True,
         )
         self._csv = pacsv.CSVWriter(self.csv_path, schema)
-        # Read-only handles to the files being written, to start their writeback.
-        self._fds = [os.open(path, os.O_RDONLY) for path in (self.parquet_path, self.csv_path)]
+        # Read-only handles to the files being written, to start their writeback (none
+        # where sync_file_range is not: nothing would use them).
+        paths = (self.parquet_path, self.csv_path) if _SYNC_FILE_RANGE is not None else ()
+        self._fds = [os.open(path, os.O_RDONLY) for path in paths]
 
     def write(self, batch: pa.RecordBatch | pa.Table) -> None:
         table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
