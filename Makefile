@@ -9,8 +9,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# The compiled page parser is built by the install: a change to it installs again.
-BUILT_FROM := pyproject.toml setup.py packager/parse/_fastpage.c packager/_spoolrows.c
+# The compiled page reader is built by the install: a change to it installs again.
+BUILT_FROM := pyproject.toml setup.py packager/inputs/_fastpage.c
 
 $(VENV)/.installed-run: $(BUILT_FROM) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
@@ -41,4 +41,4 @@ check: $(VENV)/.installed-test
 	$(BIN)/ruff check packager tests bench
 
 clean:
-	rm -rf $(VENV) dist/kcna-sample build packager/*.so packager/parse/*.so
+	rm -rf $(VENV) dist/kcna-sample build packager/*.so packager/*/*.so

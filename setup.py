@@ -1,5 +1,5 @@
-"""Build steps pyproject.toml cannot state: the optional compiled page parser and spool
-buffer, and the Table Schemas (kept at the root, in schemas/, for people to read) copied
+"""Build steps pyproject.toml cannot state: the optional compiled page reader, and the
+Table Schemas (kept at the root, in schemas/, for people to read) copied
 into the wheel."""
 
 from pathlib import Path
@@ -31,15 +31,15 @@ class BuildExtOrNone(build_ext):
 
 
 setup(
-    # optional: where no C compiler is, the build goes on without them: packager reads
-    # every page with the Python parser (packager.parse.pagedump) and spools rows with
-    # pyarrow alone (packager.collect).
+    # optional: where no C compiler is, the build goes on without it, and packager reads
+    # every page with the Python reader (packager.inputs.pages.read_pieces).
     ext_modules=[
-        Extension(name, [source], optional=True, extra_compile_args=["-O2"])
-        for name, source in [
-            ("packager.parse._fastpage", "packager/parse/_fastpage.c"),
-            ("packager._spoolrows", "packager/_spoolrows.c"),
-        ]
+        Extension(
+            "packager.inputs._fastpage",
+            ["packager/inputs/_fastpage.c"],
+            optional=True,
+            extra_compile_args=["-O2"],
+        )
     ],
     cmdclass={"build_py": BuildPyWithSchemas, "build_ext": BuildExtOrNone},
 )

@@ -3,7 +3,7 @@ microseconds a page (one process, files already in the OS's page cache).
 
     python -m bench.profile_page [--pages 8192] [--repeat 3] [--corpus FOLDER]
 
-The steps are those of `packager.parse.spooling.parse_chunk`, in its order: read the file,
+The steps are those of `packager.build.engine.parse_chunk`, in its order: read the file,
 sha256 of its bytes, `read_page` (with the compiled fast path where it is built; the
 Python parser alone is timed beside it as the baseline), the cache's stored form appended
 to a page file, the spool (rows to Arrow, sorted into buckets, written as IPC); then what a page from the
@@ -26,14 +26,13 @@ from typing import Any
 
 from bench.build_bench import corpus_for
 from bench.floor import read_all
-from packager.cache import IndexWriter, PageWriter, cache_key, lookup, open_cache, unblob
-from packager.collect import Buckets, SpoolWriter
-from packager.inputs import input_files
-from packager.limits import DEFAULT_LIMITS
-from packager.parse import read_input
-from packager.parse.pagedump import FAST, RawPage, read_page, read_page_python
-from packager.parse.rejection import Rejection
-from packager.parse.spooling import MAX_CHUNK
+from packager.build.engine import MAX_CHUNK
+from packager.build.spool import Buckets, SpoolWriter
+from packager.contract.limits import DEFAULT_LIMITS
+from packager.contract.record import Record
+from packager.contract.rejection import Rejection
+from packager.inputs.files import input_files, read_input
+from packager.inputs.pages import FAST, read_page, read_page_python
 
 TODAY = dt.date(2027, 1, 1)  # after every page of a corpus, as a build's today is
 
@@ -57,18 +56,21 @@ def profile(corpus: Path, pages: int) -> list[tuple[str, float]]:
     seconds, shas = timed(lambda: [hashlib.sha256(d).hexdigest() for _, d in read])
     steps.append(("sha256 of its bytes", seconds))
 
-    def parse_all() -> list[tuple[bytes, RawPage]]:
+    def parse_all() -> list[Record]:
         out = []
         for (item, d), sha in zip(read, shas, strict=True):
             try:
-                page = read_page(d, item.source_file, TODAY, DEFAULT_LIMITS, sha)
+                out.append(read_page(d, item.source_file, TODAY, DEFAULT_LIMITS, sha))
             except Rejection:
                 continue
-            out.append((cache_key(DEFAULT_LIMITS, sha), page))
         return out
 
     seconds, parsed = timed(parse_all)
-    steps.append(("read_page: decode, blocks, fields, word count, language, related", seconds))
+    steps.append(("read_page: the page's pieces, then make_record", seconds))
+
+    if FAST is not None:
+        seconds, _ = timed(lambda: [FAST.read_page(d) for _, d in read])
+        steps.append(("(of which) the compiled reader alone", seconds))
 
     def parse_python() -> int:
         done = 0
@@ -81,55 +83,22 @@ def profile(corpus: Path, pages: int) -> list[tuple[str, float]]:
         return done
 
     seconds, _ = timed(parse_python)
-    steps.append(("(baseline) read_page_python, the Python parser alone", seconds))
+    steps.append(("(baseline) read_page_python, the Python reader alone", seconds))
 
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        cache, spool = folder / "cache", folder / "spool"
-        spool.mkdir()
-        open_cache(cache)
-
+        spool = Path(tmp)
         chunks = [parsed[i : i + MAX_CHUNK] for i in range(0, len(parsed), MAX_CHUNK)]
-
-        def store() -> list[Any]:
-            entries = []
-            for number, chunk in enumerate(chunks):
-                writer = PageWriter(cache, f"{number:06d}.pages")
-                for key, page in chunk:
-                    writer.add(key, page)
-                entries += writer.close()
-            return entries
-
-        seconds, entries = timed(store)
-        steps.append(("cache: stored form (marshal, LZ4, CRC-32) appended to a page file", seconds))
 
         def spooled() -> None:
             buckets = Buckets.for_inputs(len(items))
             for number, chunk in enumerate(chunks):
                 writer = SpoolWriter(spool, f"{number:06d}", buckets, flush_rows=None)
-                for i, (_, page) in enumerate(chunk):
-                    writer.add((number * MAX_CHUNK + i) << 32, page)
+                for i, record in enumerate(chunk):
+                    writer.add((number * MAX_CHUNK + i) << 32, record)
                 writer.close()
 
         seconds, _ = timed(spooled)
         steps.append(("spool: rows to Arrow, into buckets, written as IPC", seconds))
-
-        def index() -> None:
-            writer = IndexWriter(cache)
-            writer.add(entries)
-            writer.close()
-
-        seconds, _ = timed(index)
-        steps.append(("(main process) cache index rows written", seconds))
-
-        def from_cache() -> int:
-            known = lookup(cache, [key for key, _ in parsed])
-            return sum(unblob(known[key], "page.txt") is not None for key, _ in parsed)
-
-        seconds, found = timed(from_cache)
-        if found != len(parsed):
-            raise SystemExit(f"the cache gave back {found} of {len(parsed)} pages")
-        steps.append(("(a cached page) looked up, read back, checked", seconds))
     return [(name, s / len(parsed) * 1e6) for name, s in steps]
 
 
@@ -151,7 +120,7 @@ def main() -> None:
     fresh = sum(us for name, us in rows if not name.startswith("("))
     print(f"{'total, fresh page, in a worker':<{width}}  {fresh:9.1f}")
     if FAST is None:
-        print("(the compiled fast path is not built here: read_page is the Python parser)")
+        print("(the compiled reader is not built here: read_page is the Python reader)")
 
 
 if __name__ == "__main__":

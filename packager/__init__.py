@@ -2,7 +2,9 @@
 
 __version__ = "0.1.0"
 
-from packager.diff import ReleaseDiff, diff_releases  # noqa: E402
+from packager.build.release import BuildResult, build_release  # noqa: E402
+from packager.check.validate import validate  # noqa: E402
+from packager.contract.models import Article, Issue, Page, Reject, Related, Report  # noqa: E402
 from packager.errors import (  # noqa: E402
     BreakingChangeError,
     InputError,
@@ -12,10 +14,8 @@ from packager.errors import (  # noqa: E402
     UsageError,
     VersionExistsError,
 )
-from packager.models import Article, Issue, Page, Reject, Related, Report  # noqa: E402
-from packager.parse import parse_file, parse_page  # noqa: E402
-from packager.release import BuildResult, build_release  # noqa: E402
-from packager.validate import validate  # noqa: E402
+from packager.inputs import parse_file, parse_page  # noqa: E402
+from packager.release.diff import ReleaseDiff, diff_releases  # noqa: E402
 
 __all__ = [
     "Article",

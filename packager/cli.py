@@ -19,15 +19,15 @@ import pyarrow as pa
 import typer
 
 from packager import __version__
-from packager.diff import diff_releases, render_text
+from packager.build.release import build_release
+from packager.check.validate import validate as validate_paths
+from packager.contract.limits import DEFAULT_LIMITS, Limits
+from packager.contract.models import Issue, Reject, Report
 from packager.errors import PackagerError
-from packager.inputs import input_files
-from packager.limits import DEFAULT_LIMITS, Limits
-from packager.models import Issue, Reject, Report
-from packager.parse import parse_file
-from packager.release import build_release
-from packager.validate import validate as validate_paths
-from packager.versions import Bump
+from packager.inputs import parse_file
+from packager.inputs.files import input_files
+from packager.release.diff import diff_releases, render_text
+from packager.release.versions import Bump
 
 app = typer.Typer(
     add_completion=False,
@@ -258,9 +258,6 @@ def build(
     max_page_bytes: MaxPageBytes = DEFAULT_LIMITS.max_page_bytes,
     max_title_length: MaxTitleLength = DEFAULT_LIMITS.max_title_length,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    cache: Annotated[
-        bool, typer.Option("--cache/--no-cache", help="Reuse pages parsed by earlier builds.")
-    ] = True,
     layout: Annotated[
         LayoutChoice,
         typer.Option("--layout", help="single: a file per table; partitioned: Hive partitions."),
@@ -288,7 +285,6 @@ def build(
                 mapping=columns,
                 limits=Limits(max_page_bytes, max_title_length),
                 progress=progress,
-                use_cache=cache,
                 layout=layout.value,  # type: ignore[arg-type]
             )
         )
@@ -297,8 +293,6 @@ def build(
         f"from {result.pages} pages ({result.duplicates} duplicates merged, "
         f"{result.rejects} rejected)"
     )
-    if result.cached:
-        summary += f"; {result.cached} pages from the cache"
     _render(result.report, fmt, summary, result.report.to_dict)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from packager.release import BuildResult, build_release
+from packager.build.release import BuildResult, build_release
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -46,10 +46,8 @@ def example_release(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
 
 
 def listing(folder: Path) -> list[str]:
-    """What a dataset folder holds, leaving out the page cache kept beside the releases."""
-    from packager.cache import FILENAME
-
-    return sorted(p.name for p in folder.iterdir() if p.name != FILENAME)
+    """What a dataset folder holds: its release folders and anything a build left."""
+    return sorted(p.name for p in folder.iterdir())
 
 
 def digests(folder: Path) -> dict[str, str]:

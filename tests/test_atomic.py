@@ -14,8 +14,8 @@ import pytest
 
 from bench.corpus import write_corpus
 from packager import ReleaseWriteError, build_release, validate
-from packager.faults import POINTS
-from packager.write import TableWriter
+from packager.build.faults import POINTS
+from packager.release.write import TableWriter
 
 from .conftest import CREATED, EXAMPLES, TODAY, listing
 
@@ -127,7 +127,7 @@ def test_table_files_start_to_reach_the_disk_as_they_are_written(tmp_path: Path)
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from packager import write
+    from packager.release import write
 
     if sys.platform != "linux":
         pytest.skip("sync_file_range is Linux's: elsewhere the final fsync does it all")

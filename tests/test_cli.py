@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from packager import BuildResult
+from packager.check.validate import validate
 from packager.cli import app
-from packager.validate import validate
 
 from .conftest import EXAMPLES, PAGES, listing
 

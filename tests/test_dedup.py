@@ -7,8 +7,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from packager import build_release
-from packager.models import RELATED_FIELDS
-from packager.parse.pagedump import read_page
+from packager.inputs.pages import read_page
 
 from .conftest import CREATED, PAGES, TODAY
 
@@ -94,7 +93,7 @@ def test_related_rows_are_exactly_those_of_the_kept_pages(tmp_path: Path) -> Non
     expected = []
     for source_file in kept.column("source_file").to_pylist():
         page = read_page((corpus / source_file).read_bytes(), source_file, TODAY)
-        expected += [dict(zip(RELATED_FIELDS, item, strict=True)) for item in page.related]
+        expected += page.related
     expected.sort(key=lambda row: (row["article_id"], row["position"]))
     assert {row["title"] for row in expected} >= {f"Coal miners {g}b" for g in range(1, 10)}
     assert pq.read_table(result.path / "data/related.parquet").to_pylist() == expected

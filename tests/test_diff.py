@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from packager import build_release, diff_releases
 from packager.cli import app
-from packager.diff import render_changes
 from packager.errors import InputError
+from packager.release.diff import render_changes
 
 from .conftest import CREATED, EXAMPLES, PAGES, TODAY
 
@@ -146,9 +146,9 @@ def _whole_table_diff(old: Path, new: Path) -> dict[str, list]:
 def test_streamed_diff_equals_a_whole_table_diff(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import packager.diff
+    import packager.release.diff
     from bench.corpus import write_corpus
-    from packager.read import parquet_batches
+    from packager.release.read import parquet_batches
 
     pages = tmp_path / "pages"
     write_corpus(pages, 400, seed=11)
@@ -166,7 +166,7 @@ def test_streamed_diff_equals_a_whole_table_diff(
         [pages, tmp_path / "more"], name="s", bump="minor", out=out, created=CREATED, today=TODAY
     )
     # Batches of 7 rows: the two streams are cut at many places, inside runs of one key.
-    monkeypatch.setattr(packager.diff, "parquet_batches", lambda p: parquet_batches(p, 7))
+    monkeypatch.setattr(packager.release.diff, "parquet_batches", lambda p: parquet_batches(p, 7))
     diff = diff_releases(old.path, new.path)
     expected = _whole_table_diff(old.path, new.path)
     assert [a.article_id for a in diff.articles_added] == expected["added"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import packager
-from packager import codes
 from packager.cli import app
+from packager.contract import codes
 
 from .conftest import ROOT
 

@@ -18,9 +18,9 @@ import pyarrow as pa
 import pytest
 
 from packager import BuildResult, validate
-from packager.read import read_csv
-from packager.schema import arrow_schema, table_schema
-from packager.tablecheck import Collector, TableChecker
+from packager.check.engine import Collector, TableChecker
+from packager.contract.schema import arrow_schema, table_schema
+from packager.release.read import read_csv
 
 from .conftest import TODAY
 
@@ -195,9 +195,9 @@ def test_dangling_foreign_key_matches_frictionless(
 def test_problems_in_every_batch_are_all_reported_with_their_rows(
     example_release: BuildResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import packager.tables
+    import packager.inputs.tables
 
-    monkeypatch.setattr(packager.tables, "BLOCK_SIZE", 4096)  # a few rows per batch
+    monkeypatch.setattr(packager.inputs.tables, "BLOCK_SIZE", 4096)  # a few rows per batch
     base = _base(example_release)
     rows = [base[0]] + [list(r) for _ in range(30) for r in base[1:]]
     for number in range(2, len(rows) + 1):

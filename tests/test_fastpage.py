@@ -1,14 +1,14 @@
-"""The compiled fast path (packager/parse/_fastpage.c) agrees with the Python parser.
+"""The compiled reader (packager/inputs/_fastpage.c) agrees with the Python reader.
 
 The rule it must keep, checked page by page: on a page it takes, it returns exactly the
-Python parser's values. It takes no page the Python parser rejects or does not read as
-plain UTF-8 (another encoding, a control byte); it may leave a page with a non-ASCII space
-or digit to Python; it takes every other page."""
+pieces `read_pieces` finds (by name: source, title, dates, paragraphs, related items). It
+takes no page the Python reader cannot read or does not read as plain UTF-8 (another
+encoding, a control byte); it may leave a page with a non-ASCII space or digit to Python;
+it takes every other page. It decides no rule of the contract: the record is made from the
+pieces by `make_record` whichever reader found them."""
 
 from __future__ import annotations
 
-import hashlib
-import marshal
 import random
 from pathlib import Path
 
@@ -16,15 +16,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from packager.cache import blob, stored_values_python, unblob
-from packager.limits import DEFAULT_LIMITS, Limits
-from packager.parse import pagedump
-from packager.parse.pagedump import RawPage, read_page, read_page_python
-from packager.parse.rejection import Rejection
+from packager.contract.limits import DEFAULT_LIMITS, Limits
+from packager.contract.record import Record
+from packager.contract.rejection import Rejection
+from packager.inputs import pages
+from packager.inputs.pages import read_page, read_page_python, read_pieces
 
 from .conftest import EXAMPLES, PAGES, TODAY, skip_unless_c_builds
 
-FAST = pagedump.FAST
+FAST = pages.FAST
 needs_fast = pytest.mark.skipif(
     FAST is None, reason="the compiled parser is not built here (no C compiler at install)"
 )
@@ -34,7 +34,7 @@ CONTROL = frozenset([*range(0x09), *range(0x0E, 0x20), 0x7F])
 
 def test_the_compiled_parser_is_built_where_a_compiler_is() -> None:
     skip_unless_c_builds("Python parser only")
-    assert FAST is not None, "a C compiler is here, but packager.parse._fastpage was not built"
+    assert FAST is not None, "a C compiler is here, but packager.inputs._fastpage was not built"
 
 
 def _utf8(data: bytes) -> str | None:
@@ -53,27 +53,26 @@ def _unsure(text: str) -> bool:
     return any(not c.isascii() and (c.isspace() or c.isdecimal()) for c in text)
 
 
-def _agree(data: bytes, limits: Limits = DEFAULT_LIMITS) -> bool:
-    """Assert the rule for `data`; True if the fast path took the page."""
+def _agree(data: bytes) -> bool:
+    """Assert the rule for `data`; True if the compiled reader took the page."""
     assert FAST is not None
-    sha = hashlib.sha256(data).hexdigest()
-    fast = FAST.read_page(data, "p.txt", TODAY, limits.max_title_length, sha)
+    fast = FAST.read_page(data)
     try:
-        slow: RawPage | Rejection = read_page_python(data, "p.txt", TODAY, limits, sha)
+        given, related, _, _ = read_pieces(pages._text(data)[0])
     except Rejection as rejection:
-        slow = rejection
+        assert fast is None, (data[:200], rejection)
+        return False
     text = _utf8(data)
-    if isinstance(slow, Rejection) or text is None:
-        assert fast is None, (data[:200], slow)
+    if text is None:
+        assert fast is None, data[:200]
         return False
     if fast is None and _unsure(text):
         return False
     assert fast is not None, data[:200]
-    page = RawPage(*fast)
-    assert page == slow
-    assert [type(v) for v in page.article] == [type(v) for v in slow.article]
-    assert [[type(v) for v in item] for item in page.related] == [
-        [type(v) for v in item] for item in slow.related
+    assert fast == {"given": given, "related": related}
+    assert {k: type(v) for k, v in fast["given"].items()} == {k: type(v) for k, v in given.items()}
+    assert [{k: type(v) for k, v in item.items()} for item in fast["related"]] == [
+        {k: type(v) for k, v in item.items()} for item in related
     ]
     return True
 
@@ -105,13 +104,13 @@ def test_the_seed_page(seed_bytes: bytes) -> None:
     _agree(seed_bytes)
 
 
-@needs_fast
-def test_limits_are_the_python_parsers() -> None:
+def test_a_limit_broken_on_a_page_read_in_c_is_reported_at_its_line() -> None:
     data = (EXAMPLES / "2025-08-26-textile-mill.txt").read_bytes()
-    assert _agree(data)
-    title = read_page_python(data, "p.txt", TODAY).article[2]
-    assert not _agree(data, Limits(max_title_length=len(title) - 1))
-    assert _agree(data, Limits(max_title_length=len(title)))
+    title = read_page_python(data, "p.txt", TODAY).article["title"]
+    for limits in (Limits(max_title_length=len(title) - 1), Limits(max_title_length=len(title))):
+        assert _answer(data, limits) == _python_answer(data, limits)
+    code, _, line = _answer(data, Limits(max_title_length=len(title) - 1))  # type: ignore[misc]
+    assert (code, line) == ("title-too-long", 4)
 
 
 @needs_fast
@@ -185,16 +184,18 @@ def test_any_mix_of_page_lines(lines: list[str]) -> None:
     _agree("\n".join(lines).encode("utf-8"))
 
 
-def _answer(data: bytes) -> RawPage | tuple[str, str, int | None]:
+def _answer(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Record | tuple[str, str, int | None]:
     try:
-        return read_page(data, "p.txt", TODAY)
+        return read_page(data, "p.txt", TODAY, limits)
     except Rejection as rejection:
         return rejection.code, rejection.message, rejection.line
 
 
-def _python_answer(data: bytes) -> RawPage | tuple[str, str, int | None]:
+def _python_answer(
+    data: bytes, limits: Limits = DEFAULT_LIMITS
+) -> Record | tuple[str, str, int | None]:
     try:
-        return read_page_python(data, "p.txt", TODAY)
+        return read_page_python(data, "p.txt", TODAY, limits)
     except Rejection as rejection:
         return rejection.code, rejection.message, rejection.line
 
@@ -222,35 +223,12 @@ def test_other_encodings_are_read_in_c_with_the_same_answer() -> None:
     # Pages in another encoding are decoded in Python, then read by the fast path.
     rng = random.Random(20261126)
     sources = [p.read_bytes() for p in _files() if _utf8(p.read_bytes()) is not None]
-    pages = [page for source in sources for page in _encodings(source)]
-    pages += [_mutant(rng.choice(pages), rng) for _ in range(1500)]
-    for data in pages:
+    encoded = [page for source in sources for page in _encodings(source)]
+    encoded += [_mutant(rng.choice(encoded), rng) for _ in range(1500)]
+    for data in encoded:
         assert _answer(data) == _python_answer(data), data[:120]
-    sha = "0" * 64
     in_c = [
-        isinstance(_python_answer(data), RawPage)
-        and pagedump._read_decoded(data, "p.txt", TODAY, DEFAULT_LIMITS, sha) is not None
-        for data in pages[: 4 * len(sources)]
+        isinstance(_python_answer(data), Record) and pages._read_fast(data) is not None
+        for data in encoded[: 4 * len(sources)]
     ]
     assert sum(in_c) > 2 * len(sources)  # most re-encoded pages are read in C
-
-
-@needs_fast
-def test_the_cache_stores_the_same_values_from_c(tmp_path: Path) -> None:
-    from bench.corpus import write_corpus
-
-    write_corpus(tmp_path, 300, seed=11)
-    pages = []
-    for path in [*_files(), *sorted(p for p in tmp_path.rglob("*") if p.is_file())]:
-        try:
-            pages.append(read_page(path.read_bytes(), path.name, TODAY))
-        except Rejection:
-            continue
-    textile = (EXAMPLES / "2025-08-26-textile-mill.txt").read_bytes()
-    pages.append(read_page(textile.split(b"\n", 1)[1], "no-capture.txt", TODAY))
-    assert any(p.article[4] is None for p in pages)  # no capture date
-    assert any(item[4] is None for p in pages for item in p.related)  # an undated item
-    for page in pages:
-        stored = FAST.stored_values(page.article, page.related, page.warnings)
-        assert marshal.loads(stored) == marshal.loads(stored_values_python(page))
-        assert unblob(blob(page), page.article[10]) == page

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from packager import build_release, validate
-from packager.limits import MIB
+from packager.contract.limits import MIB
 
 from .conftest import CREATED, TODAY
 
@@ -130,7 +130,7 @@ def test_cli_build_and_validate_on_broken_input_never_trace(corpus: Path, tmp_pa
 
 
 def test_limits_are_settable(corpus: Path) -> None:
-    from packager.limits import Limits
+    from packager.contract.limits import Limits
 
     longer_titles = validate(
         [corpus / "title-too-long.txt"], today=TODAY, limits=Limits(max_title_length=5000)

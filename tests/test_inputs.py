@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-import packager.inputs
-from packager.inputs import InputFile, input_files
+import packager.inputs.files
+from packager.inputs.files import InputFile, input_files
 
 
 def _tree(root: Path) -> None:
@@ -22,7 +22,7 @@ def _tree(root: Path) -> None:
 def test_overlapping_inputs_and_hard_links_give_each_file_once_in_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
 ) -> None:
-    monkeypatch.setattr(packager.inputs, "BATCH", batch)
+    monkeypatch.setattr(packager.inputs.files, "BATCH", batch)
     root = tmp_path / "pages"
     _tree(root)
     os.link(root / "a.txt", root / "c" / "z-hard-link.txt")  # one file, two names

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from packager import Page, Reject, build_release, parse_page, validate
-from packager.parse.decode import decode
-from packager.parse.pagedump import MONTHS
-from packager.parse.rejection import Rejection
+from packager.contract.rejection import Rejection
+from packager.inputs.decode import decode
+from packager.inputs.pages import MONTHS
 
 from .conftest import CREATED, EXAMPLES, TODAY
 

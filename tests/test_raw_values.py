@@ -1,6 +1,7 @@
-"""A build spools the parser's plain values without putting them through the pydantic
-models (docs/design.md). That is safe only if the models accept every value the parser
-makes: checked here on every page we have, and by the property tests on any bytes."""
+"""A build spools the records `make_record` makes without putting them through the pydantic
+models (docs/design.md). That is safe only if the models, made from the same Table
+Schemas, accept every record: checked here on every page we have, and by the property
+tests on any bytes."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from bench.corpus import write_corpus
-from packager.models import ARTICLE_FIELDS, RELATED_FIELDS
-from packager.parse.pagedump import read_page, to_page
-from packager.parse.rejection import Rejection
+from packager.contract.record import make_record
+from packager.contract.rejection import Rejection
+from packager.inputs.pages import read_page, to_page
 
 from .conftest import EXAMPLES, TODAY
 
@@ -24,26 +25,39 @@ def _pages(tmp_path: Path) -> list[Path]:
     return sorted(p for folder in folders for p in folder.rglob("*") if p.is_file())
 
 
-def test_the_models_accept_every_value_the_parser_makes(tmp_path: Path) -> None:
+def test_the_models_accept_every_record_the_parser_makes(tmp_path: Path) -> None:
     parsed = rejected = 0
     for path in _pages(tmp_path):
         try:
-            raw = read_page(path.read_bytes(), path.name, TODAY)
+            record = read_page(path.read_bytes(), path.name, TODAY)
         except Rejection:
             rejected += 1
             continue
-        page = to_page(raw, path.name)  # raises Rejection("invalid-article") if refused
-        assert tuple(getattr(page.article, name) for name in ARTICLE_FIELDS) == raw.article
-        related = [tuple(getattr(item, name) for name in RELATED_FIELDS) for item in page.related]
-        assert related == raw.related
-        assert [(w.code, w.message, w.line) for w in page.warnings] == raw.warnings
+        page = to_page(record, path.name)  # raises pydantic's ValidationError if refused
+        assert page.article.model_dump() == record.article
+        assert [item.model_dump() for item in page.related] == record.related
+        assert [(w.code, w.message, w.line) for w in page.warnings] == record.warnings
         parsed += 1
     assert parsed > 350 and rejected > 10
 
 
-def test_a_value_the_models_refuse_is_an_invalid_article(tmp_path: Path) -> None:
-    raw = read_page((TESTS / "pages" / "clean.txt").read_bytes(), "clean.txt", TODAY)
-    broken = raw._replace(article=("not-an-id", *raw.article[1:]))
+@pytest.mark.parametrize(
+    ("given", "field"),
+    [
+        ({"source_sha256": "not-a-digest"}, "source_sha256"),
+        ({"url": 5}, "url"),
+        ({"source_file": 7}, "source_file"),
+    ],
+)
+def test_a_value_the_schema_refuses_is_an_invalid_article(given: dict, field: str) -> None:
+    values = {
+        "source": "KCNA",
+        "title": "A title",
+        "date_published": TODAY,
+        "body": "Some words here.",
+        **given,
+    }
     with pytest.raises(Rejection) as caught:
-        to_page(broken, "clean.txt")
-    assert caught.value.code == "invalid-article"
+        make_record(values, today=TODAY, line=4)
+    assert (caught.value.code, caught.value.line) == ("invalid-article", 4)
+    assert caught.value.message.startswith(field)

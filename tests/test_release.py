@@ -16,9 +16,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from packager import BuildResult, VersionExistsError, build_release
-from packager.inputs import input_files
-from packager.read import read_csv
-from packager.schema import arrow_schema
+from packager.contract.schema import arrow_schema
+from packager.inputs.files import input_files
+from packager.release.read import read_csv
 
 from .conftest import CREATED, EXAMPLES, TODAY, listing
 

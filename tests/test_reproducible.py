@@ -11,11 +11,11 @@ import pyarrow
 import pytest
 
 import packager
-import packager.collect
+import packager.build.spool
 from bench.corpus import write_corpus
 from packager import build_release
-from packager.parse.spooling import MIN_CHUNK
-from packager.release import created_timestamp
+from packager.build.engine import MIN_CHUNK
+from packager.build.release import created_timestamp
 
 from .conftest import CREATED, TODAY, digests
 
@@ -114,9 +114,9 @@ def test_finer_buckets_give_identical_bytes(
         layout: build_release([corpus], out=tmp_path / f"coarse-{layout}", layout=layout, **options)
         for layout in ("single", "partitioned")
     }
-    monkeypatch.setattr(packager.collect, "PAGES_PER_MONTH_PART", 8)  # 31 parts a month
-    monkeypatch.setattr(packager.collect, "RELATED_BUCKET_ROWS", 20)  # 102 ranges of ids
-    assert packager.collect.Buckets.for_inputs(256) == packager.collect.Buckets(102, 31)
+    monkeypatch.setattr(packager.build.spool, "PAGES_PER_MONTH_PART", 8)  # 31 parts a month
+    monkeypatch.setattr(packager.build.spool, "RELATED_BUCKET_ROWS", 20)  # 102 ranges of ids
+    assert packager.build.spool.Buckets.for_inputs(256) == packager.build.spool.Buckets(102, 31)
     for layout, release in coarse.items():
         fine = build_release([corpus], out=tmp_path / f"fine-{layout}", layout=layout, **options)
         assert digests(fine.path) == digests(release.path)

@@ -8,8 +8,8 @@ import hashlib
 import pytest
 
 from packager import Page, Reject, parse_page
-from packager.language import detect_language
-from packager.rules import article_id, is_byline, norm
+from packager.contract.language import detect_language
+from packager.contract.rules import article_id, is_byline, norm
 
 from .conftest import PAGES, TODAY
 

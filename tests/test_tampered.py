@@ -56,7 +56,7 @@ def test_a_row_deleted_from_a_csv(copy: Path) -> None:
 
 def test_a_row_edited_consistently_is_still_caught(copy: Path) -> None:
     """Even with the checksums redone, the CSV and Parquet files no longer agree."""
-    from packager.checksums import sha256_file, write_sha256sums
+    from packager.release.checksums import sha256_file, write_sha256sums
 
     path = copy / "data/articles.csv"
     path.write_text(path.read_text().replace("Spring sowing begins", "Autumn sowing begins"))
@@ -102,7 +102,7 @@ def test_a_malformed_descriptor_is_a_package_error(copy: Path, text: str) -> Non
 
 
 def test_an_enormous_descriptor_is_refused_unread(copy: Path) -> None:
-    from packager.validate import MAX_DESCRIPTOR_BYTES
+    from packager.release.descriptor import MAX_DESCRIPTOR_BYTES
 
     with (copy / "datapackage.json").open("w") as handle:
         handle.write('{"resources": [], "padding": "')

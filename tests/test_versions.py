@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from packager import BreakingChangeError, UsageError, build_release
-from packager.schema import table_schema
-from packager.schemadiff import table_changes
-from packager.versions import next_version, parse_version
+from packager.contract.schema import table_schema
+from packager.release.schemadiff import table_changes
+from packager.release.versions import next_version, parse_version
 
 from .conftest import CREATED, EXAMPLES, TODAY, listing
 

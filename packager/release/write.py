@@ -1,7 +1,7 @@
 """Table writers: every table is written as Parquet (zstd) and CSV from the same batches.
 
-Only this module and `packager.read` import pyarrow.parquet. Rows arrive as Arrow record batches
-in their final order and leave in row groups of `ROW_GROUP_SIZE`, so the files do not
+Only this module and `packager.release.read` import pyarrow.parquet. Rows arrive as Arrow
+record batches in their final order and leave in row groups of `ROW_GROUP_SIZE`, so the files do not
 depend on how the rows were batched on the way in.
 """
 

@@ -1,54 +1,31 @@
 """The records packager produces and the reports it returns.
 
-`Article` and `Related` mirror the Table Schemas in ``schemas/``; a test keeps the three
-(pydantic, Table Schema, Arrow) in step, so change them together.
+`Article` and `Related` are made from the Table Schemas in ``schemas/``
+(`packager.contract.schema.model`): a field added there is a field of the model.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ArticleId = Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]
-NonEmpty = Annotated[str, Field(min_length=1)]
+from packager.contract.schema import model
 
+if TYPE_CHECKING:  # the models are made from the Table Schemas at import time
 
-class Related(BaseModel):
-    """One item of a page's "More From ..." section."""
+    class _Row(BaseModel):
+        def __getattr__(self, name: str) -> Any: ...
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    class Article(_Row):
+        """One row of the `articles` table."""
 
-    article_id: ArticleId
-    position: Annotated[int, Field(ge=1)]
-    title: NonEmpty
-    teaser: str | None = None
-    date_published: dt.date | None = None
+    class Related(_Row):
+        """One item of a page's "More From ..." section."""
 
-
-class Article(BaseModel):
-    """One row of the `articles` table."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    article_id: ArticleId
-    source: NonEmpty
-    title: NonEmpty
-    date_published: dt.date
-    date_captured: dt.date | None = None
-    byline: Annotated[str, Field(max_length=200)] | None = None
-    body: NonEmpty
-    word_count: Annotated[int, Field(ge=0)] | None = None
-    language: Annotated[str, Field(pattern=r"^[a-z]{2}$")] | None = None
-    url: str | None = None
-    source_file: NonEmpty | None = None
-    source_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
-
-
-# Field orders of the two tables: the order of a `RawPage`'s values and of the schemas.
-ARTICLE_FIELDS = tuple(Article.model_fields)
-RELATED_FIELDS = tuple(Related.model_fields)
+else:
+    Article = model("articles", "Article", "One row of the `articles` table.")
+    Related = model("related", "Related", 'One item of a page\'s "More From ..." section.')
 
 
 class Page(BaseModel):
@@ -59,20 +36,6 @@ class Page(BaseModel):
     article: Article
     related: tuple[Related, ...] = ()
     warnings: tuple[Issue, ...] = ()
-    from_cache: bool = Field(default=False, exclude=True)
-
-    def cached_as(self, source_file: str) -> Page:
-        """This page as read back from the cache for the file `source_file`: the same bytes
-        may sit under another name."""
-        return self.model_copy(
-            update={
-                "article": self.article.model_copy(update={"source_file": source_file}),
-                "warnings": tuple(
-                    w.model_copy(update={"file": source_file}) for w in self.warnings
-                ),
-                "from_cache": True,
-            }
-        )
 
 
 class Issue(BaseModel):

@@ -12,8 +12,9 @@ processes that parse them), in buckets that can be ordered one at a time:
   `(article_id, position)` is again the buckets' order, each bucket sorted.
 
 Memory holds the largest bucket, a writer's buffered rows (a worker's chunk of pages, or
-`FLUSH_ROWS` rows of parsed-article tables), and one integer per packaged article (which
-page won); never the whole corpus (docs/design.md).
+`FLUSH_ROWS` rows of parsed-article tables, and never more than `FLUSH_BYTES` of text), and
+one integer per packaged article (which page won); never the whole corpus
+(docs/design.md).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -29,16 +30,11 @@ from typing import Any, NamedTuple
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from packager.models import ARTICLE_FIELDS, Page
-from packager.parse.pagedump import RawPage
-from packager.schema import arrow_schema
-
-try:  # the spool's buffer in C (packager/_spoolrows.c), built where a C compiler is
-    from packager import _spoolrows
-except ImportError:  # pragma: no cover - a build without a C compiler
-    _spoolrows = None
+from packager.contract.record import Record
+from packager.contract.schema import arrow_schema
 
 FLUSH_ROWS = 8_000
+FLUSH_BYTES = 256 << 20  # bodies buffered by a writer before it writes them out
 RELATED_ROWS_PER_PAGE = 8  # an estimate, to choose the number of related buckets
 RELATED_BUCKET_ROWS = 30_000
 PAGES_PER_MONTH_PART = 200_000  # a month is cut in two parts from 400,000 pages, and so on
@@ -77,8 +73,6 @@ def _spool_schema(table: str) -> pa.Schema:
 
 
 _SCHEMAS = {"articles": _spool_schema("articles"), "related": _spool_schema("related")}
-_ARTICLE_COLUMNS = _SCHEMAS["articles"].names
-_PUBLISHED = ARTICLE_FIELDS.index("date_published")
 
 
 class Segment(NamedTuple):
@@ -101,47 +95,64 @@ class Merged:
     body_differs: bool
 
 
-def raw_of(page: Page) -> RawPage:
-    """A validated `Page` (a parsed-article table's row) as the values the spool takes."""
-    article = tuple(getattr(page.article, name) for name in ARTICLE_FIELDS)
-    related = [tuple(item.model_dump().values()) for item in page.related]
-    return RawPage(article, related, [])
+class _Rows:
+    """A table's buffered rows, by bucket: the rows (dicts by field name) and the index of
+    the input each came from."""
+
+    def __init__(self, schema: pa.Schema) -> None:
+        self.schema = schema
+        self._buckets: dict[Any, tuple[list[dict[str, Any]], list[int]]] = {}
+
+    def add(self, bucket: Any, rows: list[dict[str, Any]], page: int) -> None:
+        found = self._buckets.get(bucket)
+        if found is None:
+            found = self._buckets[bucket] = ([], [])
+        found[0].extend(rows)
+        found[1].extend([page] * len(rows))
+
+    def take_batches(self) -> list[tuple[Any, pa.RecordBatch]]:
+        """A record batch a bucket, in bucket order; the buffer is left empty."""
+        batches = []
+        for bucket in sorted(self._buckets):
+            rows, pages = self._buckets[bucket]
+            columns = {
+                f.name: pa.array([row[f.name] for row in rows], f.type)
+                for f in self.schema
+                if f.name != PAGE
+            }
+            columns[PAGE] = pa.array(pages, pa.int64())
+            batches.append((bucket, pa.RecordBatch.from_pydict(columns, schema=self.schema)))
+        self._buckets.clear()
+        return batches
 
 
 class SpoolWriter:
-    """Writes parsed pages to spool files named `{prefix}-{table}-{flush}.arrows` in
-    `folder`. Rows are buffered by table and bucket until a flush, which writes one file per
-    table holding one record batch per bucket."""
+    """Writes records to spool files named `{prefix}-{table}-{flush}.arrows` in `folder`.
+    Rows are buffered by table and bucket until a flush, which writes one file per table
+    holding one record batch per bucket."""
 
     def __init__(
         self, folder: Path, prefix: str, buckets: Buckets, flush_rows: int | None = FLUSH_ROWS
     ) -> None:
         self.folder, self.prefix = folder, prefix
         self.buckets, self.flush_rows = buckets, flush_rows
-        self._tables = {table: _buffer(schema) for table, schema in _SCHEMAS.items()}
+        self._tables = {table: _Rows(schema) for table, schema in _SCHEMAS.items()}
         self._rows = 0
+        self._bytes = 0
         self._flushes = 0
         self.segments: list[Segment] = []
 
-    def add(self, index: int, page: RawPage) -> None:
-        article = page.article
-        articles, related = self._tables["articles"], self._tables["related"]
-        self._put(articles.append, self.buckets.article(article[_PUBLISHED]), article, index)
-        self._rows += 1
-        if page.related:
-            self._put(related.extend, self.buckets.related_of(article[0]), page.related, index)
-            self._rows += len(page.related)
-        if self.flush_rows and self._rows >= self.flush_rows:
+    def add(self, index: int, record: Record) -> None:
+        article = record.article
+        bucket = self.buckets.article(article["date_published"])
+        self._tables["articles"].add(bucket, [article], index)
+        self._rows += 1 + len(record.related)
+        self._bytes += len(article["body"])
+        if record.related:
+            bucket = self.buckets.related_of(article["article_id"])
+            self._tables["related"].add(bucket, record.related, index)
+        if (self.flush_rows and self._rows >= self.flush_rows) or self._bytes >= FLUSH_BYTES:
             self.flush()
-
-    def _put(
-        self, put: Callable[[Any, Any, int], None], bucket: Any, values: Any, index: int
-    ) -> None:
-        try:
-            put(bucket, values, index)
-        except OverflowError:  # a bucket's strings would pass Arrow's 2 GiB: write the rest
-            self.flush()
-            put(bucket, values, index)
 
     def close(self) -> list[Segment]:
         """Write what is buffered; the segments of every file written."""
@@ -164,92 +175,7 @@ class SpoolWriter:
                     self.segments.append(Segment(table, bucket, name, sink.tell(), message.size))
                     sink.write(message)
         self._flushes += 1
-        self._rows = 0
-
-
-class _ColumnRows:
-    """A table's buffered rows, a `_spoolrows.Rows` a bucket: appended value by value
-    into Arrow's column layout, in C."""
-
-    max_bytes = 2**31 - 1  # a string column's bytes in a bucket (Arrow's int32 offsets)
-
-    def __init__(self, schema: pa.Schema) -> None:
-        self.schema = schema
-        self._kinds = "".join(_KINDS[f.type] for f in schema)
-        self._buckets: dict[Any, Any] = {}
-
-    def _rows(self, bucket: Any) -> Any:
-        rows = self._buckets.get(bucket)
-        if rows is None:
-            assert _spoolrows is not None
-            rows = self._buckets[bucket] = _spoolrows.Rows(self._kinds, self.max_bytes)
-        return rows
-
-    def append(self, bucket: Any, values: tuple[Any, ...], page: int) -> None:
-        self._rows(bucket).append(values, page)
-
-    def extend(self, bucket: Any, rows: list[tuple[Any, ...]], page: int) -> None:
-        self._rows(bucket).extend(rows, page)
-
-    def take_batches(self) -> list[tuple[Any, pa.RecordBatch]]:
-        """A record batch a bucket, in bucket order; the buffer is left empty."""
-        batches = [(bucket, self._batch(self._buckets[bucket])) for bucket in sorted(self._buckets)]
-        self._buckets.clear()
-        return batches
-
-    def _batch(self, rows: Any) -> pa.RecordBatch:
-        arrays = []
-        for f, (nulls, validity, offsets, data) in zip(self.schema, rows.columns(), strict=True):
-            buffers = [None if validity is None else pa.py_buffer(validity)]
-            if offsets is not None:
-                buffers.append(pa.py_buffer(offsets))
-            buffers.append(pa.py_buffer(data))
-            arrays.append(pa.Array.from_buffers(f.type, len(rows), buffers, nulls))
-        return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
-
-
-class _TupleRows:
-    """A table's buffered rows as tuples, converted by pyarrow at a flush (transposed to
-    columns first, which Arrow converts far faster than row dictionaries): where the C
-    buffer is not built. The same batches as `_ColumnRows` (tests/test_spoolrows.py)."""
-
-    def __init__(self, schema: pa.Schema) -> None:
-        self.schema = schema
-        self._rows: list[tuple[Any, ...]] = []
-        self._buckets: list[Any] = []
-
-    def append(self, bucket: Any, values: tuple[Any, ...], page: int) -> None:
-        self._rows.append((*values, page))
-        self._buckets.append(bucket)
-
-    def extend(self, bucket: Any, rows: list[tuple[Any, ...]], page: int) -> None:
-        self._rows += [(*values, page) for values in rows]
-        self._buckets += [bucket] * len(rows)
-
-    def take_batches(self) -> list[tuple[Any, pa.RecordBatch]]:
-        """A record batch a bucket, in bucket order; the buffer is left empty."""
-        if not self._rows:
-            return []
-        columns = zip(*self._rows, strict=True)
-        arrays = [pa.array(values, f.type) for values, f in zip(columns, self.schema, strict=True)]
-        rows = pa.Table.from_arrays(arrays, schema=self.schema)
-        keys = pa.array(self._buckets)
-        self._rows, self._buckets = [], []
-        order = pc.sort_indices(keys)  # stable: rows keep their order within a bucket
-        rows, keys = rows.take(order).combine_chunks(), keys.take(order)
-        runs = pc.run_end_encode(keys)
-        batches, start = [], 0
-        for bucket, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True):
-            batches.append((bucket, rows.slice(start, end - start).to_batches()[0]))
-            start = end
-        return batches
-
-
-_KINDS = {pa.string(): "s", pa.int64(): "q", pa.date32(): "d"}
-
-
-def _buffer(schema: pa.Schema) -> _ColumnRows | _TupleRows:
-    return _ColumnRows(schema) if _spoolrows is not None else _TupleRows(schema)
+        self._rows = self._bytes = 0
 
 
 class Spool:

@@ -19,9 +19,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from packager import rules
-from packager.models import Issue
-from packager.schema import ARROW_TYPES
+from packager.contract import rules
+from packager.contract.models import Issue
+from packager.contract.schema import ARROW_TYPES
 
 ROW = "__row"
 
@@ -55,15 +55,7 @@ def _frictionless_int(text: str) -> int | None:
         return None
 
 
-def parse_date(text: str) -> dt.date | None:
-    """A Table Schema date as frictionless reads one (``%Y-%m-%d``), or None."""
-    try:
-        return dt.datetime.strptime(text, "%Y-%m-%d").date()
-    except ValueError:
-        return None
-
-
-_SLOW_PARSERS = {"integer": _frictionless_int, "date": parse_date}
+_SLOW_PARSERS = {"integer": _frictionless_int, "date": rules.parse_iso_date}
 _FAST_SHAPES = {"integer": r"^-?[0-9]{1,18}$", "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 
 

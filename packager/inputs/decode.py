@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from packager.parse.rejection import Rejection
+from packager.contract.rejection import Rejection
 
 # A well-formed UTF-8 sequence of two to four bytes.
 _UTF8_MULTIBYTE = re.compile(

@@ -13,6 +13,7 @@ sorted by `source_file`, so the order on disk never shows in a release.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from packager.contract.limits import DEFAULT_LIMITS, Limits
+from packager.contract.models import Reject
 from packager.errors import InputError
 
 PAGE_SUFFIXES = (".txt",)
@@ -236,3 +239,49 @@ def input_files(inputs: Iterable[Path]) -> InputList:
         else:
             raise InputError(f"{given}: no such file or folder")
     return listing.sorted_unique()
+
+
+def read_input(item: InputFile, limits: Limits = DEFAULT_LIMITS) -> bytes | Reject:
+    """The bytes of one page file, or a `Reject` saying why they cannot be read."""
+
+    def reject(code: str, message: str) -> Reject:
+        return Reject(source_file=item.source_file, code=code, message=message)
+
+    if item.outside_root:
+        return reject(
+            "link-outside-input", "a symlink that leads out of the input folder: not read"
+        )
+    try:
+        # Non-blocking, so that opening a pipe never waits for a writer; the descriptor's
+        # own stat says what was opened. Plain os calls: this runs once per page.
+        fd = os.open(os.path.join(item.root, item.source_file), _OPEN_FLAGS)
+    except OSError as exc:
+        return reject("unreadable-file", exc.strerror or type(exc).__name__)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return reject(
+                "not-a-regular-file", "not a regular file (a folder, device or pipe): not read"
+            )
+        if info.st_size > limits.max_page_bytes:
+            return reject(
+                "too-large",
+                f"{info.st_size} bytes, over the limit of {limits.max_page_bytes} "
+                "(--max-page-bytes)",
+            )
+        # Up to one byte over the limit, so that a file that grew is still caught.
+        parts, total, limit = [], 0, limits.max_page_bytes + 1
+        step = min(max(info.st_size + 1, 1 << 16), limit)
+        while total < limit and (part := os.read(fd, want := min(step, limit - total))):
+            parts.append(part)
+            total += len(part)
+            if len(part) < want and total == info.st_size:
+                break  # a regular file's short read at its size is its end: one call saved
+        return b"".join(parts)
+    except OSError as exc:
+        return reject("unreadable-file", exc.strerror or type(exc).__name__)
+    finally:
+        os.close(fd)
+
+
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)

@@ -1,6 +1,8 @@
-"""The contract's derivations: how an article's id, word count and byline are computed.
+"""The contract's rules: how an article's id, word count and byline are computed, and
+which dates are possible.
 
-Kept in one place because the parser derives them and the validator re-checks them.
+Kept in one place because the build derives them (`packager.contract.record`) and the
+validator re-checks them.
 """
 
 from __future__ import annotations
@@ -9,9 +11,11 @@ import datetime as dt
 import hashlib
 import unicodedata
 
-from packager.language import LATIN_SAMPLE, language_of, latin_words
+from packager.contract.language import LATIN_SAMPLE, language_of, latin_words
+from packager.contract.schema import constraint
 
-MAX_BYLINE_LENGTH = 200
+# The byline rule's length is the byline field's maxLength in the Table Schema.
+MAX_BYLINE_LENGTH: int = constraint("articles", "byline", "maxLength")
 
 
 def collapse(text: str) -> str:
@@ -68,3 +72,11 @@ def date_problem(
     if published > today:
         return "date-in-future", f"published {published}, after today"
     return None
+
+
+def parse_iso_date(text: str) -> dt.date | None:
+    """A Table Schema date (``YYYY-MM-DD``, as frictionless reads one), or None."""
+    try:
+        return dt.datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        return None

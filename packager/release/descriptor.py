@@ -1,15 +1,20 @@
-"""The release's ``datapackage.json``: a Frictionless Data Package v2 descriptor."""
+"""The release's ``datapackage.json``: a Frictionless Data Package v2 descriptor, made
+(`make_descriptor`) and read (`read_descriptor`) here alone."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
-from packager.checksums import Digests
-from packager.metadata import DatasetMeta
-from packager.schema import table_schema
-from packager.write import table_files
+from packager.contract.schema import table_schema
+from packager.errors import InputError
+from packager.release.checksums import Digests
+from packager.release.metadata import DatasetMeta
+from packager.release.write import table_files
 
+DESCRIPTOR = "datapackage.json"
+MAX_DESCRIPTOR_BYTES = 16 << 20  # a descriptor is a few KB; a huge one is refused unread
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 MEDIATYPES = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
 # frictionless reports `byte-count` for any `bytes` on a Parquet resource (it cannot
@@ -104,3 +109,32 @@ def make_descriptor(
     ]
     descriptor["packager"] = tools
     return descriptor
+
+
+class DescriptorError(InputError):
+    """A descriptor that cannot be read: `why` says why, without the file's name."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(f"{path}: {why}")
+        self.why = why
+
+
+def read_descriptor(path: Path) -> dict[str, Any]:
+    """The JSON object in the descriptor file `path`; `DescriptorError` when it is too
+    large, unreadable, not JSON, or not an object."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_DESCRIPTOR_BYTES:
+            why = f"the descriptor is {size} bytes, over the limit of {MAX_DESCRIPTOR_BYTES}"
+            raise DescriptorError(path, why)
+        descriptor = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise DescriptorError(path, f"the descriptor cannot be read as JSON: {exc}") from None
+    if not isinstance(descriptor, dict):
+        raise DescriptorError(path, "the descriptor is not a JSON object")
+    return descriptor
+
+
+def write_json(path: Path, value: Any) -> None:
+    """JSON as a release writes it: indented, keys in the order given, UTF-8."""
+    path.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from packager.models import Reject
+from packager.contract.models import Reject
 
 
 class Rejection(Exception):
-    """Raised inside parsers only; callers get a `packager.models.Reject` instead."""
+    """Raised inside parsers only; callers get a `packager.contract.models.Reject` instead."""
 
     def __init__(self, code: str, message: str, line: int | None) -> None:
         super().__init__(message)

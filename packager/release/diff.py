@@ -2,7 +2,7 @@
 
 Articles are matched by `article_id`: added, removed, and changed (naming the fields
 that differ). Related rows are compared whole: added and removed. Schema changes are
-classed by `packager.schemadiff`.
+classed by `packager.release.schemadiff`.
 
 Both releases are read as streams, a few row groups at a time, never whole: their rows are
 sorted (articles by date, related rows by article_id), an article keeps its date wherever
@@ -12,7 +12,6 @@ compared piece by piece. Memory stays flat however large the releases are.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,11 +21,10 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, Field
 
 from packager.errors import InputError
-from packager.read import parquet_batches
-from packager.schemadiff import descriptor_schemas, schema_changes
-from packager.write import table_files
-
-DESCRIPTOR = "datapackage.json"
+from packager.release.descriptor import DESCRIPTOR, read_descriptor
+from packager.release.read import parquet_batches
+from packager.release.schemadiff import descriptor_schemas, schema_changes
+from packager.release.write import table_files
 
 
 class ArticleRef(BaseModel):
@@ -77,10 +75,7 @@ def release_folder(path: Path) -> Path:
 
 
 def _descriptor(folder: Path) -> dict[str, Any]:
-    try:
-        return json.loads((folder / DESCRIPTOR).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{folder / DESCRIPTOR}: cannot be read: {exc}") from None
+    return read_descriptor(folder / DESCRIPTOR)
 
 
 def _stream(folder: Path, table: str, key: str) -> Iterator[pa.Table]:

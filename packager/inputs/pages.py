@@ -1,10 +1,15 @@
-"""KCNA Watch page dumps (.txt) to `Page` records.
+"""KCNA Watch page dumps (.txt): bytes to the values a page shows, then to a record.
 
 The layout (docs/contract.md, section 1): a capture line, an optional header, the title,
 the ``Date: DD/MM/YYYY | Source: ...`` line, the body's paragraphs (the last may be a
 byline), an optional ``More From ...`` section of related items, an optional end marker.
 Parsing works on blocks (runs of non-blank lines) so that extra blank lines, wrapped
 paragraphs, CRLF and trailing spaces all give the same article.
+
+Reading finds the page's pieces (source, title, dates, paragraphs, related items) by name;
+`packager.contract.record.make_record` makes the record from them, as it does for a table
+row. Clean pages are read by the compiled reader (`_fastpage.c`) where it is built: it
+finds the same pieces as `read_pieces`, and decides nothing else.
 """
 
 from __future__ import annotations
@@ -14,18 +19,17 @@ import hashlib
 import re
 from collections.abc import Callable
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any
 
-from pydantic import ValidationError
+from packager.contract.limits import DEFAULT_LIMITS, Limits
+from packager.contract.models import Article, Issue, Page, Reject, Related
+from packager.contract.record import Record, make_record
+from packager.contract.rejection import Rejection
+from packager.contract.rules import collapse
+from packager.inputs.decode import decode
 
-from packager import rules
-from packager.limits import DEFAULT_LIMITS, Limits
-from packager.models import ARTICLE_FIELDS, RELATED_FIELDS, Article, Issue, Page, Reject, Related
-from packager.parse.decode import decode
-from packager.parse.rejection import Rejection
-
-try:  # the compiled fast path (packager/parse/_fastpage.c), built where a C compiler is
-    from packager.parse import _fastpage as FAST
+try:  # the compiled reader (packager/inputs/_fastpage.c), built where a C compiler is
+    from packager.inputs import _fastpage as FAST
 except ImportError:  # pragma: no cover - depends on the machine it was installed on
     FAST = None
 
@@ -126,14 +130,9 @@ def _day_first(text: str, line: int) -> dt.date:
         raise Rejection("bad-date", f"impossible date {text!r} (read day first)", line) from None
 
 
-class RawPage(NamedTuple):
-    """A parsed page as plain values, the form a build spools: the article's values in
-    `ARTICLE_FIELDS` order, each related item's in `RELATED_FIELDS` order, and warnings as
-    (code, message, line)."""
-
-    article: tuple[Any, ...]
-    related: list[tuple[Any, ...]]
-    warnings: list[tuple[str, str, int | None]]
+# What a page shows, by name: `given` for `make_record` (body as its paragraphs), the
+# related items, the line of the Date: line and of the title (for messages).
+Pieces = tuple[dict[str, Any], list[dict[str, Any]], int | None, int | None]
 
 
 def parse_page(
@@ -145,29 +144,22 @@ def parse_page(
 ) -> Page | Reject:
     """Parse one page dump's bytes; bad pages come back as a `Reject`, never an exception."""
     try:
-        raw = read_page(data, source_file, today or dt.date.today(), limits)
-        return to_page(raw, source_file)
+        record = read_page(data, source_file, today or dt.date.today(), limits)
     except Rejection as rejection:
         return rejection.reject(source_file)
+    return to_page(record, source_file)
 
 
-def to_page(raw: RawPage, source_file: str) -> Page:
-    """A `RawPage` as validated models (raises `Rejection` "invalid-article" if a model
-    refuses a value)."""
-    try:
-        article = Article(**dict(zip(ARTICLE_FIELDS, raw.article, strict=True)))
-        related = tuple(
-            Related(**dict(zip(RELATED_FIELDS, item, strict=True))) for item in raw.related
-        )
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"])
-        raise Rejection("invalid-article", f"{where}: {error['msg']}", None) from None
-    warnings = tuple(
-        Issue(code=code, message=message, file=source_file, line=line, severity="warning")
-        for code, message, line in raw.warnings
+def to_page(record: Record, source_file: str) -> Page:
+    """A `Record` as the library's models."""
+    return Page(
+        article=Article(**record.article),
+        related=tuple(Related(**item) for item in record.related),
+        warnings=tuple(
+            Issue(code=code, message=message, file=source_file, line=line, severity="warning")
+            for code, message, line in record.warnings
+        ),
     )
-    return Page(article=article, related=related, warnings=warnings)
 
 
 def read_page(
@@ -176,44 +168,59 @@ def read_page(
     today: dt.date,
     limits: Limits = DEFAULT_LIMITS,
     sha256: str | None = None,
-) -> RawPage:
-    """Parse one page dump's bytes to plain values; raises `Rejection` for a bad page.
-    `sha256` is the hex digest of `data` when the caller has it already.
-
-    Clean pages (UTF-8 with ASCII white space, no reject), most of a corpus, are read by
-    the compiled fast path where it is built; it gives the same values, and leaves every
-    other page to `read_page_python`."""
-    if FAST is not None and len(data) <= limits.max_page_bytes:
-        sha256 = sha256 or hashlib.sha256(data).hexdigest()
-        found = FAST.read_page(data, source_file, today, limits.max_title_length, sha256)
-        if found is not None:
-            return RawPage(*found)
+) -> Record:
+    """Parse one page dump's bytes to its record; raises `Rejection` for a bad page.
+    `sha256` is the hex digest of `data` when the caller has it already."""
+    sha256 = sha256 or hashlib.sha256(data).hexdigest()
+    fast = _read_fast(data) if len(data) <= limits.max_page_bytes else None
+    if fast is not None:
+        given, related, decoded = fast
+        given |= {"source_file": source_file, "source_sha256": sha256}
         try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:  # another encoding: decoded here, then read in C
-            page = _read_decoded(data, source_file, today, limits, sha256)
-            if page is not None:
-                return page
+            record = make_record(given, related, today=today, limits=limits)
+        except Rejection:
+            pass  # read again in Python, which knows the line to report it at
+        else:
+            record.warnings[:0] = decoded
+            return record
     return read_page_python(data, source_file, today, limits, sha256)
 
 
-def _read_decoded(
-    data: bytes, source_file: str, today: dt.date, limits: Limits, sha256: str
-) -> RawPage | None:
-    """A page in another encoding (Windows-1252, UTF-16, broken UTF-8) read by the fast
-    path from its text in UTF-8, with the decoding's warnings first, as
-    `read_page_python` gives them; None where the fast path leaves it to Python."""
-    assert FAST is not None
-    decoded = decode(data)  # raises the Rejection read_page_python would raise first
+Decoded = list[tuple[str, str, int | None]]
+
+
+def _read_fast(data: bytes) -> tuple[dict[str, Any], list[dict[str, Any]], Decoded] | None:
+    """The page's pieces from the compiled reader, and the decoding's warnings; None where
+    it is not built or leaves the page to Python (another encoding it cannot take, a
+    control byte, a non-ASCII space, a page that does not read)."""
+    if FAST is None:
+        return None
+    found = FAST.read_page(data)
+    if found is not None:
+        return found["given"], found["related"], []
+    try:
+        data.decode("utf-8")
+        return None  # UTF-8 the reader declined: Python reads it
+    except UnicodeDecodeError:
+        pass
+    try:
+        decoded = decode(data)
+    except Rejection:
+        return None  # Python rejects it, with its line
     if decoded.text.startswith("\ufeff"):
         return None  # in UTF-8 that would read as a byte-order mark, and be dropped
-    found = FAST.read_page(
-        decoded.text.encode("utf-8"), source_file, today, limits.max_title_length, sha256
-    )
+    found = FAST.read_page(decoded.text.encode("utf-8"))
     if found is None:
         return None
-    article, related, warnings = found
-    return RawPage(article, related, [tuple(w) for w in decoded.warnings] + warnings)
+    return found["given"], found["related"], [tuple(w) for w in decoded.warnings]
+
+
+def _text(data: bytes) -> tuple[str, Decoded]:
+    decoded = decode(data)
+    text = decoded.text
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, [(code, message, line) for code, message, line in decoded.warnings]
 
 
 def read_page_python(
@@ -222,20 +229,28 @@ def read_page_python(
     today: dt.date,
     limits: Limits = DEFAULT_LIMITS,
     sha256: str | None = None,
-) -> RawPage:
-    """`read_page` in Python alone: every page, every reject and warning."""
+) -> Record:
+    """`read_page` with the Python reader alone (what the compiled reader must agree with)."""
     if len(data) > limits.max_page_bytes:
         raise Rejection(
             "too-large", f"{len(data)} bytes, over the limit of {limits.max_page_bytes}", None
         )
-    decoded = decode(data)
-    warnings: list[tuple[str, str, int | None]] = [
-        (code, message, line) for code, message, line in decoded.warnings
-    ]
-    text = decoded.text
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text, warnings = _text(data)
+    given, related, line, title_line = read_pieces(text)
+    given |= {
+        "source_file": source_file,
+        "source_sha256": sha256 or hashlib.sha256(data).hexdigest(),
+    }
+    record = make_record(
+        given, related, today=today, limits=limits, line=line, title_line=title_line
+    )
+    record.warnings[:0] = warnings
+    return record
 
+
+def read_pieces(text: str) -> Pieces:
+    """What a page's text shows, by name; raises `Rejection` for a text that does not read
+    as a page dump (no Date: line, an impossible date, no title)."""
     date_match = _DATE_LINE.search(text)
     if date_match is None:
         if _HTML.search(text[:4096]):
@@ -245,9 +260,6 @@ def read_page_python(
         raise Rejection("not-a-page-dump", "no capture line and no 'Date:' line", 1)
     date_line = _line_at(text, date_match.start())
     date_published = _day_first(date_match["date"].strip(), date_line)
-    source = rules.collapse(date_match["source"])
-    if not source:
-        raise Rejection("missing-source", "the 'Source:' field is empty", date_line)
 
     head = Blocks(text, 0, date_match.start())
     skip = 0  # the capture line's block, which also holds the header line
@@ -257,53 +269,18 @@ def read_page_python(
         skip = 1
     if len(head.texts) <= skip:
         raise Rejection("missing-title", "no title before the 'Date:' line", date_line)
-    title = rules.collapse(head.texts[-1])
-    if len(title) > limits.max_title_length:
-        raise Rejection(
-            "title-too-long",
-            f"a title of {len(title)} characters, over the limit of {limits.max_title_length}",
-            head.line(len(head.texts) - 1),
-        )
 
     rest = Blocks(text, date_match.end(), len(text))
     body_end, related_start, related_end = _sections(rest)
-    paragraphs = rest.texts[:body_end]
-    byline = paragraphs.pop() if rules.is_byline(paragraphs) else None
-    if not paragraphs:
-        raise Rejection("empty-body", "the article has no body text", date_line)
-    body = "\n\n".join(paragraphs)
-
-    problem = rules.date_problem(date_published, date_captured, today)
-    if problem:
-        raise Rejection(problem[0], problem[1], date_line)
-
-    aid = rules.article_id(source, date_published, title)
-    word_count, language = rules.word_count_and_language(body)
-    article = (
-        aid,
-        source,
-        title,
-        date_published,
-        date_captured,
-        byline,
-        body,
-        word_count,
-        language,
-        None,  # url: page dumps do not carry one
-        source_file,
-        sha256 or hashlib.sha256(data).hexdigest(),
-    )
-    related = _related_items(aid, rest, related_start, related_end)
-    warnings += [
-        (
-            "incomplete-related-item",
-            f"related item {item[1]} has no date: the page may be cut short",
-            None,
-        )
-        for item in related
-        if item[4] is None
-    ]
-    return RawPage(article, related, warnings)
+    given = {
+        "source": date_match["source"],
+        "title": head.texts[-1],
+        "date_published": date_published,
+        "date_captured": date_captured,
+        "body": rest.texts[:body_end],
+    }
+    related = _related_items(rest, related_start, related_end)
+    return given, related, date_line, head.line(len(head.texts) - 1)
 
 
 def _sections(blocks: Blocks) -> tuple[int, int, int]:
@@ -325,17 +302,16 @@ def _sections(blocks: Blocks) -> tuple[int, int, int]:
     return body_end, related_start, end
 
 
-def _related_items(aid: str, blocks: Blocks, start: int, end: int) -> list[tuple[Any, ...]]:
-    """Items are: title, the title again, teaser, long date, the teaser again. Each item is
-    (article_id, position, title, teaser, date_published)."""
-    items: list[tuple[Any, ...]] = []
+def _related_items(blocks: Blocks, start: int, end: int) -> list[dict[str, Any]]:
+    """Items are: title, the title again, teaser, long date, the teaser again. Each item
+    is its `title` as shown, `teaser` and `date_published`."""
+    items: list[dict[str, Any]] = []
     texts = blocks.texts
     i = start
     while i < end:
         shown = texts[i]
-        title = rules.collapse(shown)
         i += 1
-        if i < end and (texts[i] == shown or rules.collapse(texts[i]) == title):
+        if i < end and (texts[i] == shown or collapse(texts[i]) == collapse(shown)):
             i += 1
         teaser = published = None
         if i < end:
@@ -349,5 +325,5 @@ def _related_items(aid: str, blocks: Blocks, start: int, end: int) -> list[tuple
                 i += 1
         if teaser is not None and i < end and texts[i] == teaser:
             i += 1
-        items.append((aid, len(items) + 1, title, teaser, published))
+        items.append({"title": shown, "teaser": teaser, "date_published": published})
     return items

@@ -1,4 +1,4 @@
-"""Reading release tables back (the other side of `packager.write`)."""
+"""Reading release tables back (the other side of `packager.release.write`)."""
 
 from __future__ import annotations
 

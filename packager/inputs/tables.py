@@ -20,8 +20,8 @@ import pyarrow.compute  # noqa: F401 - pa.compute.add
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from packager.contract.models import Issue
 from packager.errors import InputError
-from packager.models import Issue
 
 BLOCK_SIZE = 2 << 20  # CSV bytes parsed at a time: bounds memory, costs ~10% speed
 PARQUET_BATCH = 2_000

@@ -1,11 +1,15 @@
 """A build's parsing: every input file to spooled rows, rejects and warnings.
 
-Page files go to worker processes in chunks. A worker reads its chunk, takes the pages it
-has parsed before from the page cache, parses the others, and writes the rows to spool
-files itself; what comes back to the main process is small: where the rows went, the
-rejects, the warnings and the fresh cache entries. So the main process never holds parsed
-pages (memory stays flat as the corpus grows) and every core parses. Parsed-article tables
-are read by the main process meanwhile.
+Page files go to workers in chunks. A chunk is the unit of work (`parse_chunk`): its
+worker reads and parses its pages and writes the rows to spool files itself; what comes
+back is small: where the rows went, the rejects and the warnings. So the main process
+never holds parsed pages (memory stays flat as the corpus grows) and every core parses.
+Parsed-article tables are read by the main process meanwhile.
+
+Where the chunks run is an `Engine`: `LocalEngine` is a pool of forked processes on this
+machine. Another engine (a cluster) needs only to run `parse_chunk` on each chunk and give
+the results back in chunk order; every decision that makes a release reproducible (order,
+dedup, row groups) is taken from those results, in `packager.build.spool`.
 
 Each input has a place, `index`: its file's position in the sorted input list, shifted
 left 32 bits, plus its row for a table. The spool keeps it with every row, so that every
@@ -18,24 +22,21 @@ import datetime as dt
 import gc
 import hashlib
 import multiprocessing
-import os
-import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
-from packager.cache import Entry, IndexWriter, PageWriter, cache_key, lookup, open_cache, unblob
-from packager.collect import Buckets, Segment, Spool, SpoolWriter, raw_of
-from packager.inputs import InputFile, InputList
-from packager.limits import DEFAULT_LIMITS, Limits
-from packager.models import Issue, Page, Reject
-from packager.parse import read_input
-from packager.parse.pagedump import read_page
-from packager.parse.rejection import Rejection
-from packager.parse.table import parse_table
+from packager.build.spool import Buckets, Segment, Spool, SpoolWriter
+from packager.contract.limits import DEFAULT_LIMITS, Limits
+from packager.contract.models import Issue, Reject
+from packager.contract.record import Record
+from packager.contract.rejection import Rejection
+from packager.inputs.files import InputFile, InputList, read_input
+from packager.inputs.pages import read_page
+from packager.inputs.rows import parse_table
 
 ROW_BITS = 32  # an input's index: file position << ROW_BITS | row
 MIN_CHUNK, MAX_CHUNK = 32, 2_048  # page files a worker takes at a time
@@ -49,10 +50,7 @@ class Job:
     spool: Path
     today: dt.date
     limits: Limits = DEFAULT_LIMITS
-    cache: Path | None = None  # the page cache's folder
     buckets: Buckets = Buckets()
-    # names this build's page files in the cache, apart from every other build's
-    token: str = field(default_factory=lambda: f"{time.time_ns():x}-{os.getpid()}")
 
 
 class Finding(NamedTuple):
@@ -95,14 +93,11 @@ class Parsed:
     """What parsing some inputs gave, apart from the spooled rows."""
 
     records: int = 0  # pages, and rows of parsed-article tables
-    cached: int = 0  # pages taken from the page cache
     findings: list[Finding] = field(default_factory=list)  # rejects and warnings
     segments: list[Segment] = field(default_factory=list)
-    fresh: list[Entry] = field(default_factory=list)  # pages added to the cache
 
     def absorb(self, other: Parsed) -> None:
         self.records += other.records
-        self.cached += other.cached
         self.findings += other.findings
 
 
@@ -141,40 +136,54 @@ def _parse_chunk(job: Job, number: int, chunk: list[tuple[int, InputFile]]) -> P
     out = Parsed(records=len(chunk))
     # A chunk is written in one go: its size bounds the rows a worker holds.
     writer = SpoolWriter(job.spool, f"{number:06d}", job.buckets, flush_rows=None)
-    read = [(index, item, read_input(item, job.limits)) for index, item in chunk]
-    shas = {
-        index: hashlib.sha256(data).hexdigest()
-        for index, _, data in read
-        if isinstance(data, bytes)
-    }
-    keys = {index: cache_key(job.limits, sha) for index, sha in shas.items()} if job.cache else {}
-    known = lookup(job.cache, keys.values()) if job.cache is not None else {}
-    cache = PageWriter(job.cache, f"{job.token}-{number:06d}.pages") if job.cache else None
-    for index, item, data in read:
+    for index, item in chunk:
+        data = read_input(item, job.limits)
         if isinstance(data, Reject):
             out.findings.append(Finding.of_reject(index, data))
             continue
-        key = keys.get(index)
-        page = unblob(known[key], item.source_file) if key in known else None
-        if page is not None:
-            out.cached += 1
-        else:
-            try:
-                page = read_page(data, item.source_file, job.today, job.limits, shas[index])
-            except Rejection as rejection:
-                reject = rejection.reject(item.source_file)
-                out.findings.append(Finding.of_reject(index, reject))
-                continue
-            if cache is not None and key is not None:
-                cache.add(key, page)
-        out.findings += [
-            Finding(index, "warning", code, message, item.source_file, line)
-            for code, message, line in page.warnings
-        ]
-        writer.add(index, page)
+        sha256 = hashlib.sha256(data).hexdigest()
+        try:
+            record = read_page(data, item.source_file, job.today, job.limits, sha256)
+        except Rejection as rejection:
+            out.findings.append(Finding.of_reject(index, rejection.reject(item.source_file)))
+            continue
+        out.findings += _warnings(index, item.source_file, record)
+        writer.add(index, record)
     out.segments = writer.close()
-    out.fresh = cache.close() if cache is not None else []
     return out
+
+
+def _warnings(index: int, source_file: str, record: Record) -> list[Finding]:
+    return [
+        Finding(index, "warning", code, message, source_file, line)
+        for code, message, line in record.warnings
+    ]
+
+
+class Engine(Protocol):
+    """Where a build's chunks of pages are parsed: `chunks` runs `parse_chunk(job, number,
+    span)` for each numbered span and yields the results in chunk order."""
+
+    def chunks(self, job: Job, spans: list[tuple[int, int]]) -> Iterator[Parsed]: ...
+
+
+@dataclass
+class LocalEngine:
+    """A pool of `workers` forked processes on this machine (one: this process)."""
+
+    workers: int = 1
+
+    def chunks(self, job: Job, spans: list[tuple[int, int]]) -> Iterator[Parsed]:
+        if self.workers <= 1 or len(spans) <= 1:
+            yield from (parse_chunk(job, number, span) for number, span in enumerate(spans))
+            return
+        # fork: workers inherit the imported modules and the input list instead of
+        # importing and pickling them again.
+        pool = multiprocessing.get_context("fork").Pool(self.workers)
+        try:
+            yield from _in_order(pool, job, spans, self.workers)
+        finally:
+            pool.terminate()
 
 
 def parse_into(
@@ -185,54 +194,46 @@ def parse_into(
     workers: int = 1,
     mapping: dict[str, str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    engine: Engine | None = None,
 ) -> Parsed:
-    """Parse `files` into `spool`; rejects and warnings (`findings`) in input order.
-
-    `progress(done, total)` is called as input files are done."""
+    """Parse `files` into `spool` on `engine` (default: a `LocalEngine` of `workers`);
+    rejects and warnings (`findings`) in input order. `progress(done, total)` is called as
+    input files are done."""
     global _INPUTS
     positions = files.table_positions()
     tables = [(i << ROW_BITS, files[i]) for i in positions]
     pages = len(files) - len(tables)
-    if job.cache is not None and not open_cache(job.cache):
-        job = replace(job, cache=None)  # a cache that cannot be made is only a slower build
     size = max(MIN_CHUNK, min(MAX_CHUNK, pages // (max(workers, 1) * 8) or 1))
     spans = [(start, min(start + size, len(files))) for start in range(0, len(files), size)]
-    parallel = workers > 1 and pages > size
     total = Parsed()
     done = 0
-    cache_index = IndexWriter(job.cache) if job.cache is not None else None
 
     def take(part: Parsed, files_done: int) -> None:
         nonlocal done
         total.absorb(part)
         spool.extend(part.segments)
-        if cache_index is not None:
-            cache_index.add(part.fresh)
         done += files_done
         if progress is not None:
             progress(done, len(files))
 
-    # fork: workers inherit the parsed modules instead of importing them again. The pool
-    # is started before the tables are read here: a fork after Arrow has started its
-    # threads is unsafe.
+    # Set before the pool forks, so that workers inherit the list. The pool is started
+    # before the tables are read here: a fork after Arrow has started its threads is unsafe.
     _INPUTS = (files, frozenset(positions))
-    pool = multiprocessing.get_context("fork").Pool(workers) if parallel else None
+    runner = engine or LocalEngine(workers if pages > size else 1)
+    results = runner.chunks(job, spans)
     try:
-        results = (
-            _in_order(pool, job, spans, workers)
-            if pool is not None
-            else (parse_chunk(job, number, span) for number, span in enumerate(spans))
-        )
+        first = next(results, None)  # the workers start on the first chunks
         for index, item in tables:
             take(_parse_table(spool, index, item, job, mapping), 1)
+        if first is not None:
+            take(first, first.records)
         for part in results:
             take(part, part.records)
-        if cache_index is not None:
-            cache_index.close()
     finally:
         _INPUTS = None
-        if pool is not None:
-            pool.terminate()
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()  # a generator's pool is ended at once, not when it is collected
     total.findings.sort(key=lambda finding: finding.index)
     return total
 
@@ -242,13 +243,13 @@ def _parse_table(
 ) -> Parsed:
     out = Parsed()
     writer = spool.writer(f"table{index >> ROW_BITS:09d}", job.buckets)
-    for row, result in enumerate(parse_table(item, mapping, job.today)):
+    for row, result in enumerate(parse_table(item, mapping, job.today, job.limits)):
         out.records += 1
         if isinstance(result, Reject):
             out.findings.append(Finding.of_reject(index | row, result))
             continue
-        assert isinstance(result, Page)
-        writer.add(index | row, raw_of(result))
+        out.findings += _warnings(index | row, item.source_file, result)
+        writer.add(index | row, result)
     out.segments = writer.close()
     return out
 

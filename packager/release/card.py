@@ -15,8 +15,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from packager.metadata import DatasetMeta
-from packager.schema import TABLES, is_required, table_schema
+from packager.contract.schema import TABLES, is_required, table_schema
+from packager.release.metadata import DatasetMeta
 
 _HF_DTYPES = {"string": "string", "integer": "int64", "date": "date32"}
 

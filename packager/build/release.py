@@ -22,29 +22,41 @@ from typing import Literal
 import pyarrow as pa
 
 from packager import __version__
-from packager.cache import FILENAME as CACHE_FILE
-from packager.card import CorpusStats, render_card
-from packager.checksums import Digests, write_sha256sums
-from packager.collect import Buckets, OrderedArticles, Spool, ordered_related, winning_pages
-from packager.descriptor import make_descriptor
-from packager.diff import ReleaseDiff, diff_releases, render_changes
+from packager.build.engine import Engine, Finding, Job, parse_into
+from packager.build.faults import checkpoint
+from packager.build.spool import (
+    Buckets,
+    Merged,
+    OrderedArticles,
+    Spool,
+    ordered_related,
+    winning_pages,
+)
+from packager.contract.limits import DEFAULT_LIMITS, Limits
+from packager.contract.models import Issue, Report
+from packager.contract.schema import TABLES, arrow_schema, table_schema
 from packager.errors import (
     BreakingChangeError,
+    InputError,
     ReleaseWriteError,
     StrictRefusal,
     UsageError,
     VersionExistsError,
 )
-from packager.faults import checkpoint
-from packager.inputs import InputList, input_files
-from packager.limits import DEFAULT_LIMITS, Limits
-from packager.metadata import DatasetMeta, find_metadata, load_metadata
-from packager.models import Issue, Report
-from packager.parse.spooling import Job, parse_into
-from packager.schema import TABLES, arrow_schema, table_schema
-from packager.schemadiff import descriptor_schemas, schema_changes
-from packager.versions import Bump, next_version, parse_version, released_versions
-from packager.write import PartitionedWriter, TableWriter, table_files
+from packager.inputs.files import InputList, input_files
+from packager.release.card import CorpusStats, render_card
+from packager.release.checksums import Digests, write_sha256sums
+from packager.release.descriptor import (
+    DESCRIPTOR,
+    make_descriptor,
+    read_descriptor,
+    write_json,
+)
+from packager.release.diff import ReleaseDiff, diff_releases, render_changes
+from packager.release.metadata import DatasetMeta, find_metadata, load_metadata
+from packager.release.schemadiff import descriptor_schemas, schema_changes
+from packager.release.versions import Bump, next_version, parse_version, released_versions
+from packager.release.write import PartitionedWriter, TableWriter, table_files
 
 Layout = Literal["single", "partitioned"]
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -63,7 +75,6 @@ class BuildResult:
     duplicates: int
     rejects: int
     related: int
-    cached: int = 0  # pages taken from the page cache instead of parsed
     report: Report = field(default_factory=Report)
 
     def summary(self) -> dict[str, object]:
@@ -76,7 +87,6 @@ class BuildResult:
             "duplicates": self.duplicates,
             "rejects": self.rejects,
             "related": self.related,
-            "cached": self.cached,
         }
 
 
@@ -123,15 +133,15 @@ def build_release(
     mapping: dict[str, str] | None = None,
     limits: Limits = DEFAULT_LIMITS,
     progress: Callable[[int, int], None] | None = None,
-    use_cache: bool = True,
     layout: Layout = "single",
     today: dt.date | None = None,
+    engine: Engine | None = None,
 ) -> BuildResult:
     """Parse every input page (or parsed-article table) and write ``out/name/version``.
 
     `mapping` ({field: column}) renames the columns of parsed-article tables;
-    `progress(done, total)` is called as input files are parsed. With `use_cache`, pages
-    parsed by an earlier build of NAME are taken from the cache in ``out/name/.packager-cache/``.
+    `progress(done, total)` is called as input files are parsed. `engine` runs the
+    parsing of pages (default: a pool of `workers` processes on this machine).
     `layout` "partitioned" writes each table as Hive partitions (articles by year,
     related rows by the first hex digit of article_id) instead of one file per format.
 
@@ -172,22 +182,18 @@ def build_release(
         ) from None
     try:
         checkpoint("started")
+        plan = _Plan(name, version, stamp, meta, layout, previous)
         result = _write(
             work,
             files,
-            name=name,
-            version=version,
-            created=stamp,
-            meta=meta,
+            plan,
             strict=strict,
             workers=workers or os.cpu_count() or 1,
             today=today,
-            previous=previous,
             mapping=mapping or {},
             limits=limits,
             progress=progress,
-            cache=folder / CACHE_FILE if use_cache else None,
-            layout=layout,
+            engine=engine,
         )
         work.chmod(0o755)  # mkdtemp makes it private; a release is for everyone to read
         _sync(work)
@@ -226,8 +232,8 @@ def previous_release(folder: Path, version: str) -> Path | None:
 def check_schema_compatible(previous: Path, version: str) -> None:
     """Refuse a breaking schema change unless `version` is a new major version."""
     try:
-        descriptor = json.loads((previous / "datapackage.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        descriptor = read_descriptor(previous / DESCRIPTOR)
+    except InputError:
         return  # not a readable release: nothing to compare with
     current = {t: {k: v for k, v in table_schema(t).items() if k != "$schema"} for t in TABLES}
     breaking = [
@@ -284,41 +290,73 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What a build writes: the release's name, version and metadata, and how."""
+
+    name: str
+    version: str
+    created: str
+    meta: DatasetMeta
+    layout: Layout
+    previous: Path | None
+
+
 def _write(
     work: Path,
     files: InputList,
+    plan: _Plan,
     *,
-    name: str,
-    version: str,
-    created: str,
-    meta: DatasetMeta,
     strict: bool,
     workers: int,
     today: dt.date | None,
-    previous: Path | None,
     mapping: dict[str, str],
     limits: Limits,
     progress: Callable[[int, int], None] | None,
-    cache: Path | None,
-    layout: Layout,
+    engine: Engine | None,
 ) -> BuildResult:
     """Parse `files` into a spool, then write the release's files into `work`. Clears
     `files` once parsed: the writing never needs it."""
     spool = Spool(work / ".spool")
-    buckets = Buckets.for_inputs(len(files))
-    job = Job(spool.folder, today or dt.date.today(), limits, cache, buckets)
-    parsed = parse_into(spool, files, job, workers=workers, mapping=mapping, progress=progress)
+    job = Job(spool.folder, today or dt.date.today(), limits, Buckets.for_inputs(len(files)))
+    parsed = parse_into(
+        spool, files, job, workers=workers, mapping=mapping, progress=progress, engine=engine
+    )
     files.clear()  # not needed for writing (and the caller built it for this build only)
-    findings = parsed.findings  # kept as plain tuples until the tables are written
-    rejects = [finding for finding in findings if finding.severity == "error"]
-    records, cached = parsed.records, parsed.cached
+    rejects = [finding for finding in parsed.findings if finding.severity == "error"]
     checkpoint("parsed")
     if strict and rejects:
         raise StrictRefusal(
-            f"--strict: {len(rejects)} of {records} inputs rejected; nothing written"
+            f"--strict: {len(rejects)} of {parsed.records} inputs rejected; nothing written"
         )
+    stats, merged = _write_tables(spool, work / "data", plan.layout)
+    shutil.rmtree(spool.folder)
+    checkpoint("data-written")
+    result = BuildResult(
+        path=work,
+        name=plan.name,
+        version=plan.version,
+        pages=parsed.records,
+        articles=stats.articles,
+        duplicates=len(merged),
+        rejects=len(rejects),
+        related=stats.related,
+        report=Report(issues=_issues(parsed.findings, merged)),
+    )
+    # The data files go to the disk while the rest of the release is made, so that the
+    # final flush before the rename finds them written.
+    with ThreadPoolExecutor(1, thread_name_prefix="packager-fsync") as syncing:
+        flushed = syncing.submit(_sync_files, work / "data")
+        _write_rejects(work / "rejects.jsonl", rejects)
+        _write_documents(work, plan, stats, result)
+        checkpoint("files-written")
+        flushed.result()
+    return result
 
-    data = work / "data"
+
+def _write_tables(spool: Spool, data: Path, layout: Layout) -> tuple[CorpusStats, list[Merged]]:
+    """Both tables from the spool into `data`, in release order; the corpus's counts and the
+    duplicates merged."""
     data.mkdir()
     stats = CorpusStats()
     articles = OrderedArticles(spool)
@@ -343,76 +381,65 @@ def _write(
                 out.write(table)
                 stats.add_articles(table)
         stats.related = related.result()
-    shutil.rmtree(spool.folder)
-    checkpoint("data-written")
-    # The data files go to the disk while the rest of the release is made, so that the
-    # final flush before the rename finds them written (it was a second at 100,000 pages).
-    with ThreadPoolExecutor(1, thread_name_prefix="packager-fsync") as syncing:
-        flushed = syncing.submit(_sync_files, data)
+    return stats, articles.merged
 
-        issues = [finding.issue() for finding in findings]
-        for merged in articles.merged:
-            differs = merged.body_differs
-            issues.append(
-                Issue(
-                    code="duplicate-body-differs" if differs else "duplicate-merged",
-                    message=f"same article as {merged.kept} (kept)"
-                    + ("; their bodies differ" if differs else ""),
-                    file=merged.dropped,
-                    severity="warning",
-                )
+
+def _issues(findings: list[Finding], merged: list[Merged]) -> list[Issue]:
+    """The build's report: rejects and warnings in input order, then the merges."""
+    issues = [finding.issue() for finding in findings]
+    for one in merged:
+        differs = one.body_differs
+        issues.append(
+            Issue(
+                code="duplicate-body-differs" if differs else "duplicate-merged",
+                message=f"same article as {one.kept} (kept)"
+                + ("; their bodies differ" if differs else ""),
+                file=one.dropped,
+                severity="warning",
             )
+        )
+    return issues
 
-        with (work / "rejects.jsonl").open("w", encoding="utf-8") as out:
-            for reject in rejects:
-                out.write(json.dumps(reject.reject(), ensure_ascii=False) + "\n")
-        result = BuildResult(
-            path=work,
-            name=name,
-            version=version,
-            pages=records,
-            articles=stats.articles,
-            duplicates=len(articles.merged),
-            rejects=len(rejects),
-            related=stats.related,
-            cached=cached,
-            report=Report(issues=issues),
-        )
-        card = render_card(
-            name=name,
-            version=version,
-            created=created,
-            meta=meta,
-            stats=stats,
-            pages=result.pages,
-            duplicates=result.duplicates,
-            rejects=result.rejects,
-            layout=layout,
-        )
-        (work / "README.md").write_text(card, encoding="utf-8")
-        tools = {"packager": __version__, "pyarrow": pa.__version__}
-        data_files = [
-            name for t in TABLES for fmt in ("csv", "parquet") for name in table_files(work, t, fmt)
-        ]
-        digests = Digests(work)
-        digests.prefetch(data_files)
-        descriptor = make_descriptor(
-            work,
-            name=name,
-            version=version,
-            created=created,
-            meta=meta,
-            tools=tools,
-            digests=digests,
-        )
-        (work / "datapackage.json").write_text(
-            json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
-        # CHANGES.md is the diff against the previous release, so it needs the new descriptor.
-        changes: ReleaseDiff | None = diff_releases(previous, work) if previous else None
-        (work / "CHANGES.md").write_text(render_changes(changes, name, version), encoding="utf-8")
-        listed = ["datapackage.json", "README.md", "CHANGES.md", "rejects.jsonl", *data_files]
-        write_sha256sums(work, listed, digests)
-        checkpoint("files-written")
-        flushed.result()
-    return result
+
+def _write_rejects(path: Path, rejects: list[Finding]) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for reject in rejects:
+            out.write(json.dumps(reject.reject(), ensure_ascii=False) + "\n")
+
+
+def _write_documents(work: Path, plan: _Plan, stats: CorpusStats, result: BuildResult) -> None:
+    """The card, the descriptor, CHANGES.md and SHA256SUMS, once the data files are written."""
+    card = render_card(
+        name=plan.name,
+        version=plan.version,
+        created=plan.created,
+        meta=plan.meta,
+        stats=stats,
+        pages=result.pages,
+        duplicates=result.duplicates,
+        rejects=result.rejects,
+        layout=plan.layout,
+    )
+    (work / "README.md").write_text(card, encoding="utf-8")
+    data_files = [
+        name for t in TABLES for fmt in ("csv", "parquet") for name in table_files(work, t, fmt)
+    ]
+    digests = Digests(work)
+    digests.prefetch(data_files)
+    descriptor = make_descriptor(
+        work,
+        name=plan.name,
+        version=plan.version,
+        created=plan.created,
+        meta=plan.meta,
+        tools={"packager": __version__, "pyarrow": pa.__version__},
+        digests=digests,
+    )
+    write_json(work / DESCRIPTOR, descriptor)
+    # CHANGES.md is the diff against the previous release, so it needs the new descriptor.
+    changes: ReleaseDiff | None = diff_releases(plan.previous, work) if plan.previous else None
+    (work / "CHANGES.md").write_text(
+        render_changes(changes, plan.name, plan.version), encoding="utf-8"
+    )
+    listed = [DESCRIPTOR, "README.md", "CHANGES.md", "rejects.jsonl", *data_files]
+    write_sha256sums(work, listed, digests)

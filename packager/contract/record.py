@@ -1,0 +1,212 @@
+"""The one step every input ends in: what a reader found, to the contract's record.
+
+A page dump (`packager.inputs.pages`) and a row of a parsed-article table
+(`packager.inputs.tables`) are read differently, but both hand their values here by field
+name, and `make_record` does the rest for both: it normalises them (white space, empty
+strings to null), derives what the contract derives (`article_id`, `word_count`,
+`language`, the byline by the byline rule, the body's paragraphs), and checks the result
+against the Table Schema and the contract's date rules. No field is written as a reader
+gave it, so every record that comes out passes `packager validate`; what cannot become
+such a record is a `Rejection` with the contract's code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
+
+from packager.contract import rules
+from packager.contract.limits import DEFAULT_LIMITS, Limits
+from packager.contract.rejection import Rejection
+from packager.contract.schema import check_record, field_names
+
+# (code, message, line): a warning about one input, plain values (a build holds many).
+Warning = tuple[str, str, int | None]
+
+DERIVED = ("article_id", "word_count", "language")
+# Fields whose normal form is their own (below); every other string field is stripped,
+# and an empty string becomes null.
+_SHAPED = frozenset({"source", "title", "body", "byline", "date_published", "date_captured"})
+
+
+class Record(NamedTuple):
+    """One input's article and related items, as the tables hold them (dicts by field
+    name), and the warnings found on the way."""
+
+    article: dict[str, Any]
+    related: list[dict[str, Any]]
+    warnings: list[Warning]
+
+
+def paragraphs_of(text: str) -> list[str]:
+    """The paragraphs of `text`: runs of non-blank lines, each line stripped and the lines
+    joined by one space (a wrapped paragraph reads as one line), as a page's body is read."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    out = []
+    for block in _BLOCK_BREAK.split(text):
+        block = block.strip()
+        if block:
+            out.append(block if "\n" not in block else " ".join(map(str.strip, block.split("\n"))))
+    return out
+
+
+_BLOCK_BREAK = re.compile(r"\n(?:[^\S\n]*\n)+")
+
+
+def make_record(
+    given: Mapping[str, Any],
+    related: Iterable[Mapping[str, Any]] = (),
+    *,
+    today: dt.date,
+    limits: Limits = DEFAULT_LIMITS,
+    line: int | None = None,
+    title_line: int | None = None,
+) -> Record:
+    """The record of one input, from the values its reader found (`given`, by field name;
+    `body` as text or as a list of paragraphs) and its related items (`title`, `teaser`,
+    `date_published` each). Raises `Rejection` for an input that cannot be an article;
+    `line` is the line (or table row) a problem is reported at."""
+    warnings: list[Warning] = []
+    article: dict[str, Any] = {}
+    for name in field_names("articles"):
+        value = given.get(name)
+        if name not in _SHAPED and isinstance(value, str):
+            value = value.strip() or None
+        article[name] = value
+
+    source = rules.collapse(_text(given, "source", line))
+    if not source:
+        raise Rejection("missing-source", "the source is empty", line)
+    title = rules.collapse(_text(given, "title", line))
+    if not title:
+        raise Rejection("missing-title", "the article has no title", line)
+    if len(title) > limits.max_title_length:
+        raise Rejection(
+            "title-too-long",
+            f"a title of {len(title)} characters, over the limit of {limits.max_title_length}",
+            title_line if title_line is not None else line,
+        )
+    published, captured = given.get("date_published"), given.get("date_captured")
+    if not isinstance(published, dt.date):
+        raise Rejection("missing-date", "the article has no publication date", line)
+    problem = rules.date_problem(published, captured, today)
+
+    paragraphs, byline = _body(given, line, warnings)
+    if not paragraphs:
+        raise Rejection("empty-body", "the article has no body text", line)
+    if problem:
+        raise Rejection(problem[0], problem[1], line)
+    body = "\n\n".join(paragraphs)
+    aid = rules.article_id(source, published, title)
+    count, language = rules.word_count_and_language(body)
+    article.update(
+        source=source,
+        title=title,
+        date_published=published,
+        date_captured=captured,
+        body=body,
+        byline=byline,
+    )
+    _derive(article, "article_id", aid, line, warnings)
+    _derive(article, "word_count", count, line, warnings)
+    given_language = article["language"]
+    if not (isinstance(given_language, str) and _LANGUAGE.fullmatch(given_language.lower())):
+        _derive(article, "language", language, line, warnings)
+    else:
+        article["language"] = given_language.lower()
+    broken = check_record("articles", article)
+    if broken:
+        raise Rejection("invalid-article", f"{broken[0]} {broken[1]}", line)
+    items = related_records(aid, related, line, warnings)
+    return Record(article, items, warnings)
+
+
+_LANGUAGE = re.compile(r"[a-z]{2}")
+
+
+def _body(
+    given: Mapping[str, Any], line: int | None, warnings: list[Warning]
+) -> tuple[list[str], str | None]:
+    """The body's paragraphs and the byline, by the byline rule: the last paragraph is the
+    byline when it ends in a letter, is short, and is not alone. A byline given apart from
+    the body is its last paragraph, for the same rule to judge."""
+    body = given.get("body")
+    paragraphs = list(body) if isinstance(body, list) else paragraphs_of(_text(given, "body", line))
+    claimed_text = " ".join(paragraphs_of(_text(given, "byline", line)))
+    if claimed_text:
+        paragraphs.append(claimed_text)
+    byline = paragraphs.pop() if rules.is_byline(paragraphs) else None
+    if claimed_text and byline != claimed_text:
+        warnings.append(
+            (
+                "byline-in-body",
+                f"the byline {_excerpt(claimed_text)} breaks the byline rule: "
+                "kept as the body's last paragraph",
+                line,
+            )
+        )
+    return paragraphs, byline
+
+
+def _derive(
+    article: dict[str, Any], name: str, derived: Any, line: int | None, warnings: list[Warning]
+) -> None:
+    """Set a derived field; a different value the input gave is replaced, with a warning."""
+    claimed = article.get(name)
+    if claimed is not None and str(claimed).strip() != str(derived):
+        warnings.append(
+            (
+                "derived-value-replaced",
+                f"{name} {_excerpt(str(claimed))} replaced by {derived!r}, derived by the contract",
+                line,
+            )
+        )
+    article[name] = derived
+
+
+def related_records(
+    aid: str, items: Iterable[Mapping[str, Any]], line: int | None, warnings: list[Warning]
+) -> list[dict[str, Any]]:
+    """The related rows of the article `aid`: positions from 1, titles collapsed, teasers
+    as one line, dates as given; an item with no date is a warning (a page cut short)."""
+    out: list[dict[str, Any]] = []
+    for position, item in enumerate(items, start=1):
+        teaser = item.get("teaser")
+        row = {name: item.get(name) for name in field_names("related")}
+        row.update(
+            article_id=aid,
+            position=position,
+            title=rules.collapse(_text(item, "title", line)),
+            teaser=(" ".join(paragraphs_of(teaser)) or None) if isinstance(teaser, str) else teaser,
+        )
+        broken = check_record("related", row)
+        if broken:
+            message = f"related item {position}: {broken[0]} {broken[1]}"
+            raise Rejection("invalid-article", message, line)
+        if row["date_published"] is None:
+            warnings.append(
+                (
+                    "incomplete-related-item",
+                    f"related item {position} has no date: the page may be cut short",
+                    None,
+                )
+            )
+        out.append(row)
+    return out
+
+
+def _text(values: Mapping[str, Any], name: str, line: int | None) -> str:
+    """A text value: "" for null; anything but a string is refused."""
+    value = values.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise Rejection("invalid-article", f"{name} is not a string", line)
+    return value
+
+
+def _excerpt(text: str, size: int = 60) -> str:
+    return repr(text if len(text) <= size else text[: size - 1] + "…")

@@ -1,0 +1,180 @@
+"""The Table Schemas in ``schemas/`` are the one source of truth for the tables.
+
+Everything else that knows a table's fields is made from them here: the field lists, the
+Arrow schema the writers use, the pydantic models of the library, and the per-record check
+that the build runs on every row it spools. Code names fields, never positions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+TABLES = ("articles", "related")
+
+# Table Schema type -> Arrow type. Dates stay dates (not timestamps) in every format.
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "integer": pa.int64(),
+    "date": pa.date32(),
+}
+PYTHON_TYPES: dict[str, type] = {"string": str, "integer": int, "date": dt.date}
+
+
+def schemas_dir() -> Path:
+    """The folder of the Table Schemas: ``schemas/`` of a checkout, or the wheel's copy."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here.parent / "schemas", here / "schemas"):
+        if (candidate / "articles.schema.json").is_file():
+            return candidate
+    raise FileNotFoundError("packager's schemas/ folder is missing from this installation")
+
+
+@cache
+def table_schema(table: str) -> dict[str, Any]:
+    """The Frictionless Table Schema of `table` ("articles" or "related")."""
+    path = schemas_dir() / f"{table}.schema.json"
+    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return schema
+
+
+def fields(table: str) -> list[dict[str, Any]]:
+    """The field descriptors of `table`, in the schema's order."""
+    found: list[dict[str, Any]] = table_schema(table)["fields"]
+    return found
+
+
+@cache
+def field_names(table: str) -> tuple[str, ...]:
+    """The names of `table`'s fields, in the schema's order (the files' column order)."""
+    return tuple(f["name"] for f in fields(table))
+
+
+def field(table: str, name: str) -> dict[str, Any]:
+    """The descriptor of the field `name` of `table`."""
+    for f in fields(table):
+        if f["name"] == name:
+            return f
+    raise KeyError(f"{table} has no field {name!r}")
+
+
+def constraint(table: str, name: str, key: str) -> Any:
+    """A constraint of a field (None where the schema sets none)."""
+    return field(table, name).get("constraints", {}).get(key)
+
+
+def is_required(f: Mapping[str, Any]) -> bool:
+    return bool(f.get("constraints", {}).get("required"))
+
+
+@cache
+def arrow_schema(table: str) -> pa.Schema:
+    """The Arrow schema of `table`: required fields are not nullable."""
+    out = []
+    for f in fields(table):
+        meta = {"description": f["description"]} if "description" in f else None
+        out.append(
+            pa.field(f["name"], ARROW_TYPES[f["type"]], nullable=not is_required(f), metadata=meta)
+        )
+    return pa.schema(out)
+
+
+def model(table: str, class_name: str, doc: str) -> type[BaseModel]:
+    """A frozen pydantic model of one row of `table`, its fields and constraints those of
+    the Table Schema (required, minLength, maxLength, pattern, minimum, maximum)."""
+    definitions: dict[str, Any] = {}
+    for f in fields(table):
+        constraints = f.get("constraints", {})
+        kind: Any = PYTHON_TYPES[f["type"]]
+        options: dict[str, Any] = {"description": f.get("description")}
+        for key, option in _PYDANTIC_OPTIONS.items():
+            if key in constraints:
+                value = constraints[key]
+                options[option] = f"^(?:{value})$" if key == "pattern" else value
+        if is_required(f):
+            definitions[f["name"]] = (kind, Field(**options))
+        else:
+            definitions[f["name"]] = (kind | None, Field(default=None, **options))
+    made: type[BaseModel] = create_model(  # type: ignore[call-overload]
+        class_name,
+        __config__=ConfigDict(frozen=True, extra="forbid"),
+        __doc__=doc,
+        __module__="packager.contract.models",
+        **definitions,
+    )
+    return made
+
+
+_PYDANTIC_OPTIONS = {
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "pattern": "pattern",
+    "minimum": "ge",
+    "maximum": "le",
+}
+
+# A check of one value: a message when the value breaks the field's rule, else None.
+ValueCheck = Callable[[Any], str | None]
+
+
+@cache
+def record_checks(table: str) -> tuple[tuple[str, tuple[ValueCheck, ...]], ...]:
+    """For each field of `table`, the checks its Table Schema asks of a value: type,
+    required, lengths, pattern, bounds. Made once; a record is checked in a few
+    microseconds (the build runs this on every row it spools)."""
+    return tuple((f["name"], tuple(_checks(f))) for f in fields(table))
+
+
+def _checks(f: Mapping[str, Any]) -> list[ValueCheck]:
+    constraints = f.get("constraints", {})
+    kind = PYTHON_TYPES[f["type"]]
+    out: list[ValueCheck] = []
+
+    def typed(value: Any) -> str | None:
+        if value is None:
+            return "is required" if is_required(f) else None
+        if type(value) is not kind:  # exact: a bool is no integer, a datetime no date
+            return f"is not a {f['type']}"
+        return None
+
+    out.append(typed)
+    if "minLength" in constraints:
+        low = constraints["minLength"]
+        out.append(lambda v: f"is shorter than {low}" if v is not None and len(v) < low else None)
+    if "maxLength" in constraints:
+        high = constraints["maxLength"]
+        out.append(lambda v: f"is longer than {high}" if v is not None and len(v) > high else None)
+    if "pattern" in constraints:
+        pattern = re.compile(constraints["pattern"])
+        text = constraints["pattern"]
+        out.append(
+            lambda v: (
+                f"does not match {text}" if v is not None and not pattern.fullmatch(v) else None
+            )
+        )
+    if "minimum" in constraints:
+        low = constraints["minimum"]
+        out.append(lambda v: f"is below {low}" if v is not None and v < low else None)
+    if "maximum" in constraints:
+        high = constraints["maximum"]
+        out.append(lambda v: f"is above {high}" if v is not None and v > high else None)
+    return out
+
+
+def check_record(table: str, record: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The first (field, problem) of `record` against `table`'s schema, or None."""
+    for name, checks in record_checks(table):
+        value = record.get(name)
+        for check in checks:
+            problem = check(value)
+            if problem is not None:
+                return name, problem
+    return None
