@@ -35,10 +35,12 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.build_bench --sizes 10000,50000,100000,200000 --repeat 3
 	$(BIN)/python -m bench.profile_page
 
-# Format check and lint.
+# Format check, lint, types (mypy --strict) and the direction of imports between stages.
 check: $(VENV)/.installed-test
 	$(BIN)/ruff format --check packager tests bench
 	$(BIN)/ruff check packager tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) dist/kcna-sample build packager/*.so packager/*/*.so

@@ -1,7 +1,6 @@
 """packager: KCNA Watch page dumps to validated, versioned Parquet + CSV dataset releases."""
 
-__version__ = "0.1.0"
-
+from packager.about import __version__  # noqa: F401
 from packager.build.release import BuildResult, build_release  # noqa: E402
 from packager.check.validate import validate  # noqa: E402
 from packager.contract.models import Article, Issue, Page, Reject, Related, Report  # noqa: E402

@@ -18,7 +18,7 @@ from typing import Annotated, Any, TypeVar
 import pyarrow as pa
 import typer
 
-from packager import __version__
+from packager.about import __version__
 from packager.build.release import build_release
 from packager.check.validate import validate as validate_paths
 from packager.contract.limits import DEFAULT_LIMITS, Limits
@@ -268,7 +268,7 @@ def build(
 
     Example: packager build examples/ --name kcna-sample --version 1.0.0
     """
-    bump_part: Bump | None = bump.value if bump else None  # type: ignore[assignment]
+    bump_part: Bump | None = bump.value if bump else None
     columns = _mapping(mapping or [])
     with _progress(quiet) as progress:
         result = _run(
@@ -285,7 +285,7 @@ def build(
                 mapping=columns,
                 limits=Limits(max_page_bytes, max_title_length),
                 progress=progress,
-                layout=layout.value,  # type: ignore[arg-type]
+                layout=layout.value,
             )
         )
     summary = (
@@ -339,7 +339,7 @@ def _progress(quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
 
 # Typer raises click's UsageError (vendored in some versions, so found by name) for a
 # wrong command line; its own display is a multi-line panel, ours is one line.
-_USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+_USAGE_ERROR: Any = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 
 def _return_memory_promptly() -> None:

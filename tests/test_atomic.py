@@ -143,11 +143,11 @@ def test_table_files_start_to_reach_the_disk_as_they_are_written(tmp_path: Path)
     schema = pa.schema([("n", pa.int64()), ("s", pa.string())])
     rows = pa.table({"n": range(25_000), "s": [f"row {i}" for i in range(25_000)]}, schema=schema)
     try:
-        write.start_writeback = counted  # type: ignore[assignment]
+        write.start_writeback = counted
         with TableWriter(tmp_path / "t", schema) as writer:
             writer.write(rows)
     finally:
-        write.start_writeback = original  # type: ignore[assignment]
+        write.start_writeback = original
     assert len(started) == 3 * 2  # each row group (10,000 rows), each of the two files
     del writer  # pyarrow's CSV writer holds its file until it is let go
     assert not _open_files() & {str(tmp_path / "t.parquet"), str(tmp_path / "t.csv")}

@@ -92,8 +92,8 @@ def test_related_rows_are_exactly_those_of_the_kept_pages(tmp_path: Path) -> Non
     kept = pq.read_table(result.path / "data/articles.parquet", columns=["source_file"])
     expected = []
     for source_file in kept.column("source_file").to_pylist():
-        page = read_page((corpus / source_file).read_bytes(), source_file, TODAY)
-        expected += page.related
+        record = read_page((corpus / source_file).read_bytes(), source_file, TODAY)
+        expected += record.related
     expected.sort(key=lambda row: (row["article_id"], row["position"]))
     assert {row["title"] for row in expected} >= {f"Coal miners {g}b" for g in range(1, 10)}
     assert pq.read_table(result.path / "data/related.parquet").to_pylist() == expected

@@ -15,7 +15,9 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 def _snippet(heading: str) -> str:
     section = README.split(f"## {heading}", 1)[1]
-    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    found = re.search(r"```python\n(.*?)```", section, re.S)
+    assert found is not None, "no Python block in the section"
+    return found.group(1)
 
 
 def test_library_snippet_and_loading_snippet_run(tmp_path: Path) -> None:

@@ -58,7 +58,7 @@ class Finding(NamedTuple):
     findings can be put in input order. Plain values: a build may hold many thousands, and
     they cross from the workers."""
 
-    index: int
+    order: int  # the input's index: findings are put in input order by it
     severity: str
     code: str
     message: str
@@ -234,7 +234,7 @@ def parse_into(
         close = getattr(results, "close", None)
         if close is not None:
             close()  # a generator's pool is ended at once, not when it is collected
-    total.findings.sort(key=lambda finding: finding.index)
+    total.findings.sort(key=lambda finding: finding.order)
     return total
 
 

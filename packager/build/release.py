@@ -21,7 +21,7 @@ from typing import Literal
 
 import pyarrow as pa
 
-from packager import __version__
+from packager.about import __version__
 from packager.build.engine import Engine, Finding, Job, parse_into
 from packager.build.faults import checkpoint
 from packager.build.spool import (

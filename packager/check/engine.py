@@ -434,8 +434,8 @@ def _duplicates(keys: pa.Table, names: list[str]) -> Iterator[tuple[int, int]]:
     if not repeats:
         return
     rows = table.column(ROW).to_pylist()
-    found = []
-    first = {}
+    found: list[tuple[int, int]] = []
+    first: dict[int, int] = {}
     for i in repeats:  # i + 1 repeats the key of i
         origin = first.get(i, rows[i])
         first[i + 1] = origin

@@ -117,8 +117,9 @@ def derive(batch: pa.RecordBatch) -> pa.RecordBatch:
     for source, published, title, body in zip(*cols.values(), strict=True):
         day = parse_iso_date(published) if isinstance(published, str) else published
         if "article_id" in derived:
-            ok = source and title and day
-            derived["article_id"].append(rules.article_id(source, day, title) if ok else None)
+            known = source and title and day is not None
+            aid = rules.article_id(source, day, title) if known and day is not None else None
+            derived["article_id"].append(aid)
         if "word_count" in derived:
             derived["word_count"].append(None if body is None else str(rules.word_count(body)))
         if "language" in derived:
@@ -390,7 +391,9 @@ def _plain(batch: pa.RecordBatch) -> pa.Table:
 
 
 def _check_rows(
-    tables: dict[str, list[tuple[dict[str, Any], Path]]], out: Collector, contract: ContractRules
+    tables: dict[str, list[tuple[dict[str, Any], list[Path]]]],
+    out: Collector,
+    contract: ContractRules,
 ) -> int:
     rows = 0
     lookups: dict[str, pa.Table | None] = {}

@@ -8,14 +8,14 @@ REJECTS = {
     "binary-file": "the file holds NUL bytes or control characters: not text",
     "bad-encoding": "the bytes are neither UTF-8, UTF-16 (with a byte-order mark) nor Windows-1252",
     "not-a-page-dump": "neither a capture line nor a Date: line, or an HTML page",
-    "missing-date": "a page with no 'Date: DD/MM/YYYY | Source: ...' line",
-    "bad-date": "a date that is not DD/MM/YYYY, or that does not exist (31/02)",
-    "missing-source": "the Source: field is empty",
-    "missing-title": "no title before the Date: line",
+    "missing-date": "a page with no 'Date: DD/MM/YYYY | Source: ...' line, a row with no date",
+    "bad-date": "a date that does not exist (31/02), or not DD/MM/YYYY (pages) or YYYY-MM-DD",
+    "missing-source": "the source is empty (a page's Source: field, a row's source)",
+    "missing-title": "no title before a page's Date: line, or a row's title is empty",
     "empty-body": "no body paragraph (a lone byline-like line is body, not byline)",
     "date-after-capture": "date_published is after the page's capture date",
     "date-in-future": "date_published is after today",
-    "invalid-article": "the record breaks a field rule of the articles schema",
+    "invalid-article": "the record breaks a field rule of the Table Schemas (a type, a pattern)",
     "unreadable-file": "the file could not be read (permissions, I/O error, a symlink loop)",
     "not-a-regular-file": "a folder, device or pipe where a page was expected: not read",
     "link-outside-input": "a symlink in an input folder that leads out of it: not read",
@@ -30,6 +30,8 @@ WARNINGS = {
     "duplicate-merged": "the page gave an article_id seen already; the kept page is named",
     "duplicate-body-differs": "as duplicate-merged, and the two bodies differ",
     "incomplete-related-item": "a related item with no date: the page may be cut short",
+    "derived-value-replaced": "a table gave article_id, word_count or language unlike the derived",
+    "byline-in-body": "a table's byline breaks the byline rule: kept as the body's last paragraph",
 }
 
 # Validation of a release. Names follow frictionless where it has one.

@@ -103,7 +103,7 @@ def model(table: str, class_name: str, doc: str) -> type[BaseModel]:
             definitions[f["name"]] = (kind, Field(**options))
         else:
             definitions[f["name"]] = (kind | None, Field(default=None, **options))
-    made: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    made: type[BaseModel] = create_model(
         class_name,
         __config__=ConfigDict(frozen=True, extra="forbid"),
         __doc__=doc,

@@ -125,20 +125,24 @@ class _Listing:
             device, inode = _REAL_PATH_DEVICE, number
         else:
             device, inode = identity >> 64, identity & ((1 << 64) - 1)
-        for column, value in zip(self._rows, (name, root, outside, device, inode), strict=True):
-            column.append(value)
+        names, roots, outsides, devices, inodes = self._rows
+        names.append(name)
+        roots.append(root)
+        outsides.append(outside)
+        devices.append(device)
+        inodes.append(inode)
         if len(self._rows[0]) >= BATCH:
             self.flush()
 
     def add_regular(self, names: list[str], root: int, device: int, inodes: list[int]) -> None:
         """Regular files of one folder and device: `add` for each, in one step."""
         count = len(names)
-        for column, values in zip(
-            self._rows,
-            (names, [root] * count, [False] * count, [device] * count, inodes),
-            strict=True,
-        ):
-            column.extend(values)
+        listed, roots, outsides, devices, numbers = self._rows
+        listed.extend(names)
+        roots.extend([root] * count)
+        outsides.extend([False] * count)
+        devices.extend([device] * count)
+        numbers.extend(inodes)
         if len(self._rows[0]) >= BATCH:
             self.flush()
 

@@ -19,6 +19,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from functools import partial
+from types import ModuleType
 from typing import Any
 
 from packager.contract.limits import DEFAULT_LIMITS, Limits
@@ -28,6 +29,7 @@ from packager.contract.rejection import Rejection
 from packager.contract.rules import collapse
 from packager.inputs.decode import decode
 
+FAST: ModuleType | None
 try:  # the compiled reader (packager/inputs/_fastpage.c), built where a C compiler is
     from packager.inputs import _fastpage as FAST
 except ImportError:  # pragma: no cover - depends on the machine it was installed on
@@ -212,7 +214,7 @@ def _read_fast(data: bytes) -> tuple[dict[str, Any], list[dict[str, Any]], Decod
     found = FAST.read_page(decoded.text.encode("utf-8"))
     if found is None:
         return None
-    return found["given"], found["related"], [tuple(w) for w in decoded.warnings]
+    return found["given"], found["related"], [(w.code, w.message, w.line) for w in decoded.warnings]
 
 
 def _text(data: bytes) -> tuple[str, Decoded]:

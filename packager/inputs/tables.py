@@ -182,7 +182,7 @@ def _cell(value: object) -> str | None:
 
 
 def _jsonl(path: Path, label: str, mapping: dict[str, str]) -> TableSource:
-    sources = {source: target for target, source in mapping.items()}
+    sources: dict[str, str] = {source: target for target, source in mapping.items()}
     columns: list[str] = []
     with path.open("r", encoding="utf-8-sig") as handle:
         for line in handle:
@@ -192,7 +192,7 @@ def _jsonl(path: Path, label: str, mapping: dict[str, str]) -> TableSource:
                 except json.JSONDecodeError:
                     break
                 if isinstance(first, dict):
-                    columns = [sources.get(k, k) for k in first]
+                    columns = [sources.get(str(k), str(k)) for k in first]
                 break
     source = TableSource(path, label, columns, iter(()))
 
@@ -204,7 +204,7 @@ def _jsonl(path: Path, label: str, mapping: dict[str, str]) -> TableSource:
             names = list(dict.fromkeys([*columns, *(k for r in rows for k in r)]))
             arrays = [pa.array([r.get(n) for r in rows], pa.string()) for n in names]
             batch = pa.RecordBatch.from_arrays(arrays, names=names)
-            out = (batch, pa.array(numbers, pa.int64()), {})
+            out: Batch = (batch, pa.array(numbers, pa.int64()), {})
             rows.clear()
             numbers.clear()
             return out
@@ -232,7 +232,7 @@ def _jsonl(path: Path, label: str, mapping: dict[str, str]) -> TableSource:
                         )
                     )
                     continue
-                rows.append({sources.get(k, k): _cell(v) for k, v in record.items()})
+                rows.append({sources.get(str(k), str(k)): _cell(v) for k, v in record.items()})
                 numbers.append(number)
                 if len(rows) >= JSON_BATCH:
                     yield flush()

@@ -231,8 +231,11 @@ def _pairs(old: Path, new: Path, table: str, key: str) -> Iterator[tuple[pa.Tabl
     for old_rows, new_rows in _aligned(_stream(old, table, key), _stream(new, table, key), key):
         if old_rows is None and new_rows is None:
             continue
-        old_rows = old_rows if old_rows is not None else new_rows.schema.empty_table()
-        new_rows = new_rows if new_rows is not None else old_rows.schema.empty_table()
+        if old_rows is None:
+            assert new_rows is not None
+            old_rows = new_rows.schema.empty_table()
+        if new_rows is None:
+            new_rows = old_rows.schema.empty_table()
         yield old_rows, new_rows
 
 

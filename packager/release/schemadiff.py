@@ -32,10 +32,10 @@ def _constraint_changes(
 ) -> list[tuple[Kind, str]]:
     changes: list[tuple[Kind, str]] = []
     for flag in ("required", "unique"):
-        before, after = bool(old.get(flag)), bool(new.get(flag))
-        if before != after:
-            kind: Kind = "breaking" if after else "minor"
-            changes.append((kind, f"field {name!r} {'became' if after else 'is no longer'} {flag}"))
+        was, now = bool(old.get(flag)), bool(new.get(flag))
+        if was != now:
+            kind: Kind = "breaking" if now else "minor"
+            changes.append((kind, f"field {name!r} {'became' if now else 'is no longer'} {flag}"))
     for bound, larger_tightens in _BOUNDS.items():
         before, after = old.get(bound), new.get(bound)
         if before == after:

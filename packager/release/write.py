@@ -12,6 +12,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -23,7 +24,7 @@ ROW_GROUP_SIZE = 10_000
 _THREADS = ThreadPoolExecutor(2, thread_name_prefix="packager-parquet")  # a table each
 
 
-def _sync_file_range() -> ctypes._CFuncPtr | None:
+def _sync_file_range() -> Any:
     try:
         function = ctypes.CDLL(None, use_errno=True).sync_file_range
     except (OSError, AttributeError):
@@ -43,7 +44,7 @@ def start_writeback(fd: int) -> bool:
     while the rest is written makes that final wait short. False where it cannot."""
     if _SYNC_FILE_RANGE is None:
         return False
-    return _SYNC_FILE_RANGE(fd, 0, 0, _SYNC_FILE_RANGE_WRITE) == 0
+    return bool(_SYNC_FILE_RANGE(fd, 0, 0, _SYNC_FILE_RANGE_WRITE) == 0)
 
 
 class TableWriter:
