@@ -1,0 +1,192 @@
+"""The invariant: every release `build` writes passes `packager validate` and `frictionless
+validate`, whatever the input kind.
+
+Hypothesis makes the inputs: page dumps (well-formed, and with stray lines of any text),
+and parsed-article tables in every format whose cells are anything a scraper might leave
+(white space, blank lines, empty strings, wrong derived values, bylines that are not,
+control characters, dates of every shape). Whatever the build packages, merges or rejects,
+the release it writes is valid, and every input is counted once.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import frictionless
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from packager import BuildResult, build_release, validate
+
+from .conftest import CREATED, TODAY
+from .test_properties import articles, render
+
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+# Any text but lone surrogates (which no file can hold), short.
+ANY_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
+SPACES = st.sampled_from(["", " ", "  ", "\t", "\n", "\r\n", "\n\n", " \n \n", "\u3000", "\x0b"])
+
+
+@st.composite
+def messy(draw: st.DrawFn, words: st.SearchStrategy[str] = ANY_TEXT) -> str:
+    """Text as scrapers leave it: pieces joined by white space of every kind."""
+    pieces = draw(
+        st.lists(st.one_of(words, st.sampled_from(["Kim Chol", "KCNA", "the"])), max_size=5)
+    )
+    out = draw(SPACES)
+    for piece in pieces:
+        out += piece + draw(SPACES)
+    return out
+
+
+GOOD_DATE = st.dates(dt.date(1990, 1, 1), TODAY).map(dt.date.isoformat)
+DATE_TEXT = st.one_of(
+    GOOD_DATE,
+    GOOD_DATE,
+    st.dates(dt.date(1990, 1, 1), TODAY).map(lambda d: f" {d.isoformat()} "),
+    st.sampled_from(["", "2025-02-31", "31/12/2024", "tomorrow", "2999-01-01"]),
+)
+WORDS = st.lists(
+    st.text("abcdefghijklmnopqrstuvwxyzKCNA평양é.,'", min_size=1, max_size=9),
+    min_size=1,
+    max_size=8,
+).map(" ".join)
+
+
+def mostly_good(good: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """Usable text most of the time (so that rows are packaged), messy text otherwise."""
+    return st.one_of(good, good, good, messy(), messy(WORDS))
+
+
+@st.composite
+def rows(draw: st.DrawFn) -> dict[str, object]:
+    row: dict[str, object] = {
+        "source": draw(mostly_good(st.sampled_from(["KCNA", " Rodong  Sinmun ", "Naenara"]))),
+        "title": draw(mostly_good(WORDS)),
+        "date_published": draw(DATE_TEXT),
+        "date_captured": draw(st.one_of(st.none(), DATE_TEXT)),
+        "body": draw(mostly_good(messy(st.one_of(WORDS, st.just("Pyongyang, May 1 (KCNA)"))))),
+    }
+    optional = {
+        "byline": st.one_of(st.none(), mostly_good(WORDS)),
+        "article_id": st.one_of(st.none(), st.sampled_from(["0000000000000000", "xyz", ""])),
+        "word_count": st.one_of(st.none(), st.sampled_from(["999", "-1", "", "many"])),
+        "language": st.one_of(st.none(), st.sampled_from(["en", " KO ", "english", ""])),
+        "url": st.one_of(st.none(), st.sampled_from(["", " https://kcnawatch.org/x ", "x"])),
+        "source_sha256": st.one_of(st.none(), st.sampled_from(["", "0" * 64, "A" * 64, "no"])),
+        "related": st.one_of(
+            st.none(),
+            st.lists(
+                st.fixed_dictionaries(
+                    {"title": mostly_good(WORDS), "teaser": st.one_of(st.none(), messy())},
+                    optional={"date_published": DATE_TEXT},
+                ),
+                max_size=3,
+            ).map(json.dumps),
+        ),
+    }
+    for name, strategy in optional.items():
+        if draw(st.booleans()):
+            row[name] = draw(strategy)
+    return row
+
+
+def _write_table(rows: list[dict[str, object]], path: Path) -> None:
+    columns = list(dict.fromkeys(name for row in rows for name in row))
+    if path.suffix == ".jsonl":
+        path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    elif path.suffix == ".csv":
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(columns)
+            writer.writerows([[row.get(c, "") or "" for c in columns] for row in rows])
+    else:
+        table = pa.table({c: pa.array([row.get(c) for row in rows], pa.string()) for c in columns})
+        pq.write_table(table, path)
+
+
+def _build(inputs: list[Path], out: Path) -> BuildResult:
+    return build_release(
+        inputs, name="inv", version="1.0.0", out=out, created=CREATED, today=TODAY, workers=1
+    )
+
+
+def _assert_valid(result: BuildResult) -> None:
+    assert result.pages == result.articles + result.duplicates + result.rejects
+    report = validate([result.path], today=TODAY)
+    assert report.valid, [i.model_dump() for i in report.errors[:5]]
+    theirs = frictionless.validate(result.path / "datapackage.json", limit_errors=0)
+    assert theirs.valid, theirs.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
+
+
+@SETTINGS
+@given(
+    st.lists(articles(), min_size=1, max_size=4),
+    st.lists(st.text(st.characters(exclude_categories=("Cs",)), max_size=60), max_size=3),
+)
+def test_every_release_built_from_pages_is_valid(
+    tmp_path_factory: pytest.TempPathFactory, pages: list[dict], stray: list[str]
+) -> None:
+    folder = tmp_path_factory.mktemp("pages")
+    for n, page in enumerate(pages):
+        data = render(page)
+        if stray:  # lines of any text, somewhere in the body
+            text = data.decode("utf-8").replace("\n\n", f"\n\n{stray[n % len(stray)]}\n\n", 2)
+            data = text.encode("utf-8")
+        (folder / f"{n}.txt").write_bytes(data)
+    _assert_valid(_build([folder], tmp_path_factory.mktemp("out")))
+
+
+@SETTINGS
+@given(st.lists(rows(), min_size=1, max_size=6), st.sampled_from([".jsonl", ".csv", ".parquet"]))
+def test_every_release_built_from_table_rows_is_valid(
+    tmp_path_factory: pytest.TempPathFactory, table: list[dict[str, object]], suffix: str
+) -> None:
+    folder = tmp_path_factory.mktemp("table")
+    path = folder / f"scraped{suffix}"
+    _write_table(table, path)
+    _assert_valid(_build([path], tmp_path_factory.mktemp("out")))
+
+
+def test_the_frictionless_command_passes_releases_of_pages_and_of_tables(
+    example_release: BuildResult, tmp_path: Path
+) -> None:
+    table = [
+        {"source": " KCNA ", "title": "Grain  harvest", "date_published": "2025-09-01",
+         "body": "Farmers gathered\r\nthe grain.\n\n\nKim Chol", "word_count": "999",
+         "article_id": "0000000000000000", "language": "", "url": ""},
+    ]  # fmt: skip
+    path = tmp_path / "scraped.jsonl"
+    _write_table(table, path)
+    from_table = _build([path], tmp_path / "out")
+    [row] = pq.read_table(from_table.path / "data/articles.parquet").to_pylist()
+    assert (row["body"], row["byline"], row["word_count"]) == (
+        "Farmers gathered the grain.",
+        "Kim Chol",
+        4,
+    )
+    assert (
+        row["article_id"] != "0000000000000000" and row["url"] is None and row["language"] == "en"
+    )
+    frictionless_bin = Path(sys.executable).parent / "frictionless"
+    for release in (example_release.path, from_table.path):
+        done = subprocess.run(
+            [str(frictionless_bin), "validate", "datapackage.json"],
+            cwd=release,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stdout[-2000:]
