@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 from collections.abc import Callable, Mapping
 from functools import cache
@@ -30,7 +31,10 @@ PYTHON_TYPES: dict[str, type] = {"string": str, "integer": int, "date": dt.date}
 
 
 def schemas_dir() -> Path:
-    """The folder of the Table Schemas: ``schemas/`` of a checkout, or the wheel's copy."""
+    """The folder of the Table Schemas: ``schemas/`` of a checkout, or the wheel's copy;
+    ``PACKAGER_SCHEMAS`` names another (to try a schema change before making it)."""
+    if chosen := os.environ.get("PACKAGER_SCHEMAS"):
+        return Path(chosen)
     here = Path(__file__).resolve().parent.parent
     for candidate in (here.parent / "schemas", here / "schemas"):
         if (candidate / "articles.schema.json").is_file():
