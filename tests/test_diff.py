@@ -190,3 +190,28 @@ def test_diff_refuses_a_release_whose_rows_are_out_of_order(
     )
     with pytest.raises(InputError, match="articles is not sorted by date_published"):
         diff_releases(old, shuffled)
+
+
+@pytest.mark.parametrize(("before", "after"), [(None, "https://kcnawatch.org/a"), ("x", None)])
+def test_a_field_that_goes_from_null_to_a_value_or_back_is_a_change(
+    tmp_path: Path, before: str | None, after: str | None
+) -> None:
+    row = {"source": "KCNA", "title": "Harvest", "date_published": "2025-09-01", "body": "In."}
+    releases = []
+    for version, url in (("1.0.0", before), ("1.1.0", after)):
+        (tmp_path / version).mkdir()
+        table = tmp_path / version / "scraped.jsonl"  # the same name in both
+        table.write_text(json.dumps({**row, "url": url}) + "\n")
+        releases.append(
+            build_release(
+                [table],
+                name="n",
+                version=version,
+                out=tmp_path / "out",
+                created=CREATED,
+                today=TODAY,
+            ).path
+        )
+    result = diff_releases(*releases)
+    assert [(a.title, a.fields) for a in result.articles_changed] == [("Harvest", ["url"])]
+    assert not result.articles_added and not result.articles_removed

@@ -151,8 +151,15 @@ def test_contract_rules_are_reported_too(
     assert contract == expected
 
 
-def test_dangling_foreign_key_matches_frictionless(
-    example_release: BuildResult, tmp_path: Path
+@pytest.mark.parametrize(
+    ("cell", "found"),
+    [
+        ('"ffffffffffffffff"', {(5, None, "foreign-key")}),  # dangling
+        ("", {(5, "article_id", "constraint-error")}),  # null: required, but not dangling
+    ],
+)
+def test_foreign_keys_match_frictionless(
+    example_release: BuildResult, tmp_path: Path, cell: str, found: set[tuple]
 ) -> None:
     release = tmp_path / "release"
     release.mkdir()
@@ -161,7 +168,7 @@ def test_dangling_foreign_key_matches_frictionless(
             (example_release.path / f"data/{name}.csv").read_bytes()
         )
     lines = (release / "related.csv").read_text().splitlines(keepends=True)
-    lines[4] = '"ffffffffffffffff"' + lines[4][lines[4].index(",") :]
+    lines[4] = cell + lines[4][lines[4].index(",") :]
     (release / "related.csv").write_text("".join(lines))
     schemas = {
         t: {k: v for k, v in table_schema(t).items() if k != "$schema"}
@@ -189,7 +196,7 @@ def test_dangling_foreign_key_matches_frictionless(
         )
     articles.finish()
     related.finish({"articles": articles.keys()})
-    assert {(i.row, i.field, i.code) for i in out.issues} == expected == {(5, None, "foreign-key")}
+    assert {(i.row, i.field, i.code) for i in out.issues} == expected == found
 
 
 def test_problems_in_every_batch_are_all_reported_with_their_rows(

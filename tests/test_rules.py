@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+from pathlib import Path
 
 import pytest
 
 from packager import Page, Reject, parse_page
 from packager.contract.language import detect_language
+from packager.contract.record import make_record
 from packager.contract.rules import article_id, is_byline, norm
 
 from .conftest import PAGES, TODAY
@@ -60,6 +63,20 @@ def test_byline_rule(paragraphs: list[str], expected: bool) -> None:
     ],
 )
 def test_language(text: str, code: str) -> None:
+    assert detect_language(text) == code
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("the le", "en"),  # a tie with English: English
+        ("le der", "fr"),  # a tie between others: the first of fr, es, de
+        ("el der", "es"),
+        ("der die el y", "es"),
+        ("zzz", "en"),  # no stop word at all: English
+    ],
+)
+def test_language_ties(text: str, code: str) -> None:
     assert detect_language(text) == code
 
 
@@ -135,3 +152,27 @@ def test_broken_utf8_keeps_the_page_and_warns() -> None:
     assert isinstance(page, Page)
     assert [(w.code, w.line) for w in page.warnings] == [("invalid-utf8", 12)]
     assert "Engineers\ufffd said" in page.article.body
+
+
+def test_a_byline_with_a_blank_body_is_refused_by_validate(tmp_path: Path) -> None:
+    from packager import validate
+
+    row = {"source": "KCNA", "title": "T", "date_published": "2025-01-02", "body": "  ",
+           "byline": "Kim Chol", "article_id": article_id("KCNA", dt.date(2025, 1, 2), "T"),
+           "word_count": "0"}  # fmt: skip
+    table = tmp_path / "t.jsonl"
+    table.write_text(json.dumps(row) + "\n")
+    codes = {issue.code for issue in validate([table], today=TODAY).issues}
+    assert {"bad-byline", "empty-body"} <= codes
+
+
+def test_a_byline_column_with_a_blank_body_is_the_body(tmp_path: Path) -> None:
+    # The byline rule wants a body before a byline: alone, the line is the body.
+    record = make_record(
+        {"source": "KCNA", "title": "T", "date_published": TODAY, "body": " \n ",
+         "byline": "Kim Chol"},
+        today=TODAY,
+        line=2,
+    )  # fmt: skip
+    assert (record.article["body"], record.article["byline"]) == ("Kim Chol", None)
+    assert [code for code, _, _ in record.warnings] == ["byline-in-body"]

@@ -65,6 +65,27 @@ def test_breaking_change_under_minor_bump_is_refused(tmp_path: Path) -> None:
     assert _build(tmp_path, bump="major").name == "2.0.0"
 
 
+def test_breaking_changes_are_judged_against_the_latest_earlier_release(tmp_path: Path) -> None:
+    def older_had_extra_field(schema: dict) -> None:
+        schema["fields"].append({"name": "section", "type": "string"})
+
+    # 1.0.0 had another schema, 2.0.0 (a major version) has today's: 2.1.0 is compared
+    # with 2.0.0, so it is not refused.
+    _previous_with_schema(tmp_path / "a", older_had_extra_field)
+    assert _build(tmp_path / "a", bump="major").name == "2.0.0"
+    assert _build(tmp_path / "a", bump="minor").name == "2.1.0"
+    # 1.0.0 has today's schema, 1.1.0 another: 1.2.0 is compared with 1.1.0, and refused.
+    _build(tmp_path / "b", version="1.0.0")
+    release = _build(tmp_path / "b", version="1.1.0")
+    descriptor = json.loads((release / "datapackage.json").read_text())
+    for resource in descriptor["resources"]:
+        if resource["name"] == "articles":
+            older_had_extra_field(resource["schema"])
+    (release / "datapackage.json").write_text(json.dumps(descriptor))
+    with pytest.raises(BreakingChangeError, match="since 1.1.0"):
+        _build(tmp_path / "b", bump="minor")
+
+
 def test_loosened_constraint_is_not_breaking(tmp_path: Path) -> None:
     def older_required_byline(schema: dict) -> None:
         [field] = [f for f in schema["fields"] if f["name"] == "byline"]
@@ -107,6 +128,12 @@ def test_schema_change_classes() -> None:
     ]
     assert _changed(lambda s: field(s, "byline")["constraints"].update(maxLength=300)) == [
         ("minor", "field 'byline' maxLength 200 -> 300")
+    ]
+    assert _changed(lambda s: field(s, "word_count")["constraints"].update(minimum=1)) == [
+        ("breaking", "field 'word_count' minimum 0 -> 1")
+    ]
+    assert _changed(lambda s: field(s, "word_count")["constraints"].update(minimum=-1)) == [
+        ("minor", "field 'word_count' minimum 0 -> -1")
     ]
     assert _changed(lambda s: field(s, "url").update(constraints={"required": True})) == [
         ("breaking", "field 'url' became required")
