@@ -343,9 +343,9 @@ _USAGE_ERROR: Any = next(c for c in typer.BadParameter.__mro__ if c.__name__ == 
 
 
 def _return_memory_promptly() -> None:
-    """Arrow's jemalloc pool, returning freed memory at once: peak RSS of a 100,000-article
-    validation drops from about 340 MB (mimalloc) to under 280 MB for ~10% more time
-    (bench/README.md). A process-wide choice, so the command makes it, not the library."""
+    """Arrow's jemalloc pool, returning freed memory at once, so that peak memory follows
+    what a command holds, not what it once held (bench/README.md has the figures). A
+    process-wide choice, so the command makes it, not the library."""
     try:
         pa.set_memory_pool(pa.jemalloc_memory_pool())
         pa.jemalloc_set_decay_ms(0)

@@ -102,9 +102,8 @@ class Parsed:
 
 
 # The build's input list and the positions of its tables, set before the worker processes
-# fork so that they inherit them: a chunk handed to a worker is then two numbers, where
-# 2,048 pickled `InputFile`s cost the main process more time than anything else it did
-# while the workers parsed.
+# fork so that they inherit them: a chunk handed to a worker is then two numbers, not
+# thousands of pickled `InputFile`s for the main process to make and send.
 _INPUTS: tuple[InputList, frozenset[int]] | None = None
 
 

@@ -153,12 +153,7 @@ def build_release(
         StrictRefusal: `strict` and some page was rejected (nothing is written).
         ReleaseWriteError: the release could not be written.
     """
-    if not _NAME.match(name):
-        raise UsageError(f"--name {name!r}: use lower-case letters, digits, '.', '_' and '-'")
-    if layout not in ("single", "partitioned"):
-        raise UsageError(f"--layout {layout!r}: use single or partitioned")
-    if workers is not None and workers < 1:
-        raise UsageError(f"--workers {workers}: give 1 or more")
+    _check_options(name, layout, workers)
     folder = out / name
     version = resolve_version(folder, version, bump)
     target = folder / version
@@ -172,14 +167,7 @@ def build_release(
     meta = load_metadata(meta_path) if meta_path else DatasetMeta()
     stamp = created_timestamp(created)
 
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        clear_leftovers(folder)
-        work = Path(tempfile.mkdtemp(prefix=f".{version}.partial-{os.getpid()}-", dir=folder))
-    except OSError as exc:
-        raise ReleaseWriteError(
-            f"{folder}: cannot create the release folder: {_reason(exc)}"
-        ) from None
+    work = _work_folder(folder, version)
     try:
         checkpoint("started")
         plan = _Plan(name, version, stamp, meta, layout, previous)
@@ -195,20 +183,7 @@ def build_release(
             progress=progress,
             engine=engine,
         )
-        work.chmod(0o755)  # mkdtemp makes it private; a release is for everyone to read
-        _sync(work)
-        checkpoint("before-rename")
-        try:
-            work.rename(target)
-        except OSError as exc:
-            if target.exists():
-                raise VersionExistsError(
-                    f"{target}: another build wrote this version first"
-                ) from None
-            raise ReleaseWriteError(
-                f"{target}: cannot move the release into place: {_reason(exc)}"
-            ) from None
-        _fsync_dir(folder)
+        _publish(work, target)
     except OSError as exc:
         raise ReleaseWriteError(f"{folder}: writing the release failed: {_reason(exc)}") from None
     finally:
@@ -217,6 +192,44 @@ def build_release(
     result.path = target
     result.report.stats = result.summary()
     return result
+
+
+def _work_folder(folder: Path, version: str) -> Path:
+    """A new work folder for `version` in `folder`, once dead builds' are cleared away."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        clear_leftovers(folder)
+        return Path(tempfile.mkdtemp(prefix=f".{version}.partial-{os.getpid()}-", dir=folder))
+    except OSError as exc:
+        raise ReleaseWriteError(
+            f"{folder}: cannot create the release folder: {_reason(exc)}"
+        ) from None
+
+
+def _publish(work: Path, target: Path) -> None:
+    """Flush the finished release to disk and rename it into place: a version folder is
+    complete or absent."""
+    work.chmod(0o755)  # mkdtemp makes it private; a release is for everyone to read
+    _sync(work)
+    checkpoint("before-rename")
+    try:
+        work.rename(target)
+    except OSError as exc:
+        if target.exists():
+            raise VersionExistsError(f"{target}: another build wrote this version first") from None
+        raise ReleaseWriteError(
+            f"{target}: cannot move the release into place: {_reason(exc)}"
+        ) from None
+    _fsync_dir(target.parent)
+
+
+def _check_options(name: str, layout: str, workers: int | None) -> None:
+    if not _NAME.match(name):
+        raise UsageError(f"--name {name!r}: use lower-case letters, digits, '.', '_' and '-'")
+    if layout not in ("single", "partitioned"):
+        raise UsageError(f"--layout {layout!r}: use single or partitioned")
+    if workers is not None and workers < 1:
+        raise UsageError(f"--workers {workers}: give 1 or more")
 
 
 def _reason(exc: OSError) -> str:

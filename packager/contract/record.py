@@ -76,19 +76,7 @@ def make_record(
         if name not in _SHAPED and isinstance(value, str):
             value = value.strip() or None
         article[name] = value
-
-    source = rules.collapse(_text(given, "source", line))
-    if not source:
-        raise Rejection("missing-source", "the source is empty", line)
-    title = rules.collapse(_text(given, "title", line))
-    if not title:
-        raise Rejection("missing-title", "the article has no title", line)
-    if len(title) > limits.max_title_length:
-        raise Rejection(
-            "title-too-long",
-            f"a title of {len(title)} characters, over the limit of {limits.max_title_length}",
-            title_line if title_line is not None else line,
-        )
+    source, title = _heading(given, limits, line, title_line)
     published, captured = given.get("date_published"), given.get("date_captured")
     if not isinstance(published, dt.date):
         raise Rejection("missing-date", "the article has no publication date", line)
@@ -125,6 +113,25 @@ def make_record(
 
 
 _LANGUAGE = re.compile(r"[a-z]{2}")
+
+
+def _heading(
+    given: Mapping[str, Any], limits: Limits, line: int | None, title_line: int | None
+) -> tuple[str, str]:
+    """The source and the title, white space collapsed; both must be there."""
+    source = rules.collapse(_text(given, "source", line))
+    if not source:
+        raise Rejection("missing-source", "the source is empty", line)
+    title = rules.collapse(_text(given, "title", line))
+    if not title:
+        raise Rejection("missing-title", "the article has no title", line)
+    if len(title) > limits.max_title_length:
+        raise Rejection(
+            "title-too-long",
+            f"a title of {len(title)} characters, over the limit of {limits.max_title_length}",
+            title_line if title_line is not None else line,
+        )
+    return source, title
 
 
 def _body(

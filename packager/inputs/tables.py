@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from packager.contract.models import Issue
 from packager.errors import InputError
 
-BLOCK_SIZE = 2 << 20  # CSV bytes parsed at a time: bounds memory, costs ~10% speed
+BLOCK_SIZE = 2 << 20  # CSV bytes parsed at a time: memory stays bounded, whatever the file
 PARQUET_BATCH = 2_000
 JSON_BATCH = 2_000
 TABLE_KINDS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}

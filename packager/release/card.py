@@ -61,11 +61,6 @@ def _size_category(rows: int) -> str:
 
 
 def _front_matter(name: str, meta: DatasetMeta, stats: CorpusStats, layout: str) -> str:
-    def files(table: str) -> str:
-        return (
-            f"data/{table}/*/part-*.parquet" if layout == "partitioned" else f"data/{table}.parquet"
-        )
-
     license_id = (
         meta.licenses[0].name.lower() if meta.licenses and meta.licenses[0].name else "other"
     )
@@ -110,6 +105,20 @@ def _schema_table(table: str) -> str:
     return "\n".join(rows)
 
 
+def _files_section(layout: str) -> str:
+    if layout == "partitioned":
+        return (
+            "- `data/articles/year=YYYY/part-0.parquet` and `.csv`: one row per article, a folder per year of `date_published`\n"
+            '- `data/related/id_prefix=X/part-0.parquet` and `.csv`: the "More From" items, a folder per first hex digit of `article_id`\n'
+            '- Read each table as one Hive-partitioned dataset: `pyarrow.dataset.dataset("data/articles", partitioning="hive")`, '
+            "`polars.scan_parquet(\"data/articles/**/*.parquet\", hive_partitioning=True)`, DuckDB `read_parquet('data/articles/*/*.parquet', hive_partitioning = true)`"
+        )
+    return (
+        "- `data/articles.parquet`, `data/articles.csv`: one row per article, sorted by `(date_published, article_id)`\n"
+        '- `data/related.parquet`, `data/related.csv`: the "More From" items of each article\'s page, sorted by `(article_id, position)`'
+    )
+
+
 def render_card(
     *,
     name: str,
@@ -131,18 +140,7 @@ def render_card(
     licenses = (
         ", ".join(lic.title or lic.name or lic.path or "" for lic in meta.licenses) or "not stated"
     )
-    if layout == "partitioned":
-        files = (
-            "- `data/articles/year=YYYY/part-0.parquet` and `.csv`: one row per article, a folder per year of `date_published`\n"
-            '- `data/related/id_prefix=X/part-0.parquet` and `.csv`: the "More From" items, a folder per first hex digit of `article_id`\n'
-            '- Read each table as one Hive-partitioned dataset: `pyarrow.dataset.dataset("data/articles", partitioning="hive")`, '
-            "`polars.scan_parquet(\"data/articles/**/*.parquet\", hive_partitioning=True)`, DuckDB `read_parquet('data/articles/*/*.parquet', hive_partitioning = true)`"
-        )
-    else:
-        files = (
-            "- `data/articles.parquet`, `data/articles.csv`: one row per article, sorted by `(date_published, article_id)`\n"
-            '- `data/related.parquet`, `data/related.csv`: the "More From" items of each article\'s page, sorted by `(article_id, position)`'
-        )
+    files = _files_section(layout)
     return f"""{_front_matter(name, meta, stats, layout)}
 # {title}
 
