@@ -5,8 +5,12 @@ the same run (bench/floor.py: read every input byte, then write the same tables 
 pyarrow). Corpora come from bench/corpus.py and are kept in bench/out/.
 
     python -m bench.build_bench [--sizes 10000,50000,100000] [--workers N] [--repeat R]
+                                [--without-compiled] [--compare LABEL=CHECKOUT ...]
 
-With R runs, the build's and the floor's times are medians and the peak RSS is the
+`--without-compiled` times this code installed without its compiled reader too, and
+`--compare` the code of another checkout (`git worktree add /tmp/before <commit>`): each
+in its own venv, every variant and the floor once per run, in turn, so that all are
+measured in the same period. With R runs, times are medians and the peak RSS is the
 largest; each run is printed too.
 """
 
@@ -21,7 +25,7 @@ from pathlib import Path
 
 from bench.corpus import write_corpus
 from bench.floor import read_all
-from bench.timing import measure
+from bench.timing import Run, measure
 from bench.validate_bench import OUT, runtime_packager
 
 
@@ -38,53 +42,64 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,50000,100000")
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--repeat", type=int, default=1, help="runs of build and floor")
+    parser.add_argument("--without-compiled", action="store_true")
+    parser.add_argument("--compare", action="append", default=[], help="LABEL=CHECKOUT")
     args = parser.parse_args()
-    packager = runtime_packager()
+    variants = {"this code": runtime_packager()}
+    if args.without_compiled:
+        variants["this code, no C"] = runtime_packager(name="runtime-venv-no-c", compiled=False)
+    for item in args.compare:
+        label, _, checkout = item.partition("=")
+        variants[label] = runtime_packager(Path(checkout), name=f"runtime-venv-{label}")
     print(
-        f"{'pages':>8} {'build s':>8} {'pages/s':>8} {'MB/s':>6} {'peak MB':>8} "
-        f"{'floor s':>8} {'ratio':>6} {'rebuild s':>9}  runs (build s / floor s)"
+        f"{'pages':>8} {'variant':<16} {'build s':>8} {'pages/s':>8} {'MB/s':>6} {'peak MB':>8} "
+        f"{'floor s':>8} {'ratio':>6}  runs (build s / floor s)"
     )
     for pages in (int(s) for s in args.sizes.split(",")):
         corpus, size = corpus_for(pages)
         # Read once, untimed: the build and the floor both read from the OS's page cache,
         # never one from the disk and the other from memory.
         read_all(corpus)
-        out = OUT / f"build-{pages}"
-        command = [
-            str(packager),
-            "build",
-            str(corpus),
-            "--name",
-            "b",
-            "--version",
-            "1.0.0",
-            "--out",
-            str(out),
-            "--created",
-            "2026-01-01T00:00:00Z",
-            "--quiet",
-        ]
-        if args.workers:
-            command += ["--workers", str(args.workers)]
-        builds, floors = [], []
+        builds: dict[str, list[Run]] = {label: [] for label in variants}
+        floors: list[float] = []
         for _ in range(args.repeat):
-            shutil.rmtree(out, ignore_errors=True)  # a full build each time: no page cache
-            run = measure(command)
-            if run.returncode:
-                raise SystemExit(f"build of {pages} pages failed ({run.returncode})")
-            builds.append(run)
+            for label, packager in variants.items():
+                out = OUT / f"build-{pages}"
+                shutil.rmtree(out, ignore_errors=True)
+                run = measure(_command(packager, corpus, out, args.workers))
+                if run.returncode:
+                    raise SystemExit(f"{label}: build of {pages} pages failed ({run.returncode})")
+                builds[label].append(run)
             floors.append(_floor(corpus, out / "b" / "1.0.0", OUT / f"floor-{pages}"))
-        build_s = statistics.median(run.seconds for run in builds)
-        peak_mb = max(run.peak_mb for run in builds)
         floor_s = statistics.median(floors)
-        # The same pages again: every one comes from the page cache.
-        again = measure([*command[:6], "1.0.1", *command[7:]])
-        runs = ", ".join(f"{b.seconds:.1f}/{f:.1f}" for b, f in zip(builds, floors, strict=True))
-        print(
-            f"{pages:>8} {build_s:>8.1f} {pages / build_s:>8.0f} {size / 1e6 / build_s:>6.1f} "
-            f"{peak_mb:>8.0f} {floor_s:>8.1f} {build_s / floor_s:>6.1f} {again.seconds:>9.1f}  {runs}",
-            flush=True,
-        )
+        for label, runs in builds.items():
+            build_s = statistics.median(run.seconds for run in runs)
+            peak_mb = max(run.peak_mb for run in runs)
+            each = ", ".join(f"{b.seconds:.1f}/{f:.1f}" for b, f in zip(runs, floors, strict=True))
+            print(
+                f"{pages:>8} {label:<16} {build_s:>8.1f} {pages / build_s:>8.0f} "
+                f"{size / 1e6 / build_s:>6.1f} {peak_mb:>8.0f} {floor_s:>8.1f} "
+                f"{build_s / floor_s:>6.1f}  {each}",
+                flush=True,
+            )
+
+
+def _command(packager: Path, corpus: Path, out: Path, workers: int | None) -> list[str]:
+    command = [
+        str(packager),
+        "build",
+        str(corpus),
+        "--name",
+        "b",
+        "--version",
+        "1.0.0",
+        "--out",
+        str(out),
+        "--created",
+        "2026-01-01T00:00:00Z",
+        "--quiet",
+    ]
+    return command + (["--workers", str(workers)] if workers else [])
 
 
 def _floor(corpus: Path, release: Path, out: Path) -> float:

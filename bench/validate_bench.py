@@ -10,6 +10,7 @@ the ratio. Identical runs vary by about 25% on a 2-core machine: compare within 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -56,21 +57,26 @@ def release_for(pages: int) -> Path:
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def runtime_packager() -> Path:
-    """packager installed alone (its runtime dependencies, no test extra), as users get it.
+def runtime_packager(
+    source: Path = ROOT, name: str = "runtime-venv", compiled: bool = True
+) -> Path:
+    """packager installed alone (its runtime dependencies, no test extra), as users get it:
+    the code of the checkout `source`, in the venv `bench/out/<name>`; with `compiled`
+    False, installed where no C compiler is found (the compiled reader is not built).
 
     The development venv also holds pandas (frictionless needs it to read Parquet), and
     pyarrow imports pandas whenever it is installed: +0.3 s and ~60 MB that a plain
     install never pays. So packager is timed from its own venv, frictionless from this one.
     """
-    env = OUT / "runtime-venv"
+    env = OUT / name
     if not (env / "bin" / "pip").exists():
         venv.create(env, with_pip=True)
-        subprocess.run([env / "bin" / "pip", "install", "--quiet", str(ROOT)], check=True)
-    # Always the code of this checkout, installed (not linked): edits during a run don't leak in.
+        subprocess.run([env / "bin" / "pip", "install", "--quiet", str(source)], check=True)
+    # Always the code of the checkout, installed (not linked): edits during a run don't leak in.
     subprocess.run(
-        [env / "bin" / "pip", "install", "--quiet", "--no-deps", "--force-reinstall", str(ROOT)],
+        [env / "bin" / "pip", "install", "--quiet", "--no-deps", "--force-reinstall", str(source)],
         check=True,
+        env={**os.environ, **({} if compiled else {"CC": "/bin/false"})},
     )
     return env / "bin" / "packager"
 
