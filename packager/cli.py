@@ -26,6 +26,7 @@ from packager.contract.models import Issue, Reject, Report
 from packager.errors import PackagerError
 from packager.inputs import parse_file
 from packager.inputs.files import input_files
+from packager.release.card import describe_inputs
 from packager.release.diff import diff_releases, render_text
 from packager.release.versions import Bump
 
@@ -62,7 +63,11 @@ MaxPageBytes = Annotated[
 ]
 ColumnMap = Annotated[
     list[str] | None,
-    typer.Option("--map", help="TARGET=SOURCE: read column SOURCE as field TARGET."),
+    typer.Option("--map", help="FIELD=COLUMN: read the tables' column COLUMN as FIELD."),
+]
+FieldValues = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="FIELD=VALUE: give FIELD this value in every table row."),
 ]
 MaxTitleLength = Annotated[
     int, typer.Option("--max-title-length", min=1, help="Reject titles longer than this.")
@@ -85,12 +90,17 @@ def _options(
     _state["debug"] = debug
 
 
-def _run(call: Callable[[], T]) -> T:
+def _run(call: Callable[[], T], fmt: Format | None = None) -> T:
+    """`call()`; a `PackagerError` is one line ``Error: ...`` and its exit code, after the
+    report of what was found (in `fmt`), when the error carries one."""
     try:
         return call()
     except PackagerError as exc:
         if _state["debug"]:
             raise
+        if fmt is not None and isinstance(exc.report, Report):
+            report = exc.report
+            _render(report, fmt, f"refused: {len(report.errors)} errors", report.to_dict)
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None
 
@@ -191,14 +201,18 @@ def parse(
     typer.echo(f"{len(files)} pages: {parsed} parsed, {rejected} rejected", err=True)
 
 
-def _mapping(pairs: list[str]) -> dict[str, str]:
+def _pairs(pairs: list[str], option: str, form: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for pair in pairs:
         target, sep, source = pair.partition("=")
         if not sep or not target.strip() or not source.strip():
-            raise typer.BadParameter(f"{pair!r} is not TARGET=SOURCE", param_hint="--map")
+            raise typer.BadParameter(f"{pair!r} is not {form}", param_hint=option)
         out[target.strip()] = source.strip()
     return out
+
+
+def _mapping(pairs: list[str]) -> dict[str, str]:
+    return _pairs(pairs, "--map", "TARGET=SOURCE")
 
 
 @app.command()
@@ -255,8 +269,16 @@ def build(
         int | None, typer.Option("--workers", help="Parsing processes (default: all cores).")
     ] = None,
     mapping: ColumnMap = None,
+    values: FieldValues = None,
     max_page_bytes: MaxPageBytes = DEFAULT_LIMITS.max_page_bytes,
     max_title_length: MaxTitleLength = DEFAULT_LIMITS.max_title_length,
+    date_format: Annotated[
+        str | None,
+        typer.Option("--date-format", help="strptime format of tables' dates that are not ISO."),
+    ] = None,
+    allow_empty: Annotated[
+        bool, typer.Option("--allow-empty", help="Write a release even if no input gives one.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     layout: Annotated[
         LayoutChoice,
@@ -270,6 +292,7 @@ def build(
     """
     bump_part: Bump | None = bump.value if bump else None
     columns = _mapping(mapping or [])
+    constants = _pairs(values or [], "--set", "FIELD=VALUE")
     with _progress(quiet) as progress:
         result = _run(
             lambda: build_release(
@@ -283,15 +306,19 @@ def build(
                 created=created,
                 workers=workers,
                 mapping=columns,
+                constants=constants,
+                date_format=date_format,
                 limits=Limits(max_page_bytes, max_title_length),
                 progress=progress,
                 layout=layout.value,
-            )
+                allow_empty=allow_empty,
+            ),
+            fmt,
         )
+    read = describe_inputs(result.pages, result.rows, result.tables, result.carried)
     summary = (
         f"wrote {result.path}: {result.articles} articles, {result.related} related items "
-        f"from {result.pages} pages ({result.duplicates} duplicates merged, "
-        f"{result.rejects} rejected)"
+        f"from {read} ({result.duplicates} duplicates merged, {result.rejects} rejected)"
     )
     _render(result.report, fmt, summary, result.report.to_dict)
 

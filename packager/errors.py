@@ -7,6 +7,7 @@ things the tool cannot do at all. Each has the exit code the contract gives it::
     ├── UsageError                a wrong combination of options or a bad value
     │   └── BreakingChangeError   a breaking schema change under a non-major version
     ├── InputError                an input that is missing or cannot be read
+    ├── NoArticlesError           the inputs gave no article (and no --allow-empty)
     ├── VersionExistsError        the release version is there already
     └── ReleaseWriteError         the release could not be written (disk full, permissions)
     StrictRefusal                 exit 1: --strict and some input was rejected
@@ -14,11 +15,18 @@ things the tool cannot do at all. Each has the exit code the contract gives it::
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class PackagerError(Exception):
-    """Something packager cannot do; the message is one line for the user."""
+    """Something packager cannot do; the message is one line for the user. `report` is
+    the report of what was found on the way, where there is one (a refused build's)."""
 
     exit_code = 2
+
+    def __init__(self, message: str, report: Any = None) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 class UsageError(PackagerError):
@@ -31,6 +39,10 @@ class BreakingChangeError(UsageError):
 
 class InputError(PackagerError):
     """An input that is missing or cannot be read."""
+
+
+class NoArticlesError(PackagerError):
+    """No input gave an article, so no release was written (unless allowed)."""
 
 
 class VersionExistsError(PackagerError):

@@ -59,7 +59,7 @@ def test_card_front_matter_and_contents(example_release: BuildResult) -> None:
     assert [c["config_name"] for c in meta["configs"]] == ["articles", "related"]
     assert "# KCNA Watch sample" in card
     assert "- 14 articles and 33 related items, published 2025-06-03 to 2026-03-18" in card
-    assert "- from 21 input pages: 1 duplicate captures merged, 6 rejected" in card
+    assert "- from 21 pages: 1 duplicate captures merged (see `merges.jsonl`), 6 rejected" in card
     assert "| Pyongyang Times | 4 |" in card
     assert "| 2026 | 5 |" in card
     assert "| `date_published` | date | yes |" in card

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from packager.contract import rules
 from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.record import Record
 from packager.contract.rejection import Rejection
@@ -233,3 +234,50 @@ def test_other_encodings_are_read_in_c_with_the_same_answer() -> None:
         for data in encoded[: 4 * len(sources)]
     ]
     assert sum(in_c) > 2 * len(sources)  # most re-encoded pages are read in C
+
+
+# Words that steer the language guess: stop words of each language, words of each script,
+# characters whose case-folding is long or odd, digits and punctuation.
+GUESS_WORDS = [
+    "the", "and", "The", "THE", "la", "le", "Les", "el", "y", "der", "Die", "und", "ist",
+    "평양", "새", "学校", "代表団", "です", "Пхеньян", "и", "مرحبا", "ſ", "ß", "İ", "ǅ", "ﬁ",
+    "é", "straße", "word", "2026", "—", "’", "x" * 30,
+]  # fmt: skip
+SPACES = [" ", "  ", "\n", "\n\n", "\t", "\x0b", "\x0c", "\r", "\u00a0", "\u3000", "\x1c", "\x85"]
+
+
+@needs_fast
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.sampled_from(GUESS_WORDS), st.text(max_size=6)), st.sampled_from(SPACES)
+        ),
+        max_size=400,
+    )
+)
+def test_the_compiled_word_count_is_the_rule(pieces: list[tuple[str, str]]) -> None:
+    text = "".join(word + space for word, space in pieces)
+    found = FAST.word_count_and_language(text)
+    if found is None:  # only where its white space is not all ASCII's, or a surrogate
+        assert any(
+            c.isspace() and not (c.isascii() and c not in "\x1c\x1d\x1e\x1f") for c in text
+        ) or any("\ud800" <= c <= "\udfff" for c in text)
+        return
+    assert found == rules.word_count_and_language(text)
+
+
+@needs_fast
+def test_the_compiled_word_count_takes_every_body_of_a_corpus(tmp_path: Path) -> None:
+    from bench.corpus import write_corpus
+
+    write_corpus(tmp_path, 300, seed=5)
+    bodies = []
+    for path in sorted(p for p in tmp_path.rglob("*") if p.is_file()):
+        try:
+            bodies.append(read_page_python(path.read_bytes(), path.name, TODAY).article["body"])
+        except Rejection:
+            continue
+    assert len(bodies) > 250
+    for body in bodies:
+        assert FAST.word_count_and_language(body) == rules.word_count_and_language(body)

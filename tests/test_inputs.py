@@ -12,7 +12,8 @@ from packager.inputs.files import InputFile, input_files
 
 
 def _tree(root: Path) -> None:
-    for name in ("b/2.txt", "b/1.TXT", "a.txt", "c/d/3.txt", ".hidden/4.txt", "b/.5.txt", "x.csv"):
+    names = ("b/2.txt", "b/1.TXT", "a.txt", "c/d/3.txt", ".hidden/4.txt", "b/.5.txt", "x.csv", "n.md")
+    for name in names:
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(name)
@@ -32,8 +33,9 @@ def test_overlapping_inputs_and_hard_links_give_each_file_once_in_order(
         InputFile("2.txt", str(root / "b")),
         InputFile("3.txt", str(root / "c" / "d")),
         InputFile("a.txt", str(root)),  # the hard link's other name is larger
+        InputFile("x.csv", str(root)),  # a table in a folder is an input too; n.md is not
     ]
-    assert len(files) == 4
+    assert len(files) == 5
     assert files[2] == InputFile("3.txt", str(root / "c" / "d"))
 
 
@@ -45,6 +47,6 @@ def test_no_inputs_found_is_an_empty_list(tmp_path: Path) -> None:
 def test_a_cleared_list_lets_go_of_its_arrays(tmp_path: Path) -> None:
     _tree(tmp_path)
     files = input_files([tmp_path])
-    assert len(files) == 4
+    assert len(files) == 5
     files.clear()
     assert len(files) == 0 and list(files) == []

@@ -120,7 +120,14 @@ def _write_table(rows: list[dict[str, object]], path: Path) -> None:
 
 def _build(inputs: list[Path], out: Path) -> BuildResult:
     return build_release(
-        inputs, name="inv", version="1.0.0", out=out, created=CREATED, today=TODAY, workers=1
+        inputs,
+        name="inv",
+        version="1.0.0",
+        out=out,
+        created=CREATED,
+        today=TODAY,
+        workers=1,
+        allow_empty=True,
     )
 
 

@@ -29,6 +29,7 @@ from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
+from packager.build.carry import Carried
 from packager.build.spool import Buckets, Segment, Spool, SpoolWriter
 from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.models import Issue, Reject
@@ -36,7 +37,7 @@ from packager.contract.record import Record
 from packager.contract.rejection import Rejection
 from packager.inputs.files import InputFile, InputList, read_input
 from packager.inputs.pages import read_page
-from packager.inputs.rows import parse_table
+from packager.inputs.rows import TableOptions, TableRows
 
 ROW_BITS = 32  # an input's index: file position << ROW_BITS | row
 MIN_CHUNK, MAX_CHUNK = 32, 2_048  # page files a worker takes at a time
@@ -93,11 +94,17 @@ class Parsed:
     """What parsing some inputs gave, apart from the spooled rows."""
 
     records: int = 0  # pages, and rows of parsed-article tables
+    rows: int = 0  # of which rows of tables
+    tables: int = 0  # table files read
+    carried: int = 0  # of which articles of releases given as inputs
     findings: list[Finding] = field(default_factory=list)  # rejects and warnings
     segments: list[Segment] = field(default_factory=list)
 
     def absorb(self, other: Parsed) -> None:
         self.records += other.records
+        self.rows += other.rows
+        self.tables += other.tables
+        self.carried += other.carried
         self.findings += other.findings
 
 
@@ -191,17 +198,19 @@ def parse_into(
     job: Job,
     *,
     workers: int = 1,
-    mapping: dict[str, str] | None = None,
+    tables: TableOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
     engine: Engine | None = None,
+    releases: list[Path] | None = None,
 ) -> Parsed:
-    """Parse `files` into `spool` on `engine` (default: a `LocalEngine` of `workers`);
-    rejects and warnings (`findings`) in input order. `progress(done, total)` is called as
-    input files are done."""
+    """Parse `files` into `spool` on `engine` (default: a `LocalEngine` of `workers`), and
+    carry the articles of `releases` (given as inputs) after them; rejects and warnings
+    (`findings`) in input order. `progress(done, total)` is called as input files are
+    done."""
     global _INPUTS
     positions = files.table_positions()
-    tables = [(i << ROW_BITS, files[i]) for i in positions]
-    pages = len(files) - len(tables)
+    table_files = [(i << ROW_BITS, files[i]) for i in positions]
+    pages = len(files) - len(table_files)
     size = max(MIN_CHUNK, min(MAX_CHUNK, pages // (max(workers, 1) * 8) or 1))
     spans = [(start, min(start + size, len(files))) for start in range(0, len(files), size)]
     total = Parsed()
@@ -222,8 +231,10 @@ def parse_into(
     results = runner.chunks(job, spans)
     try:
         first = next(results, None)  # the workers start on the first chunks
-        for index, item in tables:
-            take(_parse_table(spool, index, item, job, mapping), 1)
+        for index, item in table_files:
+            take(_parse_table(spool, index, item, job, tables or TableOptions()), 1)
+        for k, folder in enumerate(releases or []):
+            take(_carry(spool, (len(files) + k) << ROW_BITS, folder, job), 0)
         if first is not None:
             take(first, first.records)
         for part in results:
@@ -238,19 +249,46 @@ def parse_into(
 
 
 def _parse_table(
-    spool: Spool, index: int, item: InputFile, job: Job, mapping: dict[str, str] | None
+    spool: Spool, index: int, item: InputFile, job: Job, options: TableOptions
 ) -> Parsed:
     out = Parsed()
     writer = spool.writer(f"table{index >> ROW_BITS:09d}", job.buckets)
-    for row, result in enumerate(parse_table(item, mapping, job.today, job.limits)):
+    rows = TableRows(item, options, job.today, job.limits)
+    out.findings += [
+        Finding(index, "warning", code, message, item.source_file, line)
+        for code, message, line in rows.warnings
+    ]
+    for row, result in enumerate(rows):
         out.records += 1
         if isinstance(result, Reject):
             out.findings.append(Finding.of_reject(index | row, result))
             continue
         out.findings += _warnings(index | row, item.source_file, result)
-        writer.add(index | row, result)
+        writer.add(index | row, result, rank=-(index | row))  # the latest row wins a tie
     out.segments = writer.close()
+    out.rows, out.tables = out.records, 1
     return out
+
+
+def _carry(spool: Spool, base: int, folder: Path, job: Job) -> Parsed:
+    """The articles and related rows of the release `folder`, spooled as inputs at `base`:
+    at an equal capture date, a new input wins over a carried row (its rank is larger)."""
+    writer = spool.writer(f"release{base >> ROW_BITS:09d}", job.buckets)
+    carried = Carried(folder)
+    carried.records(
+        lambda row, record: writer.add(base | row, record, rank=base | row), job.today, job.limits
+    )
+    carried.related(lambda row, rows: writer.add_related(base | row, rows))
+    label = folder.as_posix()
+    return Parsed(
+        records=carried.articles,
+        carried=carried.articles,
+        findings=[
+            Finding(base | row, severity, code, message, label, line)
+            for row, severity, code, message, line in carried.findings
+        ],
+        segments=writer.close(),
+    )
 
 
 def _in_order(pool: Pool, job: Job, spans: list[tuple[int, int]], workers: int) -> Iterator[Parsed]:

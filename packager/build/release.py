@@ -17,11 +17,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pyarrow as pa
 
 from packager.about import __version__
+from packager.build.carry import is_release, release_folder
 from packager.build.engine import Engine, Finding, Job, parse_into
 from packager.build.faults import checkpoint
 from packager.build.spool import (
@@ -38,13 +39,15 @@ from packager.contract.schema import TABLES, arrow_schema, table_schema
 from packager.errors import (
     BreakingChangeError,
     InputError,
+    NoArticlesError,
     ReleaseWriteError,
     StrictRefusal,
     UsageError,
     VersionExistsError,
 )
 from packager.inputs.files import InputList, input_files
-from packager.release.card import CorpusStats, render_card
+from packager.inputs.rows import TableOptions, check_columns
+from packager.release.card import CorpusStats, describe_inputs, render_card
 from packager.release.checksums import Digests, write_sha256sums
 from packager.release.descriptor import (
     DESCRIPTOR,
@@ -70,11 +73,14 @@ class BuildResult:
     path: Path
     name: str
     version: str
-    pages: int
+    pages: int  # inputs: page files, and rows of tables
     articles: int
     duplicates: int
     rejects: int
     related: int
+    rows: int = 0  # of the inputs, rows of tables
+    tables: int = 0  # table files read
+    carried: int = 0  # of the inputs, articles of releases given as inputs
     report: Report = field(default_factory=Report)
 
     def summary(self) -> dict[str, object]:
@@ -83,6 +89,9 @@ class BuildResult:
             "name": self.name,
             "version": self.version,
             "pages": self.pages,
+            "rows": self.rows,
+            "tables": self.tables,
+            "carried": self.carried,
             "articles": self.articles,
             "duplicates": self.duplicates,
             "rejects": self.rejects,
@@ -131,15 +140,20 @@ def build_release(
     created: str | None = None,
     workers: int | None = None,
     mapping: dict[str, str] | None = None,
+    constants: dict[str, str] | None = None,
+    date_format: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
     progress: Callable[[int, int], None] | None = None,
     layout: Layout = "single",
     today: dt.date | None = None,
     engine: Engine | None = None,
+    allow_empty: bool = False,
 ) -> BuildResult:
     """Parse every input page (or parsed-article table) and write ``out/name/version``.
 
-    `mapping` ({field: column}) renames the columns of parsed-article tables;
+    `mapping` ({field: column}) renames the columns of parsed-article tables, and
+    `constants` ({field: value}) gives a field one value for every row of them, and
+    `date_format` (strptime's) reads their dates that are not ISO 8601;
     `progress(done, total)` is called as input files are parsed. `engine` runs the
     parsing of pages (default: a pool of `workers` processes on this machine).
     `layout` "partitioned" writes each table as Hive partitions (articles by year,
@@ -148,9 +162,12 @@ def build_release(
     Raises:
         UsageError: a bad name, version or option.
         BreakingChangeError: the schema changed incompatibly and the version is not major.
-        InputError: an input or the metadata file is missing or unreadable.
+        InputError: an input or the metadata file is missing or unreadable, or a table's
+            columns cannot give the contract's fields (before anything is written).
         VersionExistsError: ``out/name/version`` exists already (it is left untouched).
-        StrictRefusal: `strict` and some page was rejected (nothing is written).
+        StrictRefusal: `strict` and some input was rejected (nothing is written).
+        NoArticlesError: no input gave an article and not `allow_empty` (nothing is
+            written, and the version stays free).
         ReleaseWriteError: the release could not be written.
     """
     _check_options(name, layout, workers)
@@ -162,7 +179,12 @@ def build_release(
     previous = previous_release(folder, version)
     if previous is not None:
         check_schema_compatible(previous, version)
+    releases = [release_folder(path) for path in inputs if is_release(path)]
+    inputs = [path for path in inputs if not is_release(path)]
     files = input_files(inputs)
+    tables = TableOptions(mapping or {}, constants or {}, date_format)
+    for position in files.table_positions():
+        check_columns(files[position], tables)
     meta_path = metadata or find_metadata(inputs)
     meta = load_metadata(meta_path) if meta_path else DatasetMeta()
     stamp = created_timestamp(created)
@@ -178,10 +200,12 @@ def build_release(
             strict=strict,
             workers=workers or os.cpu_count() or 1,
             today=today,
-            mapping=mapping or {},
+            tables=tables,
             limits=limits,
             progress=progress,
             engine=engine,
+            allow_empty=allow_empty,
+            releases=releases,
         )
         _publish(work, target)
     except OSError as exc:
@@ -323,24 +347,40 @@ def _write(
     strict: bool,
     workers: int,
     today: dt.date | None,
-    mapping: dict[str, str],
+    tables: TableOptions,
     limits: Limits,
     progress: Callable[[int, int], None] | None,
     engine: Engine | None,
+    allow_empty: bool,
+    releases: list[Path],
 ) -> BuildResult:
     """Parse `files` into a spool, then write the release's files into `work`. Clears
     `files` once parsed: the writing never needs it."""
     spool = Spool(work / ".spool")
     job = Job(spool.folder, today or dt.date.today(), limits, Buckets.for_inputs(len(files)))
     parsed = parse_into(
-        spool, files, job, workers=workers, mapping=mapping, progress=progress, engine=engine
+        spool,
+        files,
+        job,
+        workers=workers,
+        tables=tables,
+        progress=progress,
+        engine=engine,
+        releases=releases,
     )
     files.clear()  # not needed for writing (and the caller built it for this build only)
     rejects = [finding for finding in parsed.findings if finding.severity == "error"]
     checkpoint("parsed")
     if strict and rejects:
         raise StrictRefusal(
-            f"--strict: {len(rejects)} of {parsed.records} inputs rejected; nothing written"
+            f"--strict: {len(rejects)} of {parsed.records} inputs rejected; nothing written",
+            Report(issues=[finding.issue() for finding in parsed.findings]),
+        )
+    if len(rejects) == parsed.records and not allow_empty:
+        raise NoArticlesError(
+            f"no article: {parsed.records} inputs, {len(rejects)} rejected; nothing written "
+            "(--allow-empty writes an empty release)",
+            Report(issues=[finding.issue() for finding in parsed.findings]),
         )
     stats, merged = _write_tables(spool, work / "data", plan.layout)
     shutil.rmtree(spool.folder)
@@ -354,13 +394,17 @@ def _write(
         duplicates=len(merged),
         rejects=len(rejects),
         related=stats.related,
+        rows=parsed.rows,
+        tables=parsed.tables,
+        carried=parsed.carried,
         report=Report(issues=_issues(parsed.findings, merged)),
     )
     # The data files go to the disk while the rest of the release is made, so that the
     # final flush before the rename finds them written.
     with ThreadPoolExecutor(1, thread_name_prefix="packager-fsync") as syncing:
         flushed = syncing.submit(_sync_files, work / "data")
-        _write_rejects(work / "rejects.jsonl", rejects)
+        _write_lines(work / "rejects.jsonl", [reject.reject() for reject in rejects])
+        _write_lines(work / "merges.jsonl", [one.trace() for one in merged])
         _write_documents(work, plan, stats, result)
         checkpoint("files-written")
         flushed.result()
@@ -402,22 +446,25 @@ def _issues(findings: list[Finding], merged: list[Merged]) -> list[Issue]:
     issues = [finding.issue() for finding in findings]
     for one in merged:
         differs = one.body_differs
+        kept = one.kept if one.kept_line is None else f"{one.kept} row {one.kept_line}"
         issues.append(
             Issue(
                 code="duplicate-body-differs" if differs else "duplicate-merged",
-                message=f"same article as {one.kept} (kept)"
+                message=f"same article as {kept} (kept)"
                 + ("; their bodies differ" if differs else ""),
                 file=one.dropped,
+                line=one.dropped_line,
                 severity="warning",
             )
         )
     return issues
 
 
-def _write_rejects(path: Path, rejects: list[Finding]) -> None:
+def _write_lines(path: Path, lines: list[dict[str, Any]]) -> None:
+    """JSON Lines, as rejects.jsonl and merges.jsonl are written."""
     with path.open("w", encoding="utf-8") as out:
-        for reject in rejects:
-            out.write(json.dumps(reject.reject(), ensure_ascii=False) + "\n")
+        for line in lines:
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
 def _write_documents(work: Path, plan: _Plan, stats: CorpusStats, result: BuildResult) -> None:
@@ -428,7 +475,7 @@ def _write_documents(work: Path, plan: _Plan, stats: CorpusStats, result: BuildR
         created=plan.created,
         meta=plan.meta,
         stats=stats,
-        pages=result.pages,
+        inputs=describe_inputs(result.pages, result.rows, result.tables, result.carried),
         duplicates=result.duplicates,
         rejects=result.rejects,
         layout=plan.layout,
@@ -454,5 +501,5 @@ def _write_documents(work: Path, plan: _Plan, stats: CorpusStats, result: BuildR
     (work / "CHANGES.md").write_text(
         render_changes(changes, plan.name, plan.version), encoding="utf-8"
     )
-    listed = [DESCRIPTOR, "README.md", "CHANGES.md", "rejects.jsonl", *data_files]
+    listed = [DESCRIPTOR, "README.md", "CHANGES.md", "rejects.jsonl", "merges.jsonl", *data_files]
     write_sha256sums(work, listed, digests)

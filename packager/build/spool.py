@@ -64,12 +64,18 @@ class Buckets:
 
 
 PAGE = "_page"  # the input's place in the build (file, then row): makes every order total
+# Which of an article's captures wins at an equal date_captured, smallest first: a page's
+# place (the smallest source_file), a table row's place negated (the later file, then the
+# later row: daily snapshots keep the newest text).
+RANK = "_rank"
+LINE = "_line"  # a table row's number in its file, for the trace of a merge
 
 
 def _spool_schema(table: str) -> pa.Schema:
     # Spooled rows come from the parser; nullability is enforced when writing.
     fields = [f.with_nullable(True) for f in arrow_schema(table)]
-    return pa.schema([*fields, pa.field(PAGE, pa.int64())])
+    extra = [pa.field(RANK, pa.int64()), pa.field(LINE, pa.int64())] if table == "articles" else []
+    return pa.schema([*fields, pa.field(PAGE, pa.int64()), *extra])
 
 
 _SCHEMAS = {"articles": _spool_schema("articles"), "related": _spool_schema("related")}
@@ -91,37 +97,51 @@ class Merged:
 
     article_id: str
     kept: str
+    kept_line: int | None
     dropped: str
+    dropped_line: int | None
     body_differs: bool
+
+    def trace(self) -> dict[str, Any]:
+        """The merge as a line of the release's merges.jsonl."""
+        return {
+            "article_id": self.article_id,
+            "kept_file": self.kept,
+            "kept_line": self.kept_line,
+            "merged_file": self.dropped,
+            "merged_line": self.dropped_line,
+            "body_differs": self.body_differs,
+        }
 
 
 class _Rows:
-    """A table's buffered rows, by bucket: the rows (dicts by field name) and the index of
-    the input each came from."""
+    """A table's buffered rows, by bucket: the rows (dicts by field name), and for each the
+    spool's own columns (`PAGE`, and for articles `RANK` and `LINE`)."""
 
     def __init__(self, schema: pa.Schema) -> None:
         self.schema = schema
-        self._buckets: dict[Any, tuple[list[dict[str, Any]], list[int]]] = {}
+        self._own = [f.name for f in schema if f.name.startswith("_")]
+        # The table's own fields as one struct type: Arrow converts the row dicts by name
+        # in one pass, several times faster than a Python list a column.
+        self._struct = pa.struct([f for f in schema if f.name not in self._own])
+        self._buckets: dict[Any, tuple[list[dict[str, Any]], list[tuple[int | None, ...]]]] = {}
 
-    def add(self, bucket: Any, rows: list[dict[str, Any]], page: int) -> None:
+    def add(self, bucket: Any, rows: list[dict[str, Any]], own: tuple[int | None, ...]) -> None:
         found = self._buckets.get(bucket)
         if found is None:
             found = self._buckets[bucket] = ([], [])
         found[0].extend(rows)
-        found[1].extend([page] * len(rows))
+        found[1].extend([own[: len(self._own)]] * len(rows))
 
     def take_batches(self) -> list[tuple[Any, pa.RecordBatch]]:
         """A record batch a bucket, in bucket order; the buffer is left empty."""
         batches = []
         for bucket in sorted(self._buckets):
-            rows, pages = self._buckets[bucket]
-            columns = {
-                f.name: pa.array([row[f.name] for row in rows], f.type)
-                for f in self.schema
-                if f.name != PAGE
-            }
-            columns[PAGE] = pa.array(pages, pa.int64())
-            batches.append((bucket, pa.RecordBatch.from_pydict(columns, schema=self.schema)))
+            rows, own = self._buckets[bucket]
+            columns = pa.array(rows, self._struct).flatten()
+            for k in range(len(self._own)):
+                columns.append(pa.array([values[k] for values in own], pa.int64()))
+            batches.append((bucket, pa.RecordBatch.from_arrays(columns, schema=self.schema)))
         self._buckets.clear()
         return batches
 
@@ -142,16 +162,29 @@ class SpoolWriter:
         self._flushes = 0
         self.segments: list[Segment] = []
 
-    def add(self, index: int, record: Record) -> None:
+    def add(self, index: int, record: Record, rank: int | None = None) -> None:
+        """Spool `record`, the input at `index`; `rank` decides among captures of one
+        article at an equal date (default: `index`, the smallest first)."""
         article = record.article
         bucket = self.buckets.article(article["date_published"])
-        self._tables["articles"].add(bucket, [article], index)
+        own = (index, index if rank is None else rank, record.line)
+        self._tables["articles"].add(bucket, [article], own)
         self._rows += 1 + len(record.related)
         self._bytes += len(article["body"])
         if record.related:
             bucket = self.buckets.related_of(article["article_id"])
-            self._tables["related"].add(bucket, record.related, index)
+            self._tables["related"].add(bucket, record.related, own)
         if (self.flush_rows and self._rows >= self.flush_rows) or self._bytes >= FLUSH_BYTES:
+            self.flush()
+
+    def add_related(self, index: int, rows: list[dict[str, Any]]) -> None:
+        """Spool the related rows of one article (that of the input at `index`) alone."""
+        if not rows:
+            return
+        bucket = self.buckets.related_of(rows[0]["article_id"])
+        self._tables["related"].add(bucket, rows, (index,))
+        self._rows += len(rows)
+        if self.flush_rows and self._rows >= self.flush_rows:
             self.flush()
 
     def close(self) -> list[Segment]:
@@ -252,7 +285,7 @@ class OrderedArticles:
         release = pc.sort_indices(
             keys, sort_keys=[("date_published", "ascending"), ("article_id", "ascending")]
         )
-        return table.take(kept.take(release)).drop_columns([PAGE])
+        return table.take(kept.take(release)).drop_columns([PAGE, RANK, LINE])
 
     def _note_merged(self, table: pa.Table, order: pa.Array, starts: pa.Array) -> None:
         """A `Merged` for each row that is not its group's first (the kept one), in group
@@ -261,7 +294,9 @@ class OrderedArticles:
         if not dropped:
             return
         is_start = starts.to_pylist()
-        ids, files, body = (table.column(c) for c in ("article_id", "source_file", "body"))
+        ids, files, lines, body = (
+            table.column(c) for c in ("article_id", "source_file", LINE, "body")
+        )
         for i in dropped:
             first = i
             while not is_start[first]:
@@ -271,7 +306,9 @@ class OrderedArticles:
                 Merged(
                     article_id=ids[row].as_py(),
                     kept=files[kept].as_py(),
+                    kept_line=lines[kept].as_py(),
                     dropped=files[row].as_py(),
+                    dropped_line=lines[row].as_py(),
                     body_differs=body[row] != body[kept],
                 )
             )
@@ -280,7 +317,7 @@ class OrderedArticles:
 _WINNER_ORDER = [
     ("article_id", "ascending", "at_end"),
     ("date_captured", "descending", "at_end"),
-    ("source_file", "ascending", "at_end"),
+    (RANK, "ascending", "at_end"),
     (PAGE, "ascending", "at_end"),
 ]
 

@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
 from packager.contract import rules
 from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.rejection import Rejection
-from packager.contract.schema import check_record, field_names
+from packager.contract.schema import field_names, record_check
 
 # (code, message, line): a warning about one input, plain values (a build holds many).
 Warning = tuple[str, str, int | None]
+WordCounter = Callable[[str], "tuple[int, str] | None"]
 
 DERIVED = ("article_id", "word_count", "language")
 # Fields whose normal form is their own (below); every other string field is stripped,
@@ -38,6 +39,7 @@ class Record(NamedTuple):
     article: dict[str, Any]
     related: list[dict[str, Any]]
     warnings: list[Warning]
+    line: int | None = None  # a table row's number in its file (None for a page)
 
 
 def paragraphs_of(text: str) -> list[str]:
@@ -64,11 +66,14 @@ def make_record(
     limits: Limits = DEFAULT_LIMITS,
     line: int | None = None,
     title_line: int | None = None,
+    words: WordCounter | None = None,
 ) -> Record:
     """The record of one input, from the values its reader found (`given`, by field name;
     `body` as text or as a list of paragraphs) and its related items (`title`, `teaser`,
     `date_published` each). Raises `Rejection` for an input that cannot be an article;
-    `line` is the line (or table row) a problem is reported at."""
+    `line` is the line (or table row) a problem is reported at. `words` is a faster
+    `rules.word_count_and_language` (the compiled one): the same answer, or None where
+    it leaves the body to the rule itself."""
     warnings: list[Warning] = []
     article: dict[str, Any] = {}
     for name in field_names("articles"):
@@ -89,7 +94,8 @@ def make_record(
         raise Rejection(problem[0], problem[1], line)
     body = "\n\n".join(paragraphs)
     aid = rules.article_id(source, published, title)
-    count, language = rules.word_count_and_language(body)
+    counted = words(body) if words is not None else None
+    count, language = counted or rules.word_count_and_language(body)
     article.update(
         source=source,
         title=title,
@@ -105,7 +111,7 @@ def make_record(
         _derive(article, "language", language, line, warnings)
     else:
         article["language"] = given_language.lower()
-    broken = check_record("articles", article)
+    broken = record_check("articles")(article)
     if broken:
         raise Rejection("invalid-article", f"{broken[0]} {broken[1]}", line)
     items = related_records(aid, related, line, warnings)
@@ -180,16 +186,16 @@ def related_records(
     """The related rows of the article `aid`: positions from 1, titles collapsed, teasers
     as one line, dates as given; an item with no date is a warning (a page cut short)."""
     out: list[dict[str, Any]] = []
+    names, check = field_names("related"), record_check("related")
+    blank = dict.fromkeys(names)
     for position, item in enumerate(items, start=1):
-        teaser = item.get("teaser")
-        row = {name: item.get(name) for name in field_names("related")}
-        row.update(
-            article_id=aid,
-            position=position,
-            title=rules.collapse(_text(item, "title", line)),
-            teaser=(" ".join(paragraphs_of(teaser)) or None) if isinstance(teaser, str) else teaser,
-        )
-        broken = check_record("related", row)
+        row = {**blank, **item}
+        title, teaser = row["title"], row["teaser"]
+        row["article_id"], row["position"] = aid, position
+        row["title"] = " ".join(title.split()) if type(title) is str else _text(row, "title", line)
+        if type(teaser) is str:
+            row["teaser"] = _one_line(teaser)
+        broken = check(row)
         if broken:
             message = f"related item {position}: {broken[0]} {broken[1]}"
             raise Rejection("invalid-article", message, line)
@@ -201,8 +207,15 @@ def related_records(
                     None,
                 )
             )
-        out.append(row)
+        out.append(row if len(row) == len(names) else {name: row[name] for name in names})
     return out
+
+
+def _one_line(text: str) -> str | None:
+    """A teaser as one line: its paragraphs joined by a space; None when blank."""
+    if "\n" not in text and "\r" not in text:
+        return text.strip() or None
+    return " ".join(paragraphs_of(text)) or None
 
 
 def _text(values: Mapping[str, Any], name: str, line: int | None) -> str:

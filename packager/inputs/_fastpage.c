@@ -5,10 +5,15 @@
  * byte and no white space but ASCII's, and that read as a page dump. For those it returns
  * the page's pieces by name, the same values `read_pieces` finds; for anything else
  * (another encoding, a control byte, a non-ASCII space or digit, no Date: line, an
- * impossible date, no title) it returns None and Python reads the page. It decides no rule
- * of the contract: the record (derived fields, the byline rule, every check) is made from
- * the pieces by `packager.contract.record.make_record`, as for any input. Tests check
+ * impossible date, no title) it returns None and Python reads the page. The record
+ * (derived fields, the byline rule, every check) is made from the pieces by
+ * `packager.contract.record.make_record`, as for any input. Tests check
  * that both readers find the same pieces, page by page (tests/test_fastpage.py).
+ *
+ * It also counts a body's words and guesses its language
+ * (`packager.contract.rules.word_count_and_language`, which the page reader hands to
+ * `make_record`), for any text whose white space it knows as Python does; tests check it
+ * against the Python rule on corpora and on hypothesis's text.
  *
  * With no white space but " \t\n\v\f\r" (the other ASCII white space, \x1c-\x1f, are
  * control bytes: rejected), str.split, str.strip and the regexes' \s all work byte by byte
@@ -20,18 +25,36 @@
 #include <datetime.h>
 #include <string.h>
 
+#define SAMPLE 600         /* packager.contract.language.SAMPLE */
+#define LATIN_SAMPLE 1500  /* packager.contract.language.LATIN_SAMPLE */
+
 static const char *MONTHS[12] = {
     "January", "February", "March", "April", "May", "June", "July",
     "August", "September", "October", "November", "December",
 };
 
 static inline int is_hspace(char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f'; }
-static unsigned char SPACE[256]; /* 1 for " \t\n\v\f": is_space by table, for the word loops */
+static unsigned char SPACE[256]; /* 1 for " \t\n\v\f\r": is_space by table, for the word loops */
 static inline int is_space(char c) { return SPACE[(unsigned char)c]; }
 static inline int is_digit(char c) { return c >= '0' && c <= '9'; }
 static inline int is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 static inline int is_lower(char c) { return c >= 'a' && c <= 'z'; }
 static inline int is_high(char c) { return (unsigned char)c >= 0x80; }
+static inline char to_lower(char c) { return is_upper(c) ? (char)(c + 32) : c; }
+
+static int has_high(const char *s, Py_ssize_t n) {
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (is_high(s[i])) return 1;
+    return 0;
+}
+
+/* The number of characters in valid UTF-8. */
+static Py_ssize_t chars(const char *s, Py_ssize_t n) {
+    Py_ssize_t count = 0;
+    for (Py_ssize_t i = 0; i < n; i++) count += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return count;
+}
+
 
 /* The code point that starts at s[*i] in valid UTF-8; *i moves past it. */
 static Py_UCS4 next_char(const char *s, Py_ssize_t *i) {
@@ -41,6 +64,16 @@ static Py_UCS4 next_char(const char *s, Py_ssize_t *i) {
     for (int k = 1; k < len; k++) cp = (cp << 6) | ((unsigned char)s[*i + k] & 0x3F);
     *i += len;
     return cp;
+}
+
+/* The byte offset of character `count` (or `n`, if there are fewer). */
+static Py_ssize_t char_offset(const char *s, Py_ssize_t n, Py_ssize_t count) {
+    Py_ssize_t i = 0;
+    while (i < n && count > 0) {
+        next_char(s, &i);
+        count--;
+    }
+    return i < n ? i : n;
 }
 
 /* Where the line that starts at `a` ends: its "\n", or `end`. */
@@ -183,7 +216,8 @@ static int digits(const char *s, Py_ssize_t n, Py_ssize_t *i, int least, int mos
     }
     if (count < most && *i < n && is_high(s[*i])) {
         Py_ssize_t at = *i;
-        if (Py_UNICODE_ISDECIMAL(next_char(s, &at))) return UNSURE;
+        Py_UCS4 cp = next_char(s, &at);
+        if (Py_UNICODE_ISDECIMAL(cp)) return UNSURE;
     }
     return count >= least ? value : -1;
 }
@@ -290,6 +324,148 @@ static int date_line(const char *t, Py_ssize_t n, Py_ssize_t span[6]) {
         a = b + 1;
     }
     return 0;
+}
+
+/* The Latin stop words of `packager.language`, with the languages (en fr es de) each
+ * counts for. */
+#define W(word, langs) {word, sizeof word - 1, langs}
+static const struct {
+    const char *word;
+    Py_ssize_t len;
+    int langs;
+} STOPWORDS[] = {
+    W("the", 1), W("and", 1), W("of", 1), W("to", 1), W("in", 1), W("is", 1), W("was", 1),
+    W("for", 1), W("with", 1), W("on", 1), W("that", 1), W("by", 1),
+    W("le", 2), W("la", 2 | 4), W("les", 2), W("et", 2), W("des", 2), W("du", 2), W("est", 2),
+    W("une", 2), W("dans", 2), W("pour", 2), W("au", 2), W("sur", 2),
+    W("el", 4), W("los", 4), W("las", 4), W("y", 4), W("del", 4), W("en", 4), W("que", 4),
+    W("por", 4), W("una", 4), W("con", 4), W("para", 4),
+    W("der", 8), W("die", 8), W("das", 8), W("und", 8), W("ist", 8), W("mit", 8), W("von", 8),
+    W("den", 8), W("ein", 8), W("eine", 8), W("zu", 8), W("im", 8),
+};
+#undef W
+
+/* A bit for each (length, first letter) some stop word has, so that most words are
+ * known not to be one without a look at the list. */
+static unsigned int STOPWORD_STARTS[5];
+
+static void init_stopword_starts(void) {
+    for (size_t k = 0; k < sizeof STOPWORDS / sizeof STOPWORDS[0]; k++)
+        STOPWORD_STARTS[STOPWORDS[k].len] |= 1u << (STOPWORDS[k].word[0] - 'a');
+}
+
+static int stopword_langs(const char *w, Py_ssize_t n) {
+    char low[4];
+    if (n == 0 || n > 4) return 0;
+    for (Py_ssize_t i = 0; i < n; i++) low[i] = to_lower(w[i]);
+    if (!is_lower(low[0]) || !(STOPWORD_STARTS[n] & (1u << (low[0] - 'a')))) return 0;
+    for (size_t k = 0; k < sizeof STOPWORDS / sizeof STOPWORDS[0]; k++) {
+        if (STOPWORDS[k].len == n && STOPWORDS[k].word[0] == low[0] &&
+            memcmp(STOPWORDS[k].word, low, n) == 0)
+            return STOPWORDS[k].langs;
+    }
+    return 0;
+}
+
+/* The languages a word of the sample counts for: a word with non-ASCII characters is
+ * case-folded by Python, as `latin_words` does (casefold never shortens a word, so only
+ * words of four characters at most can be stop words). -1 on error. */
+static int word_langs(const char *w, Py_ssize_t n) {
+    if (!has_high(w, n)) return stopword_langs(w, n);
+    if (chars(w, n) > 4) return 0;
+    PyObject *word = PyUnicode_DecodeUTF8(w, n, NULL);
+    if (word == NULL) return -1;
+    PyObject *folded = PyObject_CallMethod(word, "casefold", NULL);
+    Py_DECREF(word);
+    if (folded == NULL) return -1;
+    Py_ssize_t size;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(folded, &size);
+    int langs = utf8 == NULL ? -1 : stopword_langs(utf8, size);
+    Py_DECREF(folded);
+    return langs;
+}
+
+/* The scripts of `packager.language._SCRIPTS`, in its order. */
+static int script_of(Py_UCS4 c) {
+    if ((c >= 0xAC00 && c <= 0xD7A3) || (c >= 0x1100 && c <= 0x11FF) ||
+        (c >= 0x3130 && c <= 0x318F))
+        return 0;
+    if (c >= 0x3040 && c <= 0x30FF) return 1;
+    if (c >= 0x4E00 && c <= 0x9FFF) return 2;
+    if (c >= 0x0400 && c <= 0x04FF) return 3;
+    if (c >= 0x0600 && c <= 0x06FF) return 4;
+    return -1;
+}
+
+/* `rules.word_count_and_language` on a body in UTF-8 (with only ASCII white space): the
+ * language's code, or NULL on error. */
+static const char *word_count_and_language(const char *s, Py_ssize_t n, long *count) {
+    static const char *CODES[4] = {"en", "fr", "es", "de"};
+    static const char *SCRIPT_CODES[5] = {"ko", "ja", "zh", "ru", "ar"};
+    static const double SHARES[5] = {0.3, 0.1, 0.3, 0.3, 0.3};
+    const char *script = NULL;
+    Py_ssize_t sample = char_offset(s, n, SAMPLE);
+    if (has_high(s, sample)) { /* ASCII text has no other script to look for */
+        Py_ssize_t letters = 0, found[5] = {0, 0, 0, 0, 0};
+        for (Py_ssize_t i = 0; i < sample;) {
+            Py_UCS4 c = next_char(s, &i);
+            letters += Py_UNICODE_ISALPHA(c) ? 1 : 0;
+            int k = script_of(c);
+            if (k >= 0) found[k]++;
+        }
+        if (letters == 0) letters = 1;
+        for (int k = 0; k < 5 && script == NULL; k++)
+            if ((double)found[k] / (double)letters > SHARES[k]) script = SCRIPT_CODES[k];
+    }
+    int scores[4] = {0, 0, 0, 0};
+    Py_ssize_t latin = char_offset(s, n, LATIN_SAMPLE);
+    long words = 0;
+    Py_ssize_t i = 0, start;
+    while (next_word(s, n, &i, &start)) {
+        words++;
+        if (script == NULL && start < latin) { /* a word cut at the sample's end counts so */
+            int langs = word_langs(s + start, (i < latin ? i : latin) - start);
+            if (langs < 0) return NULL;
+            for (int k = 0; k < 4; k++) scores[k] += (langs >> k) & 1;
+        }
+    }
+    *count = words;
+    if (script != NULL) return script;
+    int best = 0; /* max() keeps the first best; "en" wins ties */
+    for (int k = 1; k < 4; k++)
+        if (scores[k] > scores[best]) best = k;
+    return scores[best] ? CODES[best] : "en";
+}
+
+/* `packager.contract.rules.word_count_and_language(body)`: (words, language), or None
+ * where the text has white space the loops above do not know as Python does (a
+ * non-ASCII space, \x1c-\x1f) or cannot be had in UTF-8. */
+static PyObject *word_count_and_language_of(PyObject *module, PyObject *body) {
+    (void)module;
+    if (!PyUnicode_Check(body)) {
+        PyErr_SetString(PyExc_TypeError, "word_count_and_language(body: str)");
+        return NULL;
+    }
+    Py_ssize_t n;
+    const char *s = PyUnicode_AsUTF8AndSize(body, &n);
+    if (s == NULL) { /* a lone surrogate: Python's to count */
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    for (Py_ssize_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) {
+            if (c >= 0x1c && c <= 0x1f) Py_RETURN_NONE;
+            i++;
+        } else {
+            Py_UCS4 cp = next_char(s, &i); /* once: the macro reads its argument twice */
+            if (Py_UNICODE_ISSPACE(cp)) Py_RETURN_NONE;
+        }
+    }
+    long words;
+    const char *language = word_count_and_language(s, n, &words);
+    if (language == NULL) return NULL;
+    return Py_BuildValue("(ls)", words, language);
 }
 
 static PyObject *text(const char *s, Py_ssize_t n) { return PyUnicode_DecodeUTF8(s, n, NULL); }
@@ -453,7 +629,8 @@ done:
 static unsigned char BYTE_CLASS[256]; /* 1: a control byte, 2: "\r", 4: not ASCII */
 
 static void init_tables(void) {
-    for (const char *c = " \t\n\v\f"; *c; c++) SPACE[(unsigned char)*c] = 1;
+    for (const char *c = " \t\n\v\f\r"; *c; c++) SPACE[(unsigned char)*c] = 1;
+    init_stopword_starts();
 }
 
 static void init_byte_class(void) {
@@ -528,6 +705,9 @@ static PyMethodDef methods[] = {
     {"read_page", (PyCFunction)read_page, METH_O,
      "read_page(data) -> {'given': {...}, 'related': [...]} or None: a clean page dump's "
      "pieces, or None for the Python reader (packager.inputs.pages.read_pieces)."},
+    {"word_count_and_language", (PyCFunction)word_count_and_language_of, METH_O,
+     "word_count_and_language(body) -> (words, language) or None: "
+     "packager.contract.rules.word_count_and_language in C, or None for Python to count."},
     {NULL, NULL, 0, NULL},
 };
 

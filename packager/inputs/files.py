@@ -1,9 +1,10 @@
 """Which files an input names.
 
 A file named on the command line is taken whatever its name. A folder is walked
-recursively and gives its ``.txt`` files (any case), leaving out hidden files and folders
-(names starting with ``.``). Parsed-article tables (``.csv``, ``.parquet``, ``.jsonl``)
-are taken when named on the command line, never from a folder. Each file's `source_file`
+recursively and gives its page dumps (``.txt``, any case) and parsed-article tables
+(``.csv``, ``.parquet``, ``.jsonl``, ``.json``, and gzip-compressed ``.csv.gz``,
+``.jsonl.gz``, ``.json.gz``), leaving out hidden files and folders (names starting with
+``.``). Each file's `source_file`
 is its path relative to the folder it was found in (a named file: its own name), with
 ``/`` separators. Folders reached through symlinks are not walked; a symlinked file that
 leads out of its folder is reported (`link-outside-input`), not read. Files are returned
@@ -26,7 +27,18 @@ from packager.contract.models import Reject
 from packager.errors import InputError
 
 PAGE_SUFFIXES = (".txt",)
-TABLE_SUFFIXES = (".csv", ".parquet", ".jsonl", ".ndjson")
+TABLE_SUFFIXES = (
+    ".csv",
+    ".parquet",
+    ".jsonl",
+    ".ndjson",
+    ".json",
+    ".csv.gz",
+    ".jsonl.gz",
+    ".ndjson.gz",
+    ".json.gz",
+)
+INPUT_SUFFIXES = PAGE_SUFFIXES + TABLE_SUFFIXES
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -218,7 +230,7 @@ def _walk(root: Path, listing: _Listing) -> None:
                 if entry.is_dir(follow_symlinks=False):
                     pending.append((entry.path, f"{prefix}{entry.name}/"))
                     continue
-                if not entry.name.lower().endswith(PAGE_SUFFIXES):
+                if not entry.name.lower().endswith(INPUT_SUFFIXES):
                     continue
                 source_file = prefix + entry.name
                 if entry.is_symlink():

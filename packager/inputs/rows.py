@@ -11,20 +11,160 @@ them.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.models import Reject
-from packager.contract.record import Record, make_record
+from packager.contract.record import DERIVED, Record, make_record
 from packager.contract.rejection import Rejection
 from packager.contract.rules import parse_iso_date
+from packager.contract.schema import field_names, fields, is_required
+from packager.errors import InputError, UsageError
 from packager.inputs.files import InputFile
+from packager.inputs.pages import WORDS
 from packager.inputs.tables import open_table
 
 RELATED = "related"
 DATES = ("date_published", "date_captured")
+
+# Column names other scrapers use for the contract's fields: what `--map` suggests.
+SYNONYMS = {
+    "title": ("headline", "heading", "subject", "name"),
+    "body": ("story_text", "text", "content", "article", "story", "full_text", "article_text"),
+    "date_published": ("date", "date_str", "published", "pub_date", "publish_date", "datetime"),
+    "source": ("outlet", "publication", "agency", "publisher", "site", "media"),
+    "url": ("link", "href", "uri", "address", "permalink"),
+    "date_captured": ("captured", "scraped", "scraped_at", "crawled", "retrieved", "fetched"),
+    "byline": ("author", "authors", "by"),
+}
+
+
+@dataclass(frozen=True)
+class TableOptions:
+    """How tables' columns give the contract's fields: `mapping` {field: column} renames
+    columns (`--map`), `constants` {field: value} gives a field one value for every row
+    (`--set`)."""
+
+    mapping: dict[str, str] = field(default_factory=dict)
+    constants: dict[str, str] = field(default_factory=dict)
+    date_format: str | None = None  # strptime's, for dates that are not ISO 8601
+
+    def __post_init__(self) -> None:
+        known = [*field_names("articles"), RELATED]
+        for option, names in (("--map", self.mapping), ("--set", self.constants)):
+            for name in names:
+                if name not in known:
+                    close = difflib.get_close_matches(name, known, n=1)
+                    hint = f" (did you mean {close[0]}?)" if close else ""
+                    raise UsageError(
+                        f"{option} {name}=...: the contract has no field {name!r}{hint}"
+                    )
+        for name in self.constants:
+            if name in DERIVED or name == RELATED:
+                raise UsageError(f"--set {name}=...: {name} is derived, not given")
+
+    def unknown_columns(self, label: str, columns: list[str]) -> list[str]:
+        """The columns of a table (named `columns` before renaming) that give no field;
+        `InputError` when the columns cannot give a required field, or a --map names a
+        column the file lacks, with the closest match."""
+        missing_sources = [c for c in self.mapping.values() if c not in columns]
+        if missing_sources:
+            wrong = missing_sources[0]
+            target = next(t for t, c in self.mapping.items() if c == wrong)
+            close = difflib.get_close_matches(wrong, columns, n=1)
+            hint = f"; did you mean --map {target}={close[0]}?" if close else ""
+            raise InputError(
+                f"{label}: --map {target}={wrong}: the file has no column {wrong!r} "
+                f"(columns: {_listed(columns)}){hint}"
+            )
+        renamed = {self._source_of(c): c for c in columns}
+        given = set(renamed) | set(self.constants)
+        needed = [
+            f["name"] for f in fields("articles") if is_required(f) and f["name"] not in DERIVED
+        ]
+        missing = [name for name in needed if name not in given]
+        if missing:
+            spare = [c for c in columns if self._source_of(c) not in field_names("articles")]
+            hints = [h for h in (_closest(name, spare) for name in missing) if h]
+            hint = "; did you mean " + " ".join(hints) + "?" if hints else ""
+            raise InputError(
+                f"{label}: no column for {', '.join(missing)} (columns: {_listed(columns)})"
+                f"{hint}; --map FIELD=COLUMN names one, --set FIELD=VALUE gives all rows one"
+            )
+        known = {*field_names("articles"), RELATED}
+        return [c for c in columns if self._source_of(c) not in known]
+
+    def _source_of(self, column: str) -> str:
+        """The field a column gives (its own name, unless --map renames it)."""
+        for target, source in self.mapping.items():
+            if source == column:
+                return target
+        return column
+
+
+def _closest(name: str, columns: list[str]) -> str | None:
+    """`--map name=COLUMN` for the column most like a field: a known synonym, else a name
+    spelled alike."""
+    folded = {c.strip().lower().replace("-", "_").replace(" ", "_"): c for c in columns}
+    for synonym in SYNONYMS.get(name, ()):
+        if synonym in folded:
+            return f"--map {name}={folded[synonym]}"
+    close = difflib.get_close_matches(name, columns, n=1, cutoff=0.6)
+    return f"--map {name}={close[0]}" if close else None
+
+
+def _listed(columns: list[str]) -> str:
+    shown = ", ".join(columns[:20])
+    return shown + (f", ... ({len(columns)} in all)" if len(columns) > 20 else "") or "none"
+
+
+class TableRows:
+    """The rows of one parsed-article table as records: iterating gives one `Record` or
+    `Reject` per row, in file order, then a `Reject` for each row that could not be read
+    at all. `warnings` are about the whole file (columns dropped), known once it is open."""
+
+    def __init__(
+        self,
+        item: InputFile,
+        options: TableOptions | None = None,
+        today: dt.date | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
+        self.item, self.today, self.limits = item, today or dt.date.today(), limits
+        self.options = options or TableOptions()
+        self.source = open_table(item.path, item.source_file, self.options.mapping)
+        unknown = self.options.unknown_columns(item.source_file, self.source.header)
+        self.warnings: list[tuple[str, str, int | None]] = []
+        if unknown:
+            message = f"columns the contract does not know, dropped: {', '.join(unknown)}"
+            self.warnings.append(("unknown-columns", message, None))
+
+    def __iter__(self) -> Iterator[Record | Reject]:
+        label, constants = self.item.source_file, self.options.constants
+        for batch, rows, _missing in self.source.batches:
+            for number, row in zip(rows.to_pylist(), batch.to_pylist(), strict=True):
+                try:
+                    yield record_of_row(
+                        row | constants if constants else row,
+                        label,
+                        number,
+                        self.today,
+                        self.limits,
+                        self.options.date_format,
+                    )
+                except Rejection as rejection:
+                    yield Reject(
+                        source_file=label,
+                        code=rejection.code,
+                        message=rejection.message,
+                        line=rejection.line if rejection.line is not None else number,
+                    )
+        for issue in self.source.issues:  # rows too short or too long, lines that are not JSON
+            yield Reject(source_file=label, code=issue.code, message=issue.message, line=issue.row)
 
 
 def parse_table(
@@ -33,51 +173,69 @@ def parse_table(
     today: dt.date | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Iterator[Record | Reject]:
-    """One `Record` or `Reject` per row of a parsed-article table, in file order, then a
-    `Reject` for each row that could not be read at all."""
-    source = open_table(item.path, item.source_file, mapping)
-    day = today or dt.date.today()
-    for batch, rows, _missing in source.batches:
-        for number, row in zip(rows.to_pylist(), batch.to_pylist(), strict=True):
-            try:
-                yield record_of_row(row, item.source_file, number, day, limits)
-            except Rejection as rejection:
-                yield Reject(
-                    source_file=item.source_file,
-                    code=rejection.code,
-                    message=rejection.message,
-                    line=rejection.line if rejection.line is not None else number,
-                )
-    for issue in source.issues:  # rows too short or too long, lines that are not JSON
-        yield Reject(
-            source_file=item.source_file, code=issue.code, message=issue.message, line=issue.row
-        )
+    """One `Record` or `Reject` per row of a parsed-article table (see `TableRows`)."""
+    return iter(TableRows(item, TableOptions(mapping or {}), today, limits))
+
+
+def check_columns(item: InputFile, options: TableOptions) -> None:
+    """Raise `InputError` (naming the file, what is missing, its columns and the closest
+    match) when the table's columns cannot give the contract's required fields."""
+    source = open_table(item.path, item.source_file, options.mapping)
+    options.unknown_columns(item.source_file, source.header)
 
 
 def record_of_row(
-    row: Mapping[str, Any], label: str, number: int, today: dt.date, limits: Limits
+    row: Mapping[str, Any],
+    label: str,
+    number: int,
+    today: dt.date,
+    limits: Limits = DEFAULT_LIMITS,
+    date_format: str | None = None,
 ) -> Record:
     """The record of one table row (`number` is its row or line, for messages)."""
     given = {name: value for name, value in row.items() if name != RELATED}
     given["source_file"] = given.get("source_file") or label
     for name in DATES:
-        given[name] = _date(given.get(name), name, number)
-    related = _related(row.get(RELATED), number)
-    return make_record(given, related, today=today, limits=limits, line=number)
+        given[name] = read_date(given.get(name), name, number, date_format)
+    related = _related(row.get(RELATED), number, date_format)
+    record = make_record(given, related, today=today, limits=limits, line=number, words=WORDS)
+    return record._replace(line=number)
 
 
-def _date(value: object, name: str, number: int) -> dt.date | None:
-    if value is None or (type(value) is dt.date):
+def read_date(
+    value: object, name: str, number: int | None, date_format: str | None = None
+) -> dt.date | None:
+    """A table's date: a date; the date part of a timestamp, as written (its time zone is
+    not converted); text as ISO 8601 (a date, or a date and time) or `date_format`.
+    Anything else, a number above all, is a `bad-date` (never 1970-01-01)."""
+    if value is None or type(value) is dt.date:
         return value
+    if isinstance(value, dt.datetime):
+        return value.date()
     if isinstance(value, str):
-        day = parse_iso_date(value.strip())
+        text = value.strip()
+        if not text:
+            return None
+        day = parse_iso_date(text)
         if day is None:
-            raise Rejection("bad-date", f"{name} {value!r} is not YYYY-MM-DD", number)
+            day = _other_date(text, date_format)
+        if day is None:
+            shape = f"{date_format!r}" if date_format else "an ISO 8601 date (YYYY-MM-DD)"
+            raise Rejection("bad-date", f"{name} {value!r} is not {shape}", number)
         return day
-    raise Rejection("bad-date", f"{name} {value!r} is not a date", number)
+    raise Rejection("bad-date", f"{name} {value!r} is a {type(value).__name__}, not a date", number)
 
 
-def _related(cell: Any, number: int) -> list[dict[str, Any]]:
+def _other_date(text: str, date_format: str | None) -> dt.date | None:
+    try:
+        if date_format:
+            return dt.datetime.strptime(text, date_format).date()
+        return dt.datetime.fromisoformat(text).date()
+    except ValueError:
+        return None
+
+
+def _related(cell: Any, number: int, date_format: str | None = None) -> list[dict[str, Any]]:
     try:
         items = json.loads(cell) if isinstance(cell, str) else (cell or [])
     except (ValueError, RecursionError):
@@ -90,6 +248,8 @@ def _related(cell: Any, number: int) -> list[dict[str, Any]]:
             message = f"related item {position}: not an object"
             raise Rejection("invalid-article", message, number)
         found = dict(item)
-        found["date_published"] = _date(found.get("date_published"), "date_published", number)
+        found["date_published"] = read_date(
+            found.get("date_published"), "date_published", number, date_format
+        )
         out.append(found)
     return out

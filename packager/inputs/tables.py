@@ -9,11 +9,13 @@ JSON Lines rows by their line. Columns are renamed by `mapping` ({target: source
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, Any
 
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401 - pa.compute.add
@@ -26,7 +28,14 @@ from packager.errors import InputError
 BLOCK_SIZE = 2 << 20  # CSV bytes parsed at a time: memory stays bounded, whatever the file
 PARQUET_BATCH = 2_000
 JSON_BATCH = 2_000
-TABLE_KINDS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+TABLE_KINDS = {
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+}
+JSON_CHUNK = 1 << 20  # characters of a JSON array read at a time
 
 Batch = tuple[pa.RecordBatch, pa.Array, dict[int, set[str]]]
 
@@ -37,9 +46,10 @@ class TableSource:
 
     path: Path
     label: str
-    columns: list[str]
+    columns: list[str]  # as renamed by the mapping
     batches: Iterator[Batch]
     issues: list[Issue] = field(default_factory=list)  # structural problems found while reading
+    header: list[str] = field(default_factory=list)  # the columns as the file names them
 
 
 def _renamed(columns: list[str], mapping: dict[str, str]) -> list[str]:
@@ -51,29 +61,49 @@ def _rows(start: int, count: int) -> pa.Array:
     return pa.array(range(start, start + count), pa.int64())
 
 
+def table_kind(path: Path) -> tuple[str | None, bool]:
+    """The kind of table a file name says (csv, parquet, jsonl, json), and whether it is
+    gzip-compressed (``.csv.gz``, ``.jsonl.gz``, ``.json.gz``)."""
+    suffixes = [s.lower() for s in path.suffixes]
+    gzipped = bool(suffixes) and suffixes[-1] == ".gz"
+    suffix = suffixes[-2] if gzipped and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
+    kind = TABLE_KINDS.get(suffix)
+    return (None if gzipped and kind == "parquet" else kind), gzipped
+
+
+def _text(path: Path, gzipped: bool, errors: str = "strict") -> IO[str]:
+    if gzipped:
+        return gzip.open(path, "rt", encoding="utf-8-sig", errors=errors, newline="")
+    return path.open("r", encoding="utf-8-sig", errors=errors, newline="")
+
+
 def open_table(path: Path, label: str, mapping: dict[str, str] | None = None) -> TableSource:
-    """Open a CSV, Parquet or JSON Lines table; unreadable files raise `InputError`."""
-    kind = TABLE_KINDS.get(path.suffix.lower())
-    opener = {"csv": _csv, "parquet": _parquet, "jsonl": _jsonl}.get(kind or "")
-    if opener is None:
-        raise InputError(f"{path}: not a table file (.csv, .parquet, .jsonl)")
+    """Open a CSV, Parquet, JSON Lines or JSON-array table (gzip-compressed but Parquet);
+    unreadable files raise `InputError`."""
+    kind, gzipped = table_kind(path)
+    if kind is None:
+        raise InputError(f"{path}: not a table file (.csv, .parquet, .jsonl, .json, or .gz)")
     try:
-        return opener(path, label, mapping or {})
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        if kind == "parquet":
+            return _parquet(path, label, mapping or {})
+        opener = {"csv": _csv, "jsonl": _jsonl, "json": _json}[kind]
+        return opener(path, label, mapping or {}, gzipped)
+    except (OSError, EOFError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise InputError(f"{path}: cannot read: {reason}") from None
 
 
-def _csv(path: Path, label: str, mapping: dict[str, str]) -> TableSource:
-    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+def _csv(path: Path, label: str, mapping: dict[str, str], gzipped: bool) -> TableSource:
+    with _text(path, gzipped) as handle:
         header = next(csv.reader(handle), [])
     names = _renamed(header, mapping)
-    source = TableSource(path, label, names, iter(()))
-    source.batches = _csv_batches(path, header, names, source)
+    source = TableSource(path, label, names, iter(()), header=header)
+    source.batches = _csv_batches(path, header, names, source, gzipped)
     return source
 
 
 def _csv_batches(
-    path: Path, header: list[str], names: list[str], source: TableSource
+    path: Path, header: list[str], names: list[str], source: TableSource, gzipped: bool
 ) -> Iterator[Batch]:
     invalid: dict[int, str] = {}
 
@@ -83,7 +113,7 @@ def _csv_batches(
 
     try:
         reader = pacsv.open_csv(
-            path,
+            pa.input_stream(str(path), compression="gzip" if gzipped else None),
             read_options=pacsv.ReadOptions(use_threads=False, block_size=BLOCK_SIZE),
             parse_options=pacsv.ParseOptions(
                 newlines_in_values=True, invalid_row_handler=on_invalid
@@ -170,7 +200,7 @@ def _parquet(path: Path, label: str, mapping: dict[str, str]) -> TableSource:
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"{path}: not a readable Parquet file: {exc}") from None
 
-    return TableSource(path, label, names, batches())
+    return TableSource(path, label, names, batches(), header=handle.schema_arrow.names)
 
 
 def _cell(value: object) -> str | None:
@@ -181,20 +211,92 @@ def _cell(value: object) -> str | None:
     return json.dumps(value) if isinstance(value, (dict, list, bool)) else str(value)
 
 
-def _jsonl(path: Path, label: str, mapping: dict[str, str]) -> TableSource:
+# A JSON value read from a file, with its line; or (line, None, why) where one is not JSON.
+Parsed = tuple[int, Any, str | None]
+
+
+def _json_lines(handle: IO[str]) -> Iterator[Parsed]:
+    """The values of a JSON Lines file, one a line (blank lines skipped)."""
+    for number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line), None
+        except (json.JSONDecodeError, RecursionError) as exc:
+            yield number, None, f"not JSON: {getattr(exc, 'msg', 'nested too deep')}"
+
+
+def _json_array(handle: IO[str]) -> Iterator[Parsed]:
+    """The items of the JSON array a file holds, read a piece at a time (a daily snapshot
+    of a scraper is one array); each with the line it starts on."""
+    decoder = json.JSONDecoder()
+    buffer, at, line, done = "", 0, 1, False
+
+    def more() -> bool:
+        nonlocal buffer, at, done
+        piece = handle.read(JSON_CHUNK)
+        done = not piece
+        buffer, at = buffer[at:] + piece, 0
+        return not done
+
+    def skip(chars: str) -> None:
+        nonlocal at, line
+        while True:
+            while at < len(buffer) and buffer[at] in chars:
+                line += buffer[at] == "\n"
+                at += 1
+            if at < len(buffer) or not more():
+                return
+
+    skip(" \t\r\n")
+    if at >= len(buffer) or buffer[at] != "[":
+        yield line, None, "not a JSON array of objects"
+        return
+    at += 1
+    while True:
+        skip(" \t\r\n,")
+        if at < len(buffer) and buffer[at] == "]":
+            return
+        try:
+            value, end = decoder.raw_decode(buffer, at)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            if not done and more():
+                continue  # the value runs on past what is read: read more
+            yield line, None, f"not JSON: {getattr(exc, 'msg', 'nested too deep')}"
+            return
+        if end == len(buffer) and not done:
+            more()  # a number may run on past what is read
+            continue
+        yield line, value, None
+        line += buffer.count("\n", at, end)
+        at = end
+
+
+def _jsonl(path: Path, label: str, mapping: dict[str, str], gzipped: bool) -> TableSource:
+    return _json_table(path, label, mapping, gzipped, _json_lines)
+
+
+def _json(path: Path, label: str, mapping: dict[str, str], gzipped: bool) -> TableSource:
+    return _json_table(path, label, mapping, gzipped, _json_array)
+
+
+def _json_table(
+    path: Path,
+    label: str,
+    mapping: dict[str, str],
+    gzipped: bool,
+    values: Callable[[IO[str]], Iterator[Parsed]],
+) -> TableSource:
+    """A table of JSON objects, one a row; its columns are its first object's keys."""
     sources: dict[str, str] = {source: target for target, source in mapping.items()}
-    columns: list[str] = []
-    with path.open("r", encoding="utf-8-sig") as handle:
-        for line in handle:
-            if line.strip():
-                try:
-                    first = json.loads(line)
-                except json.JSONDecodeError:
-                    break
-                if isinstance(first, dict):
-                    columns = [sources.get(str(k), str(k)) for k in first]
-                break
-    source = TableSource(path, label, columns, iter(()))
+    header: list[str] = []
+    with _text(path, gzipped, errors="replace") as handle:
+        for _, first, _ in values(handle):
+            if isinstance(first, dict):
+                header = [str(k) for k in first]
+            break
+    columns = [sources.get(k, k) for k in header]
+    source = TableSource(path, label, columns, iter(()), header=header)
 
     def batches() -> Iterator[Batch]:
         rows: list[dict[str, str | None]] = []
@@ -209,28 +311,13 @@ def _jsonl(path: Path, label: str, mapping: dict[str, str]) -> TableSource:
             numbers.clear()
             return out
 
-        with path.open("r", encoding="utf-8-sig", errors="replace") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    source.issues.append(
-                        Issue(
-                            code="json-error",
-                            message=f"not JSON: {exc.msg}",
-                            file=label,
-                            row=number,
-                        )
-                    )
-                    continue
-                if not isinstance(record, dict):
-                    source.issues.append(
-                        Issue(
-                            code="json-error", message="not a JSON object", file=label, row=number
-                        )
-                    )
+        with _text(path, gzipped, errors="replace") as handle:
+            for number, record, problem in values(handle):
+                if problem is None and not isinstance(record, dict):
+                    problem = "not a JSON object"
+                if problem is not None:
+                    issue = Issue(code="json-error", message=problem, file=label, row=number)
+                    source.issues.append(issue)
                     continue
                 rows.append({sources.get(str(k), str(k)): _cell(v) for k, v in record.items()})
                 numbers.append(number)

@@ -119,6 +119,22 @@ def _files_section(layout: str) -> str:
     )
 
 
+def describe_inputs(inputs: int, rows: int = 0, tables: int = 0, carried: int = 0) -> str:
+    """What a build read, in words: "21 pages", "3 pages and 2,111 rows of 1 table",
+    "5 pages and 14 articles of earlier releases"."""
+
+    def count(n: int, one: str) -> str:
+        return f"{n:,} {one}{'' if n == 1 else 's'}"
+
+    pages = inputs - rows - carried
+    parts = [count(pages, "page")] if pages or not (tables or carried) else []
+    if tables:
+        parts.append(f"{count(rows, 'row')} of {count(tables, 'table')}")
+    if carried:
+        parts.append(f"{count(carried, 'article')} of earlier releases")
+    return " and ".join(parts)
+
+
 def render_card(
     *,
     name: str,
@@ -126,7 +142,7 @@ def render_card(
     created: str,
     meta: DatasetMeta,
     stats: CorpusStats,
-    pages: int,
+    inputs: str,
     duplicates: int,
     rejects: int,
     layout: str = "single",
@@ -151,7 +167,7 @@ Release `{name}` version `{version}`, created {created} by packager. License: {l
 ## Counts
 
 - {stats.articles} articles and {stats.related} related items, published {span}
-- from {pages} input pages: {duplicates} duplicate captures merged, {rejects} rejected (see `rejects.jsonl`)
+- from {inputs}: {duplicates} duplicate captures merged (see `merges.jsonl`), {rejects} rejected (see `rejects.jsonl`)
 
 | source | articles |
 |---|---|

@@ -1,0 +1,128 @@
+"""A release as an input: its articles and related rows carried into a new release.
+
+`packager build dist/kcna/1.2.0 new-pages/ --bump minor` makes the next release from the
+last one's rows and the new pages, so a growing archive never needs its old pages again.
+Each article row goes through `make_record`, as every input does (a row of a valid release
+comes out as it went in), keeping its provenance (`source_file`, `source_sha256`); each
+related row is normalised by the same step and spooled with its article's place, so that
+it is kept exactly when its article is. Rows are read a batch at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from packager.contract.record import Warning, make_record, related_records
+from packager.contract.rejection import Rejection
+from packager.errors import InputError
+from packager.inputs.pages import WORDS
+from packager.release.descriptor import DESCRIPTOR
+from packager.release.read import parquet_batches
+from packager.release.write import table_files
+
+FIRST_ROW = 2  # rows are numbered as in the CSV file: the header is row 1
+
+
+def is_release(path: Path) -> bool:
+    """Whether an input names a release (its folder, or its datapackage.json)."""
+    folder = path.parent if path.name == DESCRIPTOR else path
+    return folder.is_dir() and (folder / DESCRIPTOR).is_file()
+
+
+def release_folder(path: Path) -> Path:
+    return path.parent if path.name == DESCRIPTOR else path
+
+
+def _rows(folder: Path, table: str) -> Iterator[dict[str, Any]]:
+    parts = table_files(folder, table, "parquet")
+    if not parts and table == "articles":
+        raise InputError(f"{folder}: a release input has no Parquet files of {table}")
+    try:
+        for part in parts:
+            for batch in parquet_batches(folder / part):
+                yield from batch.to_pylist()
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(f"{folder}: the release's {table} cannot be read: {exc}") from None
+
+
+class _SortedIds:
+    """Article ids with their rows, sorted by id once, for lookups in increasing order (the
+    related rows are sorted by article_id): a walk, never a table of every id in Python."""
+
+    SLICE = 8_192
+
+    def __init__(self, ids: pa.Array) -> None:
+        order = pc.array_sort_indices(ids, null_placement="at_end")
+        self._ids, self._rows = ids.take(order), order
+        self._start = 0
+        self._slice: list[str | None] = []
+        self._at = 0  # position in the slice
+
+    def find(self, aid: str) -> int:
+        """The row of `aid`, or -1; `aid`s must come in increasing order."""
+        while True:
+            while self._at < len(self._slice):
+                found = self._slice[self._at]
+                if found is None or found > aid:
+                    return -1
+                if found == aid:
+                    row: int = self._rows[self._start + self._at].as_py()
+                    return row
+                self._at += 1
+            self._start += len(self._slice)
+            if self._start >= len(self._ids):
+                return -1
+            self._slice = self._ids.slice(self._start, self.SLICE).to_pylist()
+            self._at = 0
+
+
+class Carried:
+    """Carrying one release: `records` spools its articles, `related` their related rows;
+    rejects and warnings are kept in `findings` as (row, severity, code, message, line)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.articles = 0
+        self.findings: list[tuple[int, str, str, str, int | None]] = []
+        self._old: list[str | None] = []
+        self._new: list[str | None] = []
+
+    def records(self, spool_add: Any, today: Any, limits: Any) -> None:
+        """Spool every article row with `spool_add(row, record)`."""
+        for row_index, row in enumerate(_rows(self.folder, "articles")):
+            line = row_index + FIRST_ROW
+            self.articles += 1
+            self._old.append(row.get("article_id"))
+            try:
+                record = make_record(row, today=today, limits=limits, line=line, words=WORDS)
+            except Rejection as rejection:
+                self.findings.append((row_index, "error", rejection.code, rejection.message, line))
+                self._new.append(None)
+                continue
+            for code, message, at in record.warnings:
+                self.findings.append((row_index, "warning", code, message, at))
+            spool_add(row_index, record._replace(line=line))
+            self._new.append(record.article["article_id"])
+
+    def related(self, spool_related: Any) -> None:
+        """Spool the related rows of the articles carried, with `spool_related(row, rows)`
+        (`row`: their article's), normalised by the same step as a page's items."""
+        old = _SortedIds(pa.array(self._old, pa.string()))
+        new = self._new
+        self._old = []
+        for aid, items in groupby(_rows(self.folder, "related"), key=lambda r: r.get("article_id")):
+            row = old.find(aid) if isinstance(aid, str) else -1
+            if row < 0 or new[row] is None:
+                continue  # its article is not in the release, or was rejected
+            warnings: list[Warning] = []
+            try:
+                normal = related_records(str(new[row]), list(items), None, warnings)
+            except Rejection:
+                continue
+            spool_related(row, normal)
