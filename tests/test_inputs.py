@@ -12,7 +12,16 @@ from packager.inputs.files import InputFile, input_files
 
 
 def _tree(root: Path) -> None:
-    names = ("b/2.txt", "b/1.TXT", "a.txt", "c/d/3.txt", ".hidden/4.txt", "b/.5.txt", "x.csv", "n.md")
+    names = (
+        "b/2.txt",
+        "b/1.TXT",
+        "a.txt",
+        "c/d/3.txt",
+        ".hidden/4.txt",
+        "b/.5.txt",
+        "x.csv",
+        "n.md",
+    )
     for name in names:
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
