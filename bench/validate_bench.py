@@ -14,7 +14,9 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import venv
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.corpus import write_corpus
@@ -72,13 +74,41 @@ def runtime_packager(
     if not (env / "bin" / "pip").exists():
         venv.create(env, with_pip=True)
         subprocess.run([env / "bin" / "pip", "install", "--quiet", str(source)], check=True)
-    # Always the code of the checkout, installed (not linked): edits during a run don't leak in.
-    subprocess.run(
-        [env / "bin" / "pip", "install", "--quiet", "--no-deps", "--force-reinstall", str(source)],
-        check=True,
-        env={**os.environ, **({} if compiled else {"CC": "/bin/false"})},
-    )
+    # Always the code of the checkout, installed (not linked): edits during a run don't leak
+    # in. Without the compiled part: from a copy with no build/ folder (whose module would
+    # be reused) and no compiler to be found.
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = source
+        if not compiled:
+            tree = Path(tmp) / "src"
+            shutil.copytree(source, tree, ignore=_not_sources(source))
+        subprocess.run(
+            [
+                env / "bin" / "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--force-reinstall",
+                str(tree),
+            ],
+            check=True,
+            env={**os.environ, **({} if compiled else {"CC": "/bin/false"})},
+        )
     return env / "bin" / "packager"
+
+
+def _not_sources(root: Path) -> Callable[[str, list[str]], set[str]]:
+    """For copytree: a checkout's own files, without what builds and runs leave in it."""
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        skipped = {n for n in names if n.endswith(".so")}
+        if Path(folder) == root:
+            skipped |= {"build", ".venv", "dist", ".git"} & set(names)
+        if Path(folder) == root / "bench":
+            skipped |= {"out"} & set(names)
+        return skipped
+
+    return ignore
 
 
 def main() -> None:
