@@ -32,7 +32,8 @@ test: $(VENV)/.installed-test
 # The benchmarks of bench/README.md (minutes; they write under bench/out/).
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.validate_bench --repeat 3
-	$(BIN)/python -m bench.build_bench --sizes 10000,50000,100000,200000 --repeat 3
+	$(BIN)/python -m bench.build_bench --sizes 100000 --repeat 3 --without-compiled
+	$(BIN)/python -m bench.table_bench --repeat 3
 	$(BIN)/python -m bench.profile_page
 
 # Format check, lint, types (mypy --strict) and the direction of imports between stages.

@@ -69,6 +69,10 @@ FieldValues = Annotated[
     list[str] | None,
     typer.Option("--set", help="FIELD=VALUE: give FIELD this value in every table row."),
 ]
+DateFormat = Annotated[
+    str | None,
+    typer.Option("--date-format", help="strptime format of tables' dates that are not ISO."),
+]
 MaxTitleLength = Annotated[
     int, typer.Option("--max-title-length", min=1, help="Reject titles longer than this.")
 ]
@@ -223,6 +227,8 @@ def validate(
         int | None, typer.Option("--max-errors", min=1, help="Stop after this many errors.")
     ] = None,
     mapping: ColumnMap = None,
+    values: FieldValues = None,
+    date_format: DateFormat = None,
     max_page_bytes: MaxPageBytes = DEFAULT_LIMITS.max_page_bytes,
     max_title_length: MaxTitleLength = DEFAULT_LIMITS.max_title_length,
 ) -> None:
@@ -232,8 +238,16 @@ def validate(
     """
     columns = _mapping(mapping or [])
     limits = Limits(max_page_bytes, max_title_length)
+    constants = _pairs(values or [], "--set", "FIELD=VALUE")
     report = _run(
-        lambda: validate_paths(paths, mapping=columns, max_errors=max_errors, limits=limits)
+        lambda: validate_paths(
+            paths,
+            mapping=columns,
+            constants=constants,
+            date_format=date_format,
+            max_errors=max_errors,
+            limits=limits,
+        )
     )
     errors, warnings = len(report.errors), len(report.warnings)
     verdict = "valid" if report.valid else "invalid"
@@ -272,10 +286,7 @@ def build(
     values: FieldValues = None,
     max_page_bytes: MaxPageBytes = DEFAULT_LIMITS.max_page_bytes,
     max_title_length: MaxTitleLength = DEFAULT_LIMITS.max_title_length,
-    date_format: Annotated[
-        str | None,
-        typer.Option("--date-format", help="strptime format of tables' dates that are not ISO."),
-    ] = None,
+    date_format: DateFormat = None,
     allow_empty: Annotated[
         bool, typer.Option("--allow-empty", help="Write a release even if no input gives one.")
     ] = False,

@@ -34,7 +34,7 @@ def test_pre_commit_hook_runs_packager_validate_on_changed_files() -> None:
 
 
 def test_github_workflow_validates_with_annotations() -> None:
-    workflow = yaml.safe_load((ROOT / "examples/ci/validate-data.yml").read_text())
+    workflow = yaml.safe_load((ROOT / "docs/validate-data.yml").read_text())
     steps = workflow["jobs"]["validate"]["steps"]
     runs = "\n".join(step.get("run", "") for step in steps)
     assert "packager validate data/ --format github" in runs

@@ -17,8 +17,9 @@ import frictionless
 import pyarrow as pa
 import pytest
 
-from packager import BuildResult, validate
+from packager import BuildResult
 from packager.check.engine import Collector, TableChecker
+from packager.check.validate import check_table_schema
 from packager.contract.schema import arrow_schema, table_schema
 from packager.release.read import read_csv
 
@@ -87,7 +88,7 @@ SCHEMA_CODES = {
 
 
 def _packager(path: Path) -> tuple[set[tuple], set[tuple]]:
-    report = validate([path], today=TODAY)
+    report = check_table_schema(path, today=TODAY)
     schema = {(i.row, i.field, i.code) for i in report.issues if i.code in SCHEMA_CODES}
     contract = {(i.row, i.field, i.code) for i in report.issues if i.code not in SCHEMA_CODES}
     return schema, contract
@@ -110,7 +111,7 @@ def test_packager_reports_what_frictionless_reports(
 def test_the_valid_table_is_valid_for_both(example_release: BuildResult, tmp_path: Path) -> None:
     path = _write(_base(example_release), tmp_path / "articles.csv")
     assert _frictionless(path) == set()
-    assert validate([path], today=TODAY).issues == []
+    assert check_table_schema(path, today=TODAY).issues == []
 
 
 CONTRACT_BREAKS: dict[str, tuple[Callable[[Rows], None], set[tuple]]] = {
@@ -216,11 +217,11 @@ def test_problems_in_every_batch_are_all_reported_with_their_rows(
             "x" if number % 7 == 0 else rows[number - 1][rows[0].index("word_count")],
         )
     path = _write(rows, tmp_path / "many.csv")
-    report = validate([path], today=TODAY)
+    report = check_table_schema(path, today=TODAY)
     type_errors = sorted(i.row for i in report.issues if i.code == "type-error")
     assert type_errors == [n for n in range(2, len(rows) + 1) if n % 7 == 0]
     assert type_errors == sorted(r for r, _, c in _frictionless(path) if c == "type-error")
-    limited = validate([path], today=TODAY, max_errors=5)
+    limited = check_table_schema(path, today=TODAY, max_errors=5)
     assert len(limited.errors) == 5 and limited.stats["truncated"]
 
 
@@ -241,7 +242,7 @@ def test_json_lines_and_parquet_inputs_with_a_column_map(
         for row in other.to_pylist():
             f.write(json.dumps(row, default=str) + "\n")
     for path in (tmp_path / "scraped.parquet", tmp_path / "scraped.jsonl"):
-        unmapped = validate([path], today=TODAY)
+        unmapped = check_table_schema(path, today=TODAY)
         assert ("missing-label", "source") in {(i.code, i.field) for i in unmapped.issues}
-        mapped = validate([path], today=TODAY, mapping={"source": "publication"})
+        mapped = check_table_schema(path, today=TODAY, mapping={"source": "publication"})
         assert mapped.issues == [], mapped.issues

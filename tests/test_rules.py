@@ -154,15 +154,15 @@ def test_broken_utf8_keeps_the_page_and_warns() -> None:
     assert "Engineers\ufffd said" in page.article.body
 
 
-def test_a_byline_with_a_blank_body_is_refused_by_validate(tmp_path: Path) -> None:
-    from packager import validate
+def test_a_byline_with_a_blank_body_is_refused_by_the_schema_check(tmp_path: Path) -> None:
+    from packager.check.validate import check_table_schema
 
     row = {"source": "KCNA", "title": "T", "date_published": "2025-01-02", "body": "  ",
            "byline": "Kim Chol", "article_id": article_id("KCNA", dt.date(2025, 1, 2), "T"),
            "word_count": "0"}  # fmt: skip
     table = tmp_path / "t.jsonl"
     table.write_text(json.dumps(row) + "\n")
-    codes = {issue.code for issue in validate([table], today=TODAY).issues}
+    codes = {issue.code for issue in check_table_schema(table, today=TODAY).issues}
     assert {"bad-byline", "empty-body"} <= codes
 
 

@@ -208,6 +208,12 @@ def test_gzip_tables_inside_folders_are_read(tmp_path: Path) -> None:
     )
     assert sorted(r["title"] for r in _articles(result.path)) == ["Csv gz", "Gz"]
     assert sorted(r["source_file"] for r in _articles(result.path)) == ["a.jsonl.gz", "b.csv.gz"]
+    [skipped] = [w for w in result.report.warnings if w.code == "skipped-file"]
+    assert skipped.file == "notes.md" and skipped.message.endswith("not read")  # never silent
+    report = validate([folder], today=TODAY)
+    assert report.valid and [(w.code, w.file) for w in report.warnings] == [
+        ("skipped-file", "notes.md")
+    ]
 
 
 def test_no_article_is_refused_unless_allowed(tmp_path: Path) -> None:
@@ -272,3 +278,30 @@ def test_a_release_input_with_no_data_files_is_an_input_error(tmp_path: Path) ->
         part.unlink()
     with pytest.raises(InputError, match="no Parquet files of articles"):
         build_release([release], name="k", version="1.1.0", out=tmp_path, today=TODAY)
+
+
+def test_validate_judges_a_table_as_build_would(tmp_path: Path) -> None:
+    # Exit 1 only for what build would reject; merges and dropped columns are warnings.
+    args = [*MAP_ARGS, "--set", "source=KCNA"]
+    merged = _cli("validate", *map(str, SNAPSHOTS), *args)
+    assert merged.exit_code == 0, merged.stdout
+    lines = merged.stdout.splitlines()[1:-1]
+    assert sum(" warning  duplicate-body-differs " in line for line in lines) == 2
+    assert sum(" warning  unknown-columns " in line for line in lines) == 3
+    assert merged.stdout.splitlines()[-1] == "valid: 0 errors, 6 warnings"
+    table = tmp_path / "t.jsonl"
+    table.write_text(json.dumps({"source": "KCNA", "title": "T", "date_published": "x",
+                                 "body": "B.", "article_id": "0" * 16}) + "\n")  # fmt: skip
+    rejected = _cli("validate", str(table))
+    assert rejected.exit_code == 1
+    assert "bad-date" in rejected.stdout and "article_id" not in rejected.stdout
+    unusable = _cli("validate", str(SNAPSHOTS[0]))
+    assert unusable.exit_code == 2 and "did you mean --map title=headline" in unusable.stderr
+
+
+def test_packager_parse_output_validates_clean(tmp_path: Path) -> None:
+    out = tmp_path / "articles.jsonl"
+    assert _cli("parse", str(EXAMPLES), "-o", str(out)).exit_code == 0
+    report = validate([out], today=TODAY)
+    assert report.valid
+    assert {i.code for i in report.warnings} == {"duplicate-merged"}

@@ -244,6 +244,9 @@ def parse_into(
         close = getattr(results, "close", None)
         if close is not None:
             close()  # a generator's pool is ended at once, not when it is collected
+    total.findings += [
+        Finding(-1, "warning", "skipped-file", why, name, None) for name, why in files.skipped
+    ]
     total.findings.sort(key=lambda finding: finding.order)
     return total
 

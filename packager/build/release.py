@@ -460,6 +460,13 @@ def _issues(findings: list[Finding], merged: list[Merged]) -> list[Issue]:
     return issues
 
 
+def _kinds(result: BuildResult) -> list[str]:
+    """The kinds of input a build read: pages, tables, releases."""
+    pages = result.pages - result.rows - result.carried
+    found = [("pages", pages), ("tables", result.tables), ("releases", result.carried)]
+    return [kind for kind, count in found if count] or ["pages"]
+
+
 def _write_lines(path: Path, lines: list[dict[str, Any]]) -> None:
     """JSON Lines, as rejects.jsonl and merges.jsonl are written."""
     with path.open("w", encoding="utf-8") as out:
@@ -479,6 +486,7 @@ def _write_documents(work: Path, plan: _Plan, stats: CorpusStats, result: BuildR
         duplicates=result.duplicates,
         rejects=result.rejects,
         layout=plan.layout,
+        kinds=_kinds(result),
     )
     (work / "README.md").write_text(card, encoding="utf-8")
     data_files = [
@@ -494,6 +502,7 @@ def _write_documents(work: Path, plan: _Plan, stats: CorpusStats, result: BuildR
         meta=plan.meta,
         tools={"packager": __version__, "pyarrow": pa.__version__},
         digests=digests,
+        kinds=_kinds(result),
     )
     write_json(work / DESCRIPTOR, descriptor)
     # CHANGES.md is the diff against the previous release, so it needs the new descriptor.

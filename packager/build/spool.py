@@ -124,14 +124,20 @@ class _Rows:
         # The table's own fields as one struct type: Arrow converts the row dicts by name
         # in one pass, several times faster than a Python list a column.
         self._struct = pa.struct([f for f in schema if f.name not in self._own])
-        self._buckets: dict[Any, tuple[list[dict[str, Any]], list[tuple[int | None, ...]]]] = {}
+        # bucket -> (rows, a list of values for each own column)
+        self._buckets: dict[Any, tuple[list[dict[str, Any]], list[list[int | None]]]] = {}
 
     def add(self, bucket: Any, rows: list[dict[str, Any]], own: tuple[int | None, ...]) -> None:
         found = self._buckets.get(bucket)
         if found is None:
-            found = self._buckets[bucket] = ([], [])
+            found = self._buckets[bucket] = ([], [[] for _ in self._own])
         found[0].extend(rows)
-        found[1].extend([own[: len(self._own)]] * len(rows))
+        count = len(rows)
+        for column, value in zip(found[1], own, strict=False):
+            if count == 1:
+                column.append(value)
+            else:
+                column.extend([value] * count)
 
     def take_batches(self) -> list[tuple[Any, pa.RecordBatch]]:
         """A record batch a bucket, in bucket order; the buffer is left empty."""
@@ -139,8 +145,7 @@ class _Rows:
         for bucket in sorted(self._buckets):
             rows, own = self._buckets[bucket]
             columns = pa.array(rows, self._struct).flatten()
-            for k in range(len(self._own)):
-                columns.append(pa.array([values[k] for values in own], pa.int64()))
+            columns += [pa.array(values, pa.int64()) for values in own]
             batches.append((bucket, pa.RecordBatch.from_arrays(columns, schema=self.schema)))
         self._buckets.clear()
         return batches

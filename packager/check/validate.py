@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 
@@ -32,8 +32,8 @@ from packager.contract.rules import parse_iso_date
 from packager.contract.schema import ARROW_TYPES, TABLES, table_schema
 from packager.errors import InputError
 from packager.inputs import parse_file
-from packager.inputs.files import TABLE_SUFFIXES, input_files
-from packager.inputs.rows import RELATED
+from packager.inputs.files import TABLE_SUFFIXES, InputFile, input_files
+from packager.inputs.rows import RELATED, TableOptions, TableRows
 from packager.inputs.tables import TableSource, open_table, open_tables
 from packager.release.checksums import read_sha256sums, sha256_file
 from packager.release.descriptor import (
@@ -50,24 +50,35 @@ def validate(
     *,
     today: dt.date | None = None,
     mapping: dict[str, str] | None = None,
+    constants: dict[str, str] | None = None,
+    date_format: str | None = None,
     max_errors: int | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Report:
-    """Check every path; a missing or unreadable path raises `InputError`."""
+    """Check every path; a missing or unreadable path raises `InputError`. Page dumps and
+    parsed-article tables are judged as `build` would judge them (what it would reject is
+    an error, what it would merge a warning); a release is checked file by file and row by
+    row. `mapping`, `constants` and `date_format` are build's options for tables."""
     out = Collector(max_errors=max_errors)
     stats: dict[str, Any] = {"pages": 0, "rejects": 0, "tables": 0, "rows": 0, "releases": 0}
     contract = ContractRules(today=today or dt.date.today())
     kinds = [(path, _kind(path)) for path in paths]
+    options = TableOptions(mapping or {}, constants or {}, date_format)
     try:
         for path, kind in kinds:
             if kind == "release":
                 stats["releases"] += 1
                 stats["rows"] += validate_release(_descriptor_path(path), out, contract)
-            elif kind == "table":
-                stats["tables"] += 1
-                stats["rows"] += _validate_articles(path, out, contract, mapping or {})
         pages = [path for path, kind in kinds if kind == "pages"]
-        for item in input_files(pages) if pages else []:
+        listed = input_files(pages) if pages else None
+        found = list(listed) if listed is not None else []
+        for name, why in listed.skipped if listed is not None else []:
+            out.add(Issue(code="skipped-file", message=why, file=name, severity="warning"))
+        tables = [InputFile(p.name, str(p.parent)) for p, kind in kinds if kind == "table"]
+        tables += [item for item in found if item.is_table]
+        stats["tables"] = len(tables)
+        stats["rows"] += _judge_tables(tables, out, contract.today, options, limits)
+        for item in (item for item in found if not item.is_table):
             stats["pages"] += 1
             parsed = parse_file(item, today, limits)
             if isinstance(parsed, Reject):
@@ -86,12 +97,21 @@ def _kind(path: Path) -> str:
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
     if (path.is_dir() and (path / DESCRIPTOR).is_file()) or (
-        path.is_file() and path.suffix == ".json"
+        path.is_file() and path.suffix == ".json" and not _json_array(path)
     ):
-        return "release"
-    if path.is_file() and path.suffix.lower() in TABLE_SUFFIXES:
+        return "release"  # a descriptor: a .json file holding an object
+    if path.is_file() and path.name.lower().endswith(TABLE_SUFFIXES):
         return "table"
     return "pages"
+
+
+def _json_array(path: Path) -> bool:
+    """Whether a .json file holds an array (a table of articles), by its first byte."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
+    except OSError:
+        return False
 
 
 def _descriptor_path(path: Path) -> Path:
@@ -134,7 +154,88 @@ def _drain(source: TableSource, out: Collector) -> None:
         out.add(source.issues.pop(0))
 
 
-def _validate_articles(
+class _Kept(NamedTuple):
+    """The row that keeps an article_id so far, as build's dedup decides."""
+
+    rank: tuple[int, int, int]  # (capture day or -1, file, row): the largest wins
+    file: str
+    line: int | None
+    body: int  # hash of the body, to say whether a merged body differs
+
+
+def _judge_tables(
+    items: list[InputFile], out: Collector, today: dt.date, options: TableOptions, limits: Limits
+) -> int:
+    """Read parsed-article tables as build reads them: a row build would reject is an
+    error, a row it would merge into another is a warning (duplicate-merged,
+    duplicate-body-differs), the tables' warnings are warnings. Returns the rows read."""
+    kept: dict[str, _Kept] = {}
+    merged: list[tuple[str, str, int | None, int]] = []  # article_id, file, line, body hash
+    rows = 0
+    for position, item in enumerate(items):
+        table = TableRows(item, options, today, limits)
+        for code, message, line in table.warnings:
+            out.add(Issue(code=code, message=message, file=item.source_file, line=line,
+                          severity="warning"))  # fmt: skip
+        for number, result in enumerate(table):
+            rows += 1
+            if isinstance(result, Reject):
+                out.add(result.as_issue())
+                continue
+            for code, message, line in result.warnings:
+                out.add(Issue(code=code, message=message, file=item.source_file, line=line,
+                              severity="warning"))  # fmt: skip
+            article = result.article
+            captured = article["date_captured"]
+            row = _Kept(
+                (captured.toordinal() if captured else -1, position, number),
+                item.source_file,
+                result.line,
+                hash(article["body"]),
+            )
+            aid = article["article_id"]
+            before = kept.get(aid)
+            if before is not None:
+                loser, row = (before, row) if row.rank > before.rank else (row, before)
+                merged.append((aid, loser.file, loser.line, loser.body))
+            kept[aid] = row
+    for aid, file, line, body in merged:
+        winner = kept[aid]
+        differs = body != winner.body
+        out.add(
+            Issue(
+                code="duplicate-body-differs" if differs else "duplicate-merged",
+                message=f"same article as {winner.file} row {winner.line} (kept)"
+                + ("; their bodies differ" if differs else ""),
+                file=file,
+                line=line,
+                severity="warning",
+            )
+        )
+    return rows
+
+
+def check_table_schema(
+    path: Path,
+    *,
+    today: dt.date | None = None,
+    mapping: dict[str, str] | None = None,
+    max_errors: int | None = None,
+) -> Report:
+    """A parsed-article table checked against the articles Table Schema as it stands (the
+    fields the contract derives derived where their column is absent), with
+    frictionless's codes and row numbers and the contract's rules: how a release's table
+    is checked, applied to one file."""
+    out = Collector(max_errors=max_errors)
+    try:
+        rows = _check_articles(path, out, ContractRules(today=today or dt.date.today()),
+                               mapping or {})  # fmt: skip
+    except ErrorLimit:
+        rows = 0
+    return Report(issues=out.issues, stats={"rows": rows, "truncated": out.truncated})
+
+
+def _check_articles(
     path: Path, out: Collector, contract: ContractRules, mapping: dict[str, str]
 ) -> int:
     source = open_table(path, path.name, mapping)

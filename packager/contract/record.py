@@ -148,7 +148,8 @@ def _body(
     the body is its last paragraph, for the same rule to judge."""
     body = given.get("body")
     paragraphs = list(body) if isinstance(body, list) else paragraphs_of(_text(given, "body", line))
-    claimed_text = " ".join(paragraphs_of(_text(given, "byline", line)))
+    claimed = given.get("byline")
+    claimed_text = " ".join(paragraphs_of(_text(given, "byline", line))) if claimed else ""
     if claimed_text:
         paragraphs.append(claimed_text)
     byline = paragraphs.pop() if rules.is_byline(paragraphs) else None
@@ -191,10 +192,11 @@ def related_records(
     for position, item in enumerate(items, start=1):
         row = {**blank, **item}
         title, teaser = row["title"], row["teaser"]
-        row["article_id"], row["position"] = aid, position
+        row["article_id"] = aid
+        row["position"] = position
         row["title"] = " ".join(title.split()) if type(title) is str else _text(row, "title", line)
         if type(teaser) is str:
-            row["teaser"] = _one_line(teaser)
+            row["teaser"] = teaser.strip() or None if "\n" not in teaser else _one_line(teaser)
         broken = check(row)
         if broken:
             message = f"related item {position}: {broken[0]} {broken[1]}"

@@ -68,6 +68,7 @@ static Py_UCS4 next_char(const char *s, Py_ssize_t *i) {
 
 /* The byte offset of character `count` (or `n`, if there are fewer). */
 static Py_ssize_t char_offset(const char *s, Py_ssize_t n, Py_ssize_t count) {
+    if (!has_high(s, count < n ? count : n)) return count < n ? count : n; /* ASCII: bytes */
     Py_ssize_t i = 0;
     while (i < n && count > 0) {
         next_char(s, &i);
@@ -440,6 +441,9 @@ static const char *word_count_and_language(const char *s, Py_ssize_t n, long *co
 /* `packager.contract.rules.word_count_and_language(body)`: (words, language), or None
  * where the text has white space the loops above do not know as Python does (a
  * non-ASCII space, \x1c-\x1f) or cannot be had in UTF-8. */
+/* \x1c-\x1f: white space to Python's str.split, not to the word loops. */
+static unsigned char FILE_SEPARATORS[256];
+
 static PyObject *word_count_and_language_of(PyObject *module, PyObject *body) {
     (void)module;
     if (!PyUnicode_Check(body)) {
@@ -452,14 +456,19 @@ static PyObject *word_count_and_language_of(PyObject *module, PyObject *body) {
         PyErr_Clear();
         Py_RETURN_NONE;
     }
-    for (Py_ssize_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x80) {
-            if (c >= 0x1c && c <= 0x1f) Py_RETURN_NONE;
-            i++;
-        } else {
-            Py_UCS4 cp = next_char(s, &i); /* once: the macro reads its argument twice */
-            if (Py_UNICODE_ISSPACE(cp)) Py_RETURN_NONE;
+    if (PyUnicode_IS_ASCII(body)) { /* most bodies: a byte a character, one table look-up */
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (FILE_SEPARATORS[(unsigned char)s[i]]) Py_RETURN_NONE;
+    } else {
+        for (Py_ssize_t i = 0; i < n;) {
+            unsigned char c = (unsigned char)s[i];
+            if (c < 0x80) {
+                if (FILE_SEPARATORS[c]) Py_RETURN_NONE;
+                i++;
+            } else {
+                Py_UCS4 cp = next_char(s, &i); /* once: the macro reads its argument twice */
+                if (Py_UNICODE_ISSPACE(cp)) Py_RETURN_NONE;
+            }
         }
     }
     long words;
@@ -630,6 +639,7 @@ static unsigned char BYTE_CLASS[256]; /* 1: a control byte, 2: "\r", 4: not ASCI
 
 static void init_tables(void) {
     for (const char *c = " \t\n\v\f\r"; *c; c++) SPACE[(unsigned char)*c] = 1;
+    for (int c = 0x1c; c <= 0x1f; c++) FILE_SEPARATORS[c] = 1;
     init_stopword_starts();
 }
 

@@ -70,6 +70,9 @@ class InputList:
 
     def __init__(self, names: pa.Array, roots: list[str], root_of: pa.Array, outside: pa.Array):
         self._names, self._roots, self._root_of, self._outside = names, roots, root_of, outside
+        # Files found in folders and not read, (source_file, why), sorted: reported, never
+        # dropped silently.
+        self.skipped: list[tuple[str, str]] = []
 
     def __len__(self) -> int:
         return len(self._names)
@@ -113,6 +116,7 @@ class _Listing:
     """What the walk finds, gathered into Arrow arrays `BATCH` entries at a time."""
 
     def __init__(self) -> None:
+        self.skipped: list[tuple[str, str]] = []
         self.roots: list[str] = []
         self.batches: list[pa.RecordBatch] = []
         self._rows: tuple[list[str], list[int], list[bool], list[int], list[int]] = (
@@ -231,6 +235,8 @@ def _walk(root: Path, listing: _Listing) -> None:
                     pending.append((entry.path, f"{prefix}{entry.name}/"))
                     continue
                 if not entry.name.lower().endswith(INPUT_SUFFIXES):
+                    if entry.name != METADATA_FILE:
+                        listing.skipped.append((prefix + entry.name, _why_skipped(entry)))
                     continue
                 source_file = prefix + entry.name
                 if entry.is_symlink():
@@ -241,6 +247,15 @@ def _walk(root: Path, listing: _Listing) -> None:
                     names.append(source_file)
                     inodes.append(entry.inode())
         listing.add_regular(names, number, device >> 64, inodes)
+
+
+METADATA_FILE = "dataset.toml"  # read as the dataset's metadata, not as an input
+
+
+def _why_skipped(entry: os.DirEntry[str]) -> str:
+    if entry.is_dir():
+        return "a folder reached through a link: not walked"
+    return "not a page dump (.txt) or a table (.csv, .parquet, .jsonl, .json, .gz): not read"
 
 
 def input_files(inputs: Iterable[Path]) -> InputList:
@@ -254,7 +269,9 @@ def input_files(inputs: Iterable[Path]) -> InputList:
             listing.add(given.name, root, False, _identity(str(given)))
         else:
             raise InputError(f"{given}: no such file or folder")
-    return listing.sorted_unique()
+    found = listing.sorted_unique()
+    found.skipped = sorted(listing.skipped)
+    return found
 
 
 def read_input(item: InputFile, limits: Limits = DEFAULT_LIMITS) -> bytes | Reject:

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from packager.contract.schema import TABLES, is_required, table_schema
+from packager.release.descriptor import origin
 from packager.release.metadata import DatasetMeta
 
 _HF_DTYPES = {"string": "string", "integer": "int64", "date": "date32"}
@@ -61,6 +62,8 @@ def _size_category(rows: int) -> str:
 
 
 def _front_matter(name: str, meta: DatasetMeta, stats: CorpusStats, layout: str) -> str:
+    # A table with no rows has no config: Hugging Face cannot load an empty one.
+    tables = [t for t in TABLES if t == "articles" or stats.related]
     license_id = (
         meta.licenses[0].name.lower() if meta.licenses and meta.licenses[0].name else "other"
     )
@@ -72,14 +75,11 @@ def _front_matter(name: str, meta: DatasetMeta, stats: CorpusStats, layout: str)
         "tags": meta.keywords or ["north-korea", "state-media", "news"],
         "configs": [
             {
-                "config_name": "articles",
-                "data_files": [{"split": "train", "path": "data/articles.parquet"}],
-                "default": True,
-            },
-            {
-                "config_name": "related",
-                "data_files": [{"split": "train", "path": "data/related.parquet"}],
-            },
+                "config_name": table,
+                "data_files": [{"split": "train", "path": f"data/{table}.parquet"}],
+                **({"default": True} if table == "articles" else {}),
+            }
+            for table in tables
         ],
         "dataset_info": [
             {
@@ -89,7 +89,7 @@ def _front_matter(name: str, meta: DatasetMeta, stats: CorpusStats, layout: str)
                     for f in table_schema(table)["fields"]
                 ],
             }
-            for table in TABLES
+            for table in tables
         ],
     }
     # JSON is valid YAML: the front matter needs no YAML library to write or to read.
@@ -146,7 +146,9 @@ def render_card(
     duplicates: int,
     rejects: int,
     layout: str = "single",
+    kinds: list[str] | None = None,
 ) -> str:
+    kinds = kinds or ["pages"]
     title = meta.title or name
     span = f"{stats.first} to {stats.last}" if stats.first else "no articles"
     sources = "\n".join(
@@ -160,7 +162,7 @@ def render_card(
     return f"""{_front_matter(name, meta, stats, layout)}
 # {title}
 
-{meta.description or "Articles from North Korean state media, parsed from KCNA Watch page dumps."}
+{meta.description or f"Articles from North Korean state media, packaged from {origin(kinds)}."}
 
 Release `{name}` version `{version}`, created {created} by packager. License: {licenses}.
 

@@ -24,8 +24,19 @@ PARQUET_BYTES = "packager:bytes"
 PARTS = "packager:parts"
 DEFAULT_DESCRIPTION = (
     "Articles from North Korean state media (KCNA, Rodong Sinmun, Pyongyang Times and others), "
-    "parsed from KCNA Watch page dumps by packager."
+    "packaged by packager from {origin}."
 )
+# What each kind of input is called where dataset.toml names no sources.
+SOURCE_TITLES = {
+    "pages": "KCNA Watch page dumps",
+    "tables": "Tables of articles parsed by other scrapers",
+    "releases": "Earlier releases of this dataset",
+}
+
+
+def origin(kinds: list[str]) -> str:
+    """The inputs' kinds in words, for a default description: "KCNA Watch page dumps"."""
+    return " and ".join(SOURCE_TITLES[kind][0].lower() + SOURCE_TITLES[kind][1:] for kind in kinds)
 
 
 def resource_name(table: str, fmt: str) -> str:
@@ -77,14 +88,18 @@ def make_descriptor(
     meta: DatasetMeta,
     tools: dict[str, str],
     digests: Digests | None = None,
+    kinds: list[str] | None = None,
 ) -> dict[str, Any]:
+    """The descriptor of the release in `folder`; `kinds` are the kinds of input it was
+    built from ("pages", "tables", "releases"), named where dataset.toml names none."""
+    kinds = kinds or ["pages"]
     descriptor: dict[str, Any] = {
         "$schema": PROFILE,
         "name": name,
         "title": meta.title or f"{name} {version}",
         "version": version,
         "created": created,
-        "description": meta.description or DEFAULT_DESCRIPTION,
+        "description": meta.description or DEFAULT_DESCRIPTION.format(origin=origin(kinds)),
     }
     if meta.homepage:
         descriptor["homepage"] = meta.homepage
@@ -94,7 +109,7 @@ def make_descriptor(
         descriptor["licenses"] = [lic.model_dump(exclude_none=True) for lic in meta.licenses]
     sources = meta.sources or []
     descriptor["sources"] = [s.model_dump(exclude_none=True) for s in sources] or [
-        {"title": "KCNA Watch page dumps"}
+        {"title": SOURCE_TITLES[kind]} for kind in kinds
     ]
     if meta.contributors:
         descriptor["contributors"] = [
