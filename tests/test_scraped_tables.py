@@ -305,3 +305,34 @@ def test_packager_parse_output_validates_clean(tmp_path: Path) -> None:
     report = validate([out], today=TODAY)
     assert report.valid
     assert {i.code for i in report.warnings} == {"duplicate-merged"}
+
+
+def test_a_release_without_last_weeks_articles_says_so(tmp_path: Path) -> None:
+    options = {"created": CREATED, "today": TODAY, "out": tmp_path}
+    first = build_release([EXAMPLES], name="w", version="1.0.0", **options)
+    week = tmp_path / "week"
+    week.mkdir()
+    shutil.copy(EXAMPLES / "2026-03-18-spring-sowing.txt", week)
+    alone = build_release([week], name="w", bump="minor", **options)
+    [warning] = [w for w in alone.report.warnings if w.code == "articles-removed"]
+    assert warning.message == (
+        f"{first.articles - 1} articles of 1.0.0 are not in this release "
+        f"(give {first.path} as an input to keep them)"
+    )
+    kept = build_release([alone.path.parent / "1.0.0", week], name="w", bump="minor", **options)
+    assert not [w for w in kept.report.warnings if w.code == "articles-removed"]
+
+
+def test_a_release_of_tables_is_described_as_one(tmp_path: Path) -> None:
+    result = build_release(
+        SNAPSHOTS, name="s", version="1.0.0", out=tmp_path, created=CREATED, today=TODAY,
+        mapping=SNAPSHOT_MAP, constants={"source": "KCNA"},
+    )  # fmt: skip
+    descriptor = json.loads((result.path / "datapackage.json").read_text())
+    assert descriptor["sources"] == [{"title": "Tables of articles parsed by other scrapers"}]
+    assert descriptor["description"].endswith(
+        "packaged by packager from tables of articles parsed by other scrapers."
+    )
+    card = (result.path / "README.md").read_text()
+    front = card.split("---")[1]
+    assert '"config_name": "articles"' in front and '"related"' not in front  # no related rows

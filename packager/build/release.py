@@ -507,6 +507,18 @@ def _write_documents(work: Path, plan: _Plan, stats: CorpusStats, result: BuildR
     write_json(work / DESCRIPTOR, descriptor)
     # CHANGES.md is the diff against the previous release, so it needs the new descriptor.
     changes: ReleaseDiff | None = diff_releases(plan.previous, work) if plan.previous else None
+    if changes is not None and changes.articles_removed:
+        assert plan.previous is not None
+        gone = len(changes.articles_removed)
+        result.report.issues.append(
+            Issue(
+                code="articles-removed",
+                message=f"{gone} articles of {plan.previous.name} are not in this release "
+                f"(give {plan.previous} as an input to keep them)",
+                file=DESCRIPTOR,
+                severity="warning",
+            )
+        )
     (work / "CHANGES.md").write_text(
         render_changes(changes, plan.name, plan.version), encoding="utf-8"
     )

@@ -32,6 +32,7 @@ WARNINGS = {
     "incomplete-related-item": "a related item with no date: the page may be cut short",
     "derived-value-replaced": "a table gave article_id, word_count or language unlike the derived",
     "byline-in-body": "a table's byline breaks the byline rule: kept as the body's last paragraph",
+    "articles-removed": "a new release lacks articles of the previous one (see CHANGES.md)",
     "skipped-file": "a file in an input folder that is no input (not .txt or a table): not read",
     "unknown-columns": "a table's columns that give no field of the contract, dropped (named)",
 }
