@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -126,7 +127,18 @@ _HEADER = ("WHERE", "FIELD", "LEVEL", "CODE", "MESSAGE")
 
 
 def _cells(issue: Issue) -> tuple[str, str, str, str, str]:
-    return (_where(issue), issue.field or "", issue.severity, issue.code, issue.message)
+    where, field, level, code, message = (
+        _one_line(cell)
+        for cell in (_where(issue), issue.field or "", issue.severity, issue.code, issue.message)
+    )
+    return where, field, level, code, message
+
+
+def _one_line(text: str) -> str:
+    """A cell of the text table on one line: line breaks and other controls escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _issue_table(issues: list[Issue]) -> Iterator[str]:
@@ -142,26 +154,39 @@ def _issue_table(issues: list[Issue]) -> Iterator[str]:
         yield f"{padded}  {cells[4]}"
 
 
+def _escaped(text: str, *, prop: bool = False) -> str:
+    """Text for a GitHub workflow command (its rules: %, CR and LF in data; also : and ,
+    in a property), so that no value can end the command and start another."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+
 def _github_line(issue: Issue) -> str:
-    props = [f"file={issue.file}"] if issue.file else []
+    props = [f"file={_escaped(issue.file, prop=True)}"] if issue.file else []
     props += [f"line={issue.line}"] if issue.line else []
-    props.append(f"title={issue.code}")
-    message = issue.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return f"::{issue.severity} {','.join(props)}::{message}"
+    props.append(f"title={_escaped(issue.code, prop=True)}")
+    return f"::{issue.severity} {','.join(props)}::{_escaped(issue.message)}"
 
 
 def _render(
     report: Report, fmt: Format, summary: str, document: Callable[[], dict[str, Any]]
 ) -> None:
-    if fmt is Format.json:
-        typer.echo(json.dumps(document(), ensure_ascii=False, indent=2, default=str))
-        return
-    lines = (
-        map(_github_line, report.issues) if fmt is Format.github else _issue_table(report.issues)
-    )
-    for line in lines:
-        typer.echo(line)
-    typer.echo(summary)
+    try:
+        if fmt is Format.json:
+            typer.echo(json.dumps(document(), ensure_ascii=False, indent=2, default=str))
+            return
+        lines = (
+            map(_github_line, report.issues)
+            if fmt is Format.github
+            else _issue_table(report.issues)
+        )
+        for line in lines:
+            typer.echo(line)
+        typer.echo(summary)
+    except BrokenPipeError:
+        # The reader went away (`| head`): the work is done all the same, and the exit
+        # code still says how it went. Python's own flush at exit must not fail again.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until the process ends
 
 
 @app.command()

@@ -89,8 +89,26 @@ def validate(
                     out.add(warning)
     except ErrorLimit:
         pass
+    if not (stats["pages"] or stats["tables"] or stats["releases"]):
+        raise InputError(_nothing_to_check(paths))
     stats["truncated"] = out.truncated
     return Report(issues=out.issues, stats=stats)
+
+
+def _nothing_to_check(paths: list[Path]) -> str:
+    """The error for paths that hold no page dump, table or release, with the release a
+    folder of releases (OUT/NAME) was perhaps meant to name."""
+    named = ", ".join(str(path) for path in paths)
+    message = f"{named}: nothing to check: no page dump (.txt), table or release in it"
+    for path in paths:
+        versions = (
+            sorted(p.name for p in path.iterdir() if (p / DESCRIPTOR).is_file())
+            if path.is_dir()
+            else []
+        )
+        if versions:
+            return f"{message} (a release is a folder with {DESCRIPTOR}: {path / versions[-1]}?)"
+    return message
 
 
 def _kind(path: Path) -> str:

@@ -232,7 +232,11 @@ def _walk(root: Path, listing: _Listing) -> None:
                 if entry.name.startswith("."):
                     continue
                 if entry.is_dir(follow_symlinks=False):
-                    pending.append((entry.path, f"{prefix}{entry.name}/"))
+                    if os.path.isfile(os.path.join(entry.path, RELEASE_DESCRIPTOR)):
+                        why = "a release: not walked (name it as an input to carry it)"
+                        listing.skipped.append((prefix + entry.name, why))
+                    else:
+                        pending.append((entry.path, f"{prefix}{entry.name}/"))
                     continue
                 if not entry.name.lower().endswith(INPUT_SUFFIXES):
                     if entry.name != METADATA_FILE:
@@ -250,6 +254,7 @@ def _walk(root: Path, listing: _Listing) -> None:
 
 
 METADATA_FILE = "dataset.toml"  # read as the dataset's metadata, not as an input
+RELEASE_DESCRIPTOR = "datapackage.json"  # a folder holding one is a release
 
 
 def _why_skipped(entry: os.DirEntry[str]) -> str:

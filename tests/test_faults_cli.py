@@ -1,0 +1,65 @@
+"""Small faults of the command line: nothing to check, forged annotations, a reader that
+goes away."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from packager import build_release
+from packager.cli import app
+
+from .conftest import CREATED, EXAMPLES, PAGES, TODAY
+
+
+def test_validate_of_nothing_is_an_error_that_says_what_was_expected(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(app, ["validate", str(empty)])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (
+        f"Error: {empty}: nothing to check: no page dump (.txt), table or release in it\n"
+    )
+    release = build_release(
+        [EXAMPLES], name="k", version="1.0.0", out=tmp_path, created=CREATED, today=TODAY
+    )
+    named = CliRunner().invoke(app, ["validate", str(tmp_path / "k")])  # the version forgotten
+    assert named.exit_code == 2
+    assert named.stderr.endswith(
+        f"(a release is a folder with datapackage.json: {release.path}?)\n"
+    )
+
+
+def test_github_annotations_cannot_be_forged_by_a_file_name(tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    forged = "x\n::error file=README.md::forged\n.txt"
+    (pages / forged).write_text("not a page at all\n")
+    result = CliRunner().invoke(app, ["validate", str(pages), "--format", "github"])
+    assert result.exit_code == 1
+    [annotation, summary] = result.stdout.splitlines()
+    assert annotation.startswith("::error file=x%0A%3A%3Aerror file=README.md%3A%3Aforged%0A.txt,")
+    assert summary == "invalid: 1 errors, 0 warnings"
+    table = CliRunner().invoke(app, ["validate", str(pages)])
+    assert len(table.stdout.splitlines()) == 3  # header, the issue on one line, the summary
+    assert "x\\n::error file=README.md::forged\\n.txt:1" in table.stdout
+
+
+def test_a_closed_stdout_is_not_a_refusal(tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for n in range(40):  # a report longer than what `head -1` reads
+        (pages / f"{n:02d}.txt").write_bytes((PAGES / "clean.txt").read_bytes()[:-200])
+        (pages / f"bad-{n:02d}.txt").write_text("nothing\n")
+    build = (
+        f"{sys.executable} -m packager build {pages} --name h --version 1.0.0 "
+        f"--out {tmp_path / 'out'} --created {CREATED} | head -1; echo ${{PIPESTATUS[0]}}"
+    )
+    done = subprocess.run(["bash", "-c", build], capture_output=True, text=True, check=False)
+    *_, status = done.stdout.splitlines()
+    assert status == "0", done.stderr
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+    assert (tmp_path / "out" / "h" / "1.0.0" / "SHA256SUMS").is_file()
