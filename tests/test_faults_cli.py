@@ -63,3 +63,25 @@ def test_a_closed_stdout_is_not_a_refusal(tmp_path: Path) -> None:
     assert status == "0", done.stderr
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
     assert (tmp_path / "out" / "h" / "1.0.0" / "SHA256SUMS").is_file()
+
+
+def test_a_corrupt_data_file_is_an_issue_and_the_other_checks_go_on(tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    release = build_release(
+        [EXAMPLES], name="c", version="1.0.0", out=tmp_path, created=CREATED, today=TODAY
+    ).path
+    copy = tmp_path / "copy"
+    shutil.copytree(release, copy)
+    parquet = copy / "data/articles.parquet"
+    data = bytearray(parquet.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    data[-1] ^= 0xFF  # its closing magic bytes too: not a readable Parquet file
+    parquet.write_bytes(bytes(data))
+    result = CliRunner().invoke(app, ["validate", str(copy), "--format", "json"])
+    assert result.exit_code == 1, result.stderr
+    issues = {(i["code"], i["file"]) for i in json.loads(result.stdout)["issues"]}
+    assert ("unreadable-table", "data/articles.parquet") in issues
+    assert ("hash-count", "data/articles.parquet") in issues
+    assert ("hash-count", "SHA256SUMS") in issues

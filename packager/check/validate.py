@@ -522,32 +522,66 @@ def _check_rows(
         key=lambda t: any(fk for r, _ in tables[t] for fk in r["schema"].get("foreignKeys", [])),
     )
     for table in order:
-        checkers = []
-        streams = []
-        for n, (resource, paths) in enumerate(tables[table]):
-            # a partitioned table is one table: its rows are numbered across its parts
-            label = str(resource["path"]) if len(paths) == 1 else _parts_label(resource)
-            # The contract's rules and the key checks run on one format; the other must equal it.
-            own_rules = contract if table == "articles" and n == 0 else None
-            checker = TableChecker(resource["schema"], label, out, contract=own_rules, keys=n == 0)
-            source = open_tables(paths, label)
-            checker.header(source.columns)
-            checkers.append(checker)
-            streams.append(_typed_stream(checker, source, out))
-        if len(streams) == 2 and not _same(streams[0], streams[1]):
-            out.add(
-                _issue(
-                    "table-mismatch",
-                    f"the Parquet and CSV files of {table!r} hold different rows",
-                    checkers[1].file,
+        try:
+            rows += _check_table(table, tables[table], out, contract, lookups)
+        except InputError as exc:  # a data file that cannot be read: the rest goes on
+            out.add(_issue("unreadable-table", *_unreadable(exc, tables[table])))
+            lookups[table] = None
+    return rows
+
+
+def _unreadable(
+    exc: InputError, entries: list[tuple[dict[str, Any], list[Path]]]
+) -> tuple[str, str]:
+    """(message, file) of a data file that cannot be read: the message without the path
+    it starts with, the file as the descriptor names it."""
+    text = str(exc)
+    for resource, paths in entries:
+        for number, path in enumerate(paths):
+            if text.startswith(f"{path}: "):
+                named = resource["path"]
+                return text.removeprefix(f"{path}: "), str(
+                    named[number] if isinstance(named, list) else named
                 )
+    return text, str(entries[0][0].get("path"))
+
+
+def _check_table(
+    table: str,
+    entries: list[tuple[dict[str, Any], list[Path]]],
+    out: Collector,
+    contract: ContractRules,
+    lookups: dict[str, pa.Table | None],
+) -> int:
+    """Check one table's files (one a format): rows, keys, the formats equal; returns the
+    rows read, and leaves the table's keys in `lookups`."""
+    rows = 0
+    checkers = []
+    streams = []
+    for n, (resource, paths) in enumerate(entries):
+        # a partitioned table is one table: its rows are numbered across its parts
+        label = str(resource["path"]) if len(paths) == 1 else _parts_label(resource)
+        # The contract's rules and the key checks run on one format; the other must equal it.
+        own_rules = contract if table == "articles" and n == 0 else None
+        checker = TableChecker(resource["schema"], label, out, contract=own_rules, keys=n == 0)
+        source = open_tables(paths, label)
+        checker.header(source.columns)
+        checkers.append(checker)
+        streams.append(_typed_stream(checker, source, out))
+    if len(streams) == 2 and not _same(streams[0], streams[1]):
+        out.add(
+            _issue(
+                "table-mismatch",
+                f"the Parquet and CSV files of {table!r} hold different rows",
+                checkers[1].file,
             )
-        else:
-            for stream in streams:
-                for _ in stream:
-                    pass
-        for checker in checkers:
-            checker.finish(lookups)
-            rows += checker.rows
-        lookups[table] = checkers[0].keys()
+        )
+    else:
+        for stream in streams:
+            for _ in stream:
+                pass
+    for checker in checkers:
+        checker.finish(lookups)
+        rows += checker.rows
+    lookups[table] = checkers[0].keys()
     return rows

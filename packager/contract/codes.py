@@ -46,6 +46,7 @@ RELEASE = {
     "hash-count": "a file's sha256 differs from the descriptor's or SHA256SUMS",
     "checksum-missing": "SHA256SUMS is missing, or a file of the release is not listed in it",
     "table-mismatch": "a table's Parquet and CSV files hold different rows",
+    "unreadable-table": "a data file cannot be read as its format (corrupt, truncated)",
     "schema-error": "a resource's Table Schema is missing or invalid",
 }
 
