@@ -10,7 +10,8 @@ it is kept exactly when its article is. Rows are read a batch at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+from collections.abc import Callable, Iterator
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from packager.contract.record import Warning, make_record, related_records
+from packager.contract.limits import Limits
+from packager.contract.record import Record, Warning, make_record, related_records
 from packager.contract.rejection import Rejection
 from packager.errors import InputError
 from packager.inputs.pages import WORDS
@@ -82,6 +84,23 @@ class _SortedIds:
             self._at = 0
 
 
+class _Ids:
+    """Strings appended one by one, kept as Arrow arrays a few thousand at a time."""
+
+    def __init__(self) -> None:
+        self._done: list[pa.Array] = []
+        self._open: list[str | None] = []
+
+    def append(self, value: object) -> None:
+        self._open.append(value if isinstance(value, str) else None)
+        if len(self._open) >= 8_192:
+            self._done.append(pa.array(self._open, pa.string()))
+            self._open = []
+
+    def array(self) -> pa.Array:
+        return pa.concat_arrays([*self._done, pa.array(self._open, pa.string())])
+
+
 class Carried:
     """Carrying one release: `records` spools its articles, `related` their related rows;
     rejects and warnings are kept in `findings` as (row, severity, code, message, line)."""
@@ -90,10 +109,14 @@ class Carried:
         self.folder = folder
         self.articles = 0
         self.findings: list[tuple[int, str, str, str, int | None]] = []
-        self._old: list[str | None] = []
-        self._new: list[str | None] = []
+        # Each article row's id as read and as carried (null: rejected), as Arrow arrays
+        # (some 20 bytes a row), not Python strings.
+        self._old = _Ids()
+        self._new = _Ids()
 
-    def records(self, spool_add: Any, today: Any, limits: Any) -> None:
+    def records(
+        self, spool_add: Callable[[int, Record], None], today: dt.date, limits: Limits
+    ) -> None:
         """Spool every article row with `spool_add(row, record)`."""
         for row_index, row in enumerate(_rows(self.folder, "articles")):
             line = row_index + FIRST_ROW
@@ -110,19 +133,20 @@ class Carried:
             spool_add(row_index, record._replace(line=line))
             self._new.append(record.article["article_id"])
 
-    def related(self, spool_related: Any) -> None:
+    def related(self, spool_related: Callable[[int, list[dict[str, Any]]], None]) -> None:
         """Spool the related rows of the articles carried, with `spool_related(row, rows)`
         (`row`: their article's), normalised by the same step as a page's items."""
-        old = _SortedIds(pa.array(self._old, pa.string()))
-        new = self._new
-        self._old = []
+        old = _SortedIds(self._old.array())
+        new = self._new.array()
+        self._old = _Ids()
         for aid, items in groupby(_rows(self.folder, "related"), key=lambda r: r.get("article_id")):
             row = old.find(aid) if isinstance(aid, str) else -1
-            if row < 0 or new[row] is None:
+            carried = new[row].as_py() if row >= 0 else None
+            if carried is None:
                 continue  # its article is not in the release, or was rejected
             warnings: list[Warning] = []
             try:
-                normal = related_records(str(new[row]), list(items), None, warnings)
+                normal = related_records(carried, list(items), None, warnings)
             except Rejection:
                 continue
             spool_related(row, normal)
