@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -57,7 +58,8 @@ class BumpPart(StrEnum):
     patch = "patch"
 
 
-_state = {"debug": False}
+_state = {"debug": False, "interrupted": False}
+INTERRUPTED = 130  # the exit code of a command ended by SIGINT or SIGTERM
 
 MaxPageBytes = Annotated[
     int, typer.Option("--max-page-bytes", min=1, help="Reject page dumps larger than this.")
@@ -100,6 +102,10 @@ def _run(call: Callable[[], T], fmt: Format | None = None) -> T:
     report of what was found (in `fmt`), when the error carries one."""
     try:
         return call()
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (see main): the library has cleaned up
+        _state["interrupted"] = True
+        typer.echo("Error: interrupted", err=True)
+        raise typer.Exit(INTERRUPTED) from None
     except PackagerError as exc:
         if _state["debug"]:
             raise
@@ -416,9 +422,16 @@ def _return_memory_promptly() -> None:
         pass
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
-    """The `packager` command: a wrong command line is one line ``Error: ...`` and exit 2."""
+    """The `packager` command: a wrong command line is one line ``Error: ...`` and exit 2;
+    Ctrl-C or SIGTERM is one line ``Error: interrupted`` and exit 130, after the build in
+    progress has removed its work folder."""
     _return_memory_promptly()
+    signal.signal(signal.SIGTERM, _interrupted)
     try:
         code = app(standalone_mode=False)
     except _USAGE_ERROR as exc:
@@ -429,7 +442,8 @@ def main() -> None:
             command = f"packager {ctx.info_name}" if ctx is not None and ctx.parent else "packager"
             typer.echo(f"Error: {exc.format_message()} (see: {command} --help)", err=True)
         code = 2
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):
+        code = INTERRUPTED
+    if code == INTERRUPTED and not _state["interrupted"]:  # Typer's own exit for Ctrl-C
         typer.echo("Error: interrupted", err=True)
-        code = 130
     sys.exit(code if isinstance(code, int) else 0)

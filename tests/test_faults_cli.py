@@ -85,3 +85,44 @@ def test_a_corrupt_data_file_is_an_issue_and_the_other_checks_go_on(tmp_path: Pa
     assert ("unreadable-table", "data/articles.parquet") in issues
     assert ("hash-count", "data/articles.parquet") in issues
     assert ("hash-count", "SHA256SUMS") in issues
+
+
+def _interrupted_build(tmp_path: Path, signum: int, group: bool) -> tuple[int, str, Path]:
+    import os
+    import time
+
+    from bench.corpus import write_corpus
+
+    corpus = tmp_path / "corpus"
+    if not corpus.is_dir():
+        write_corpus(corpus, 6000, seed=9)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "packager", "build", str(corpus), "--name", "s",
+               "--version", "1.0.0", "--out", str(out), "--quiet", "--workers", "2"]  # fmt: skip
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not list((out / "s").glob(".1.0.0.partial-*")) if (out / "s").is_dir() else True:
+        assert time.monotonic() < deadline and process.poll() is None, "the build never started"
+        time.sleep(0.05)
+    time.sleep(0.5)  # the workers are parsing
+    if group:
+        os.killpg(process.pid, signum)
+    else:
+        os.kill(process.pid, signum)
+    _, stderr = process.communicate(timeout=60)
+    return process.returncode, stderr, out / "s"
+
+
+def test_ctrl_c_and_sigterm_leave_one_line_and_no_release(tmp_path: Path) -> None:
+    import signal
+
+    for signum, group in ((signal.SIGINT, True), (signal.SIGTERM, False)):
+        code, stderr, folder = _interrupted_build(tmp_path, signum, group)
+        assert (code, stderr) == (130, "Error: interrupted\n"), (signum, stderr[-2000:])
+        assert sorted(p.name for p in folder.iterdir()) == []  # no version, no work folder
+    again = build_release([tmp_path / "corpus"], name="s", version="1.0.0", out=tmp_path / "out",
+                          created=CREATED, today=TODAY)  # fmt: skip
+    assert again.path.is_dir()

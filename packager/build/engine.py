@@ -18,10 +18,12 @@ order the release needs is total and never depends on which worker was faster.
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import gc
 import hashlib
 import multiprocessing
+import signal
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -185,7 +187,7 @@ class LocalEngine:
             return
         # fork: workers inherit the imported modules and the input list instead of
         # importing and pickling them again.
-        pool = multiprocessing.get_context("fork").Pool(self.workers)
+        pool = multiprocessing.get_context("fork").Pool(self.workers, _quiet_worker)
         try:
             yield from _in_order(pool, job, spans, self.workers)
         finally:
@@ -292,6 +294,22 @@ def _carry(spool: Spool, base: int, folder: Path, job: Job) -> Parsed:
         ],
         segments=writer.close(),
     )
+
+
+def _quiet_worker() -> None:
+    """A worker leaves interruptions to the main process: Ctrl-C reaches the whole process
+    group, and one line from the main process says it (no traceback from each worker);
+    a worker whose main process dies is ended with it (Linux)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the pool ends its workers all the same
+        pass
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _in_order(pool: Pool, job: Job, spans: list[tuple[int, int]], workers: int) -> Iterator[Parsed]:
