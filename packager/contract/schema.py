@@ -167,8 +167,3 @@ _CONSTRAINT_TESTS = (
     ("minimum", "v < {}", "is below {}"),
     ("maximum", "v > {}", "is above {}"),
 )
-
-
-def check_record(table: str, record: Mapping[str, Any]) -> tuple[str, str] | None:
-    """The first (field, problem) of `record` against `table`'s schema, or None."""
-    return record_check(table)(record)

@@ -167,16 +167,6 @@ class TableRows:
             yield Reject(source_file=label, code=issue.code, message=issue.message, line=issue.row)
 
 
-def parse_table(
-    item: InputFile,
-    mapping: dict[str, str] | None = None,
-    today: dt.date | None = None,
-    limits: Limits = DEFAULT_LIMITS,
-) -> Iterator[Record | Reject]:
-    """One `Record` or `Reject` per row of a parsed-article table (see `TableRows`)."""
-    return iter(TableRows(item, TableOptions(mapping or {}), today, limits))
-
-
 def check_columns(item: InputFile, options: TableOptions) -> None:
     """Raise `InputError` (naming the file, what is missing, its columns and the closest
     match) when the table's columns cannot give the contract's required fields."""
