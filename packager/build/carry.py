@@ -24,21 +24,10 @@ from packager.contract.record import Record, Warning, make_record, related_recor
 from packager.contract.rejection import Rejection
 from packager.errors import InputError
 from packager.inputs.pages import WORDS
-from packager.release.descriptor import DESCRIPTOR
 from packager.release.read import parquet_batches
 from packager.release.write import table_files
 
 FIRST_ROW = 2  # rows are numbered as in the CSV file: the header is row 1
-
-
-def is_release(path: Path) -> bool:
-    """Whether an input names a release (its folder, or its datapackage.json)."""
-    folder = path.parent if path.name == DESCRIPTOR else path
-    return folder.is_dir() and (folder / DESCRIPTOR).is_file()
-
-
-def release_folder(path: Path) -> Path:
-    return path.parent if path.name == DESCRIPTOR else path
 
 
 def _rows(folder: Path, table: str) -> Iterator[dict[str, Any]]:

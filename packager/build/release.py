@@ -22,7 +22,6 @@ from typing import Any, Literal
 import pyarrow as pa
 
 from packager.about import __version__
-from packager.build.carry import is_release, release_folder
 from packager.build.engine import Engine, Finding, Job, parse_into
 from packager.build.faults import checkpoint
 from packager.build.spool import (
@@ -53,6 +52,7 @@ from packager.release.descriptor import (
     DESCRIPTOR,
     make_descriptor,
     read_descriptor,
+    release_at,
     write_json,
 )
 from packager.release.diff import ReleaseDiff, diff_releases, render_changes
@@ -179,8 +179,9 @@ def build_release(
     previous = previous_release(folder, version)
     if previous is not None:
         check_schema_compatible(previous, version)
-    releases = [release_folder(path) for path in inputs if is_release(path)]
-    inputs = [path for path in inputs if not is_release(path)]
+    named = [(path, release_at(path)) for path in inputs]
+    releases = [folder for _, folder in named if folder is not None]
+    inputs = [path for path, folder in named if folder is None]
     files = input_files(inputs)
     tables = TableOptions(mapping or {}, constants or {}, date_format)
     for position in files.table_positions():

@@ -8,9 +8,8 @@ import datetime as dt
 
 from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.models import Page, Reject
-from packager.contract.rejection import Rejection
 from packager.inputs.files import InputFile, read_input
-from packager.inputs.pages import parse_page, read_page, to_page
+from packager.inputs.pages import parse_page
 
 
 def parse_file(
@@ -22,11 +21,7 @@ def parse_file(
     data = read_input(item, limits)
     if isinstance(data, Reject):
         return data
-    try:
-        record = read_page(data, item.source_file, today or dt.date.today(), limits)
-    except Rejection as rejection:
-        return rejection.reject(item.source_file)
-    return to_page(record, item.source_file)
+    return parse_page(data, item.source_file, today=today, limits=limits)
 
 
 __all__ = ["parse_file", "parse_page", "read_input"]

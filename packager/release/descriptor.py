@@ -134,6 +134,13 @@ class DescriptorError(InputError):
         self.why = why
 
 
+def release_at(path: Path) -> Path | None:
+    """The release folder `path` names (the folder, or its datapackage.json), or None
+    where there is no release."""
+    folder = path.parent if path.name == DESCRIPTOR else path
+    return folder if (folder / DESCRIPTOR).is_file() else None
+
+
 def read_descriptor(path: Path) -> dict[str, Any]:
     """The JSON object in the descriptor file `path`; `DescriptorError` when it is too
     large, unreadable, not JSON, or not an object."""

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, Field
 
 from packager.errors import InputError
-from packager.release.descriptor import DESCRIPTOR, read_descriptor
+from packager.release.descriptor import DESCRIPTOR, read_descriptor, release_at
 from packager.release.read import parquet_batches
 from packager.release.schemadiff import descriptor_schemas, schema_changes
 from packager.release.write import table_files
@@ -68,8 +68,8 @@ class ReleaseDiff(BaseModel):
 
 def release_folder(path: Path) -> Path:
     """The release folder `path` names (the folder itself or its datapackage.json)."""
-    folder = path.parent if path.name == DESCRIPTOR else path
-    if not (folder / DESCRIPTOR).is_file():
+    folder = release_at(path)
+    if folder is None:
         raise InputError(f"{path}: not a release (no {DESCRIPTOR})")
     return folder
 
