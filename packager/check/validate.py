@@ -324,7 +324,7 @@ def validate_release(descriptor_path: Path, out: Collector, contract: ContractRu
         if paths is None:
             broken = True
             continue
-        label = str(resource.get("path")) if len(paths) == 1 else _parts_label(resource)
+        label = _table_label(resource, paths)
         if len(paths) == 1:
             _check_size_and_hash(resource, paths[0], label, out)
         else:
@@ -338,6 +338,11 @@ def validate_release(descriptor_path: Path, out: Collector, contract: ContractRu
     if broken:
         return 0
     return _check_rows(tables, out, contract)
+
+
+def _table_label(resource: dict[str, Any], paths: list[Path]) -> str:
+    """How the report names a table's files: its one file, or its parts' folder."""
+    return str(resource.get("path")) if len(paths) == 1 else _parts_label(resource)
 
 
 def _parts_label(resource: dict[str, Any]) -> str:
@@ -560,7 +565,7 @@ def _check_table(
     streams = []
     for n, (resource, paths) in enumerate(entries):
         # a partitioned table is one table: its rows are numbered across its parts
-        label = str(resource["path"]) if len(paths) == 1 else _parts_label(resource)
+        label = _table_label(resource, paths)
         # The contract's rules and the key checks run on one format; the other must equal it.
         own_rules = contract if table == "articles" and n == 0 else None
         checker = TableChecker(resource["schema"], label, out, contract=own_rules, keys=n == 0)

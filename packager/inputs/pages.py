@@ -27,6 +27,7 @@ from packager.contract.models import Article, Issue, Page, Reject, Related
 from packager.contract.record import Record, WordCounter, make_record
 from packager.contract.rejection import Rejection
 from packager.contract.rules import collapse
+from packager.inputs.decode import Decoded as DecodedText
 from packager.inputs.decode import decode
 
 FAST: ModuleType | None
@@ -216,7 +217,7 @@ def _read_fast(data: bytes) -> tuple[dict[str, Any], list[dict[str, Any]], Decod
     found = FAST.read_page(decoded.text.encode("utf-8"))
     if found is None:
         return None
-    return found["given"], found["related"], [(w.code, w.message, w.line) for w in decoded.warnings]
+    return found["given"], found["related"], _warnings_of(decoded)
 
 
 def _text(data: bytes) -> tuple[str, Decoded]:
@@ -224,7 +225,12 @@ def _text(data: bytes) -> tuple[str, Decoded]:
     text = decoded.text
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text, [(code, message, line) for code, message, line in decoded.warnings]
+    return text, _warnings_of(decoded)
+
+
+def _warnings_of(decoded: DecodedText) -> Decoded:
+    """The decoding's warnings as a record's: (code, message, line)."""
+    return [(w.code, w.message, w.line) for w in decoded.warnings]
 
 
 def read_page_python(
