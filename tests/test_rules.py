@@ -12,6 +12,7 @@ import pytest
 from packager import Page, Reject, parse_page
 from packager.contract.language import detect_language
 from packager.contract.record import make_record
+from packager.contract.rejection import Rejection
 from packager.contract.rules import article_id, is_byline, norm
 
 from .conftest import PAGES, TODAY
@@ -176,3 +177,16 @@ def test_a_byline_column_with_a_blank_body_is_the_body(tmp_path: Path) -> None:
     )  # fmt: skip
     assert (record.article["body"], record.article["byline"]) == ("Kim Chol", None)
     assert [code for code, _, _ in record.warnings] == ["byline-in-body"]
+
+
+@pytest.mark.parametrize("broken", [1, 2, 3])
+def test_every_related_item_is_checked_wherever_it_stands(broken: int) -> None:
+    # The derived fields are checked on the first and last items only (they bound them);
+    # what the input gave is checked on every item, the middle one too.
+    items = [{"title": f"Item {k}", "teaser": None, "date_published": TODAY} for k in (1, 2, 3)]
+    items[broken - 1]["date_published"] = "2026-01-01"  # text, not a date
+    given = {"source": "KCNA", "title": "T", "date_published": TODAY, "body": "Text."}
+    with pytest.raises(Rejection) as refused:
+        make_record(given, items, today=TODAY, line=4)
+    assert (refused.value.code, refused.value.line) == ("invalid-article", 4)
+    assert refused.value.message.startswith(f"related item {broken}: date_published")

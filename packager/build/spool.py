@@ -140,14 +140,28 @@ class _Rows:
                 column.extend([value] * count)
 
     def take_batches(self) -> list[tuple[Any, pa.RecordBatch]]:
-        """A record batch a bucket, in bucket order; the buffer is left empty."""
-        batches = []
-        for bucket in sorted(self._buckets):
-            rows, own = self._buckets[bucket]
-            columns = pa.array(rows, self._struct).flatten()
-            columns += [pa.array(values, pa.int64()) for values in own]
-            batches.append((bucket, pa.RecordBatch.from_arrays(columns, schema=self.schema)))
+        """A record batch a bucket, in bucket order; the buffer is left empty. The rows of
+        every bucket are converted in one call, then cut (a call a bucket costs more than
+        the conversion itself where a flush has many small buckets)."""
+        keys = sorted(self._buckets)
+        sizes = [len(self._buckets[bucket][0]) for bucket in keys]
+        rows: list[dict[str, Any]] = []
+        own: list[list[int | None]] = [[] for _ in self._own]
+        for bucket in keys:
+            bucket_rows, bucket_own = self._buckets[bucket]
+            rows += bucket_rows
+            for column, values in zip(own, bucket_own, strict=True):
+                column += values
         self._buckets.clear()
+        if not rows:
+            return []
+        columns = pa.array(rows, self._struct).flatten()
+        columns += [pa.array(values, pa.int64()) for values in own]
+        whole = pa.RecordBatch.from_arrays(columns, schema=self.schema)
+        batches, start = [], 0
+        for bucket, count in zip(keys, sizes, strict=True):
+            batches.append((bucket, whole.slice(start, count)))
+            start += count
         return batches
 
 

@@ -187,20 +187,14 @@ def related_records(
     """The related rows of the article `aid`: positions from 1, titles collapsed, teasers
     as one line, dates as given; an item with no date is a warning (a page cut short)."""
     out: list[dict[str, Any]] = []
-    names, check = field_names("related"), record_check("related")
+    names = field_names("related")
     blank = dict.fromkeys(names)
     for position, item in enumerate(items, start=1):
-        row = {**blank, **item}
-        title, teaser = row["title"], row["teaser"]
-        row["article_id"] = aid
-        row["position"] = position
+        title, teaser = item.get("title"), item.get("teaser")
+        row = {**blank, **item, "article_id": aid, "position": position}
         row["title"] = " ".join(title.split()) if type(title) is str else _text(row, "title", line)
         if type(teaser) is str:
             row["teaser"] = teaser.strip() or None if "\n" not in teaser else _one_line(teaser)
-        broken = check(row)
-        if broken:
-            message = f"related item {position}: {broken[0]} {broken[1]}"
-            raise Rejection("invalid-article", message, line)
         if row["date_published"] is None:
             warnings.append(
                 (
@@ -210,7 +204,25 @@ def related_records(
                 )
             )
         out.append(row if len(row) == len(names) else {name: row[name] for name in names})
+    _check_related(out, line)
     return out
+
+
+def _check_related(rows: list[dict[str, Any]], line: int | None) -> None:
+    """Check an article's related rows against the Table Schema. The fields derived for
+    them (the article's id, the same in every row, and the positions, 1 to n) are checked
+    on the first and the last row, which bound them; the others on every row."""
+    if not rows:
+        return
+    full, items = record_check("related"), record_check("related", _PER_ARTICLE)
+    for k, row in enumerate(rows):
+        broken = full(row) if k == 0 or k == len(rows) - 1 else items(row)
+        if broken:
+            message = f"related item {k + 1}: {broken[0]} {broken[1]}"
+            raise Rejection("invalid-article", message, line)
+
+
+_PER_ARTICLE = frozenset({"article_id", "position"})
 
 
 def _one_line(text: str) -> str | None:
