@@ -7,6 +7,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from packager import build_release
+from packager.contract.record import related_rows
 from packager.inputs.pages import read_page
 
 from .conftest import CREATED, PAGES, TODAY
@@ -93,7 +94,7 @@ def test_related_rows_are_exactly_those_of_the_kept_pages(tmp_path: Path) -> Non
     expected = []
     for source_file in kept.column("source_file").to_pylist():
         record = read_page((corpus / source_file).read_bytes(), source_file, TODAY)
-        expected += record.related
+        expected += related_rows(record.related)
     expected.sort(key=lambda row: (row["article_id"], row["position"]))
     assert {row["title"] for row in expected} >= {f"Coal miners {g}b" for g in range(1, 10)}
     assert pq.read_table(result.path / "data/related.parquet").to_pylist() == expected

@@ -72,9 +72,9 @@ def _agree(data: bytes) -> bool:
     assert fast is not None, data[:200]
     assert fast == {"given": given, "related": related}
     assert {k: type(v) for k, v in fast["given"].items()} == {k: type(v) for k, v in given.items()}
-    assert [{k: type(v) for k, v in item.items()} for item in fast["related"]] == [
-        {k: type(v) for k, v in item.items()} for item in related
-    ]
+    assert {k: [type(v) for v in column] for k, column in fast["related"].items()} == {
+        k: [type(v) for v in column] for k, column in related.items()
+    }
     return True
 
 

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from packager.contract.limits import Limits
-from packager.contract.record import Record, Warning, make_record, related_records
+from packager.contract.record import Columns, Record, Warning, make_record, related_records
 from packager.contract.rejection import Rejection
 from packager.errors import InputError
 from packager.inputs.pages import WORDS
@@ -122,7 +122,7 @@ class Carried:
             spool_add(row_index, record._replace(line=line))
             self._new.append(record.article["article_id"])
 
-    def related(self, spool_related: Callable[[int, list[dict[str, Any]]], None]) -> None:
+    def related(self, spool_related: Callable[[int, Columns], None]) -> None:
         """Spool the related rows of the articles carried, with `spool_related(row, rows)`
         (`row`: their article's), normalised by the same step as a page's items."""
         old = _SortedIds(self._old.array())

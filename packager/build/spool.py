@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from packager.contract.record import Record
+from packager.contract.record import Columns, Record
 from packager.contract.schema import arrow_schema
 
 FLUSH_ROWS = 8_000
@@ -115,49 +115,69 @@ class Merged:
 
 
 class _Rows:
-    """A table's buffered rows, by bucket: the rows (dicts by field name), and for each the
-    spool's own columns (`PAGE`, and for articles `RANK` and `LINE`)."""
+    """A table's buffered rows, by bucket, and for each row the spool's own columns
+    (`PAGE`, and for articles `RANK` and `LINE`). Rows come as dicts by field name (an
+    article) or as `Columns` (an article's related rows)."""
 
     def __init__(self, schema: pa.Schema) -> None:
         self.schema = schema
         self._own = [f.name for f in schema if f.name.startswith("_")]
-        # The table's own fields as one struct type: Arrow converts the row dicts by name
-        # in one pass, several times faster than a Python list a column.
-        self._struct = pa.struct([f for f in schema if f.name not in self._own])
-        # bucket -> (rows, a list of values for each own column)
-        self._buckets: dict[Any, tuple[list[dict[str, Any]], list[list[int | None]]]] = {}
+        self._fields = [f for f in schema if f.name not in self._own]
+        # The table's own fields as one struct type: Arrow converts row dicts by name in
+        # one pass, several times faster than a Python list a column.
+        self._struct = pa.struct(self._fields)
+        # bucket -> (row dicts, the table's columns, a list of values for each own column)
+        self._buckets: dict[Any, tuple[list[dict[str, Any]], Columns, list[list[int | None]]]]
+        self._buckets = {}
 
-    def add(self, bucket: Any, rows: list[dict[str, Any]], own: tuple[int | None, ...]) -> None:
+    def _bucket(self, bucket: Any) -> tuple[list[dict[str, Any]], Columns, list[list[int | None]]]:
         found = self._buckets.get(bucket)
         if found is None:
-            found = self._buckets[bucket] = ([], [[] for _ in self._own])
-        found[0].extend(rows)
-        count = len(rows)
-        for column, value in zip(found[1], own, strict=False):
-            if count == 1:
-                column.append(value)
-            else:
-                column.extend([value] * count)
+            columns: Columns = {f.name: [] for f in self._fields}
+            found = self._buckets[bucket] = ([], columns, [[] for _ in self._own])
+        return found
+
+    def add(self, bucket: Any, row: dict[str, Any], own: tuple[int | None, ...]) -> None:
+        rows, _, own_columns = self._bucket(bucket)
+        rows.append(row)
+        for column, value in zip(own_columns, own, strict=False):
+            column.append(value)
+
+    def add_columns(
+        self, bucket: Any, columns: Columns, count: int, own: tuple[int | None, ...]
+    ) -> None:
+        _, buffered, own_columns = self._bucket(bucket)
+        for name, values in buffered.items():
+            values += columns[name]
+        for column, value in zip(own_columns, own, strict=False):
+            column += [value] * count
 
     def take_batches(self) -> list[tuple[Any, pa.RecordBatch]]:
-        """A record batch a bucket, in bucket order; the buffer is left empty. The rows of
-        every bucket are converted in one call, then cut (a call a bucket costs more than
-        the conversion itself where a flush has many small buckets)."""
+        """A record batch a bucket, in bucket order; the buffer is left empty. Every
+        bucket's rows are converted at once, then cut (a call a bucket costs more than the
+        conversion itself where a flush has many small buckets)."""
         keys = sorted(self._buckets)
-        sizes = [len(self._buckets[bucket][0]) for bucket in keys]
         rows: list[dict[str, Any]] = []
+        columns: Columns = {f.name: [] for f in self._fields}
         own: list[list[int | None]] = [[] for _ in self._own]
+        sizes = []
         for bucket in keys:
-            bucket_rows, bucket_own = self._buckets[bucket]
+            bucket_rows, bucket_columns, bucket_own = self._buckets[bucket]
             rows += bucket_rows
+            for name, values in bucket_columns.items():
+                columns[name] += values
             for column, values in zip(own, bucket_own, strict=True):
                 column += values
+            sizes.append(len(bucket_own[0]))
         self._buckets.clear()
-        if not rows:
+        if not sizes:
             return []
-        columns = pa.array(rows, self._struct).flatten()
-        columns += [pa.array(values, pa.int64()) for values in own]
-        whole = pa.RecordBatch.from_arrays(columns, schema=self.schema)
+        if rows:  # one table's rows come one way: dicts (articles) or columns (related)
+            arrays = pa.array(rows, self._struct).flatten()
+        else:
+            arrays = [pa.array(columns[f.name], f.type) for f in self._fields]
+        arrays += [pa.array(values, pa.int64()) for values in own]
+        whole = pa.RecordBatch.from_arrays(arrays, schema=self.schema)
         batches, start = [], 0
         for bucket, count in zip(keys, sizes, strict=True):
             batches.append((bucket, whole.slice(start, count)))
@@ -187,23 +207,22 @@ class SpoolWriter:
         article = record.article
         bucket = self.buckets.article(article["date_published"])
         own = (index, index if rank is None else rank, record.line)
-        self._tables["articles"].add(bucket, [article], own)
-        self._rows += 1 + len(record.related)
+        self._tables["articles"].add(bucket, article, own)
+        self._rows += 1
         self._bytes += len(article["body"])
-        if record.related:
-            bucket = self.buckets.related_of(article["article_id"])
-            self._tables["related"].add(bucket, record.related, own)
+        self.add_related(index, record.related, flush=False)
         if (self.flush_rows and self._rows >= self.flush_rows) or self._bytes >= FLUSH_BYTES:
             self.flush()
 
-    def add_related(self, index: int, rows: list[dict[str, Any]]) -> None:
-        """Spool the related rows of one article (that of the input at `index`) alone."""
-        if not rows:
+    def add_related(self, index: int, related: Columns, *, flush: bool = True) -> None:
+        """Spool the related rows of one article (that of the input at `index`)."""
+        ids = related["article_id"]
+        if not ids:
             return
-        bucket = self.buckets.related_of(rows[0]["article_id"])
-        self._tables["related"].add(bucket, rows, (index,))
-        self._rows += len(rows)
-        if self.flush_rows and self._rows >= self.flush_rows:
+        bucket = self.buckets.related_of(ids[0])
+        self._tables["related"].add_columns(bucket, related, len(ids), (index,))
+        self._rows += len(ids)
+        if flush and self.flush_rows and self._rows >= self.flush_rows:
             self.flush()
 
     def close(self) -> list[Segment]:

@@ -20,10 +20,13 @@ from typing import Any, NamedTuple
 from packager.contract import rules
 from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.rejection import Rejection
-from packager.contract.schema import field_names, record_check
+from packager.contract.schema import columns_check, field_names, record_check
 
 # (code, message, line): a warning about one input, plain values (a build holds many).
 Warning = tuple[str, str, int | None]
+# Rows held as columns: a list of values by field name, all of one length. An article's
+# related rows travel so (a list a field, not a dict a row: a page has a dozen of them).
+Columns = dict[str, list[Any]]
 WordCounter = Callable[[str], "tuple[int, str] | None"]
 
 DERIVED = ("article_id", "word_count", "language")
@@ -33,11 +36,12 @@ _SHAPED = frozenset({"source", "title", "body", "byline", "date_published", "dat
 
 
 class Record(NamedTuple):
-    """One input's article and related items, as the tables hold them (dicts by field
-    name), and the warnings found on the way."""
+    """One input's article (a dict by field name) and related rows (`Columns` of every
+    field of the related table), as the tables hold them, and the warnings found on the
+    way."""
 
     article: dict[str, Any]
-    related: list[dict[str, Any]]
+    related: Columns
     warnings: list[Warning]
     line: int | None = None  # a table row's number in its file (None for a page)
 
@@ -60,7 +64,7 @@ _BLOCK_BREAK = re.compile(r"\n(?:[^\S\n]*\n)+")
 
 def make_record(
     given: Mapping[str, Any],
-    related: Iterable[Mapping[str, Any]] = (),
+    related: Mapping[str, list[Any]] | Iterable[Mapping[str, Any]] = (),
     *,
     today: dt.date,
     limits: Limits = DEFAULT_LIMITS,
@@ -70,8 +74,9 @@ def make_record(
 ) -> Record:
     """The record of one input, from the values its reader found (`given`, by field name;
     `body` as text or as a list of paragraphs) and its related items (`title`, `teaser`,
-    `date_published` each). Raises `Rejection` for an input that cannot be an article;
-    `line` is the line (or table row) a problem is reported at. `words` is a faster
+    `date_published`: a mapping each, or `Columns` of them). Raises `Rejection` for an
+    input that cannot be an article; `line` is the line (or table row) a problem is
+    reported at. `words` is a faster
     `rules.word_count_and_language` (the compiled one): the same answer, or None where
     it leaves the body to the rule itself."""
     warnings: list[Warning] = []
@@ -182,44 +187,69 @@ def _derive(
 
 
 def related_records(
-    aid: str, items: Iterable[Mapping[str, Any]], line: int | None, warnings: list[Warning]
-) -> list[dict[str, Any]]:
-    """The related rows of the article `aid`: positions from 1, titles collapsed, teasers
-    as one line, dates as given; an item with no date is a warning (a page cut short)."""
-    out: list[dict[str, Any]] = []
-    names = field_names("related")
-    blank = dict.fromkeys(names)
-    for position, item in enumerate(items, start=1):
-        title, teaser = item.get("title"), item.get("teaser")
-        row = {**blank, **item, "article_id": aid, "position": position}
-        row["title"] = " ".join(title.split()) if type(title) is str else _text(row, "title", line)
-        if type(teaser) is str:
-            row["teaser"] = teaser.strip() or None if "\n" not in teaser else _one_line(teaser)
-        if row["date_published"] is None:
-            warnings.append(
-                (
-                    "incomplete-related-item",
-                    f"related item {position} has no date: the page may be cut short",
-                    None,
-                )
-            )
-        out.append(row if len(row) == len(names) else {name: row[name] for name in names})
-    _check_related(out, line)
+    aid: str,
+    items: Mapping[str, list[Any]] | Iterable[Mapping[str, Any]],
+    line: int | None,
+    warnings: list[Warning],
+) -> Columns:
+    """The related rows of the article `aid`, from its items (a mapping each, or their
+    columns): positions from 1, titles collapsed, teasers as one line, other values as
+    given; an item with no date is a warning (a page cut short)."""
+    given = items if isinstance(items, Mapping) else item_columns(items)
+    count = max(map(len, given.values()), default=0)
+    out: Columns = {}
+    for name in field_names("related"):
+        values = given.get(name)
+        out[name] = list(values) if values is not None else [None] * count
+        if len(out[name]) != count:
+            raise ValueError(f"related columns of unequal lengths ({name})")
+    out["article_id"] = [aid] * count
+    out["position"] = list(range(1, count + 1))
+    out["title"] = [
+        " ".join(t.split()) if type(t) is str else _as_text(t, "title", line) for t in out["title"]
+    ]
+    out["teaser"] = [
+        (t.strip() or None if "\n" not in t else _one_line(t)) if type(t) is str else t
+        for t in out["teaser"]
+    ]
+    for position, day in enumerate(out["date_published"], start=1):
+        if day is None:
+            message = f"related item {position} has no date: the page may be cut short"
+            warnings.append(("incomplete-related-item", message, None))
+    _check_related(out, count, line)
     return out
 
 
-def _check_related(rows: list[dict[str, Any]], line: int | None) -> None:
+def item_columns(items: Iterable[Mapping[str, Any]]) -> Columns:
+    """Items (a mapping each) as columns of the related table's fields; other keys are
+    dropped."""
+    listed = list(items)
+    return {name: [item.get(name) for item in listed] for name in field_names("related")}
+
+
+def related_rows(columns: Mapping[str, list[Any]]) -> list[dict[str, Any]]:
+    """`Columns` as rows, a dict by field name each."""
+    names = list(columns)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+
+def _check_related(columns: Columns, count: int, line: int | None) -> None:
     """Check an article's related rows against the Table Schema. The fields derived for
     them (the article's id, the same in every row, and the positions, 1 to n) are checked
     on the first and the last row, which bound them; the others on every row."""
-    if not rows:
+    if not count:
         return
-    full, items = record_check("related"), record_check("related", _PER_ARTICLE)
-    for k, row in enumerate(rows):
-        broken = full(row) if k == 0 or k == len(rows) - 1 else items(row)
+    full = record_check("related")
+    for k in (0, count - 1) if count > 1 else (0,):
+        broken = full({name: values[k] for name, values in columns.items()})
         if broken:
-            message = f"related item {k + 1}: {broken[0]} {broken[1]}"
-            raise Rejection("invalid-article", message, line)
+            _refuse(k, *broken, line)
+        if k == 0 and (found := columns_check("related", _PER_ARTICLE)(columns)):
+            _refuse(*found, line)
+
+
+def _refuse(row: int, name: str, problem: str, line: int | None) -> None:
+    raise Rejection("invalid-article", f"related item {row + 1}: {name} {problem}", line)
 
 
 _PER_ARTICLE = frozenset({"article_id", "position"})
@@ -234,7 +264,10 @@ def _one_line(text: str) -> str | None:
 
 def _text(values: Mapping[str, Any], name: str, line: int | None) -> str:
     """A text value: "" for null; anything but a string is refused."""
-    value = values.get(name)
+    return _as_text(values.get(name), name, line)
+
+
+def _as_text(value: Any, name: str, line: int | None) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):

@@ -57,7 +57,6 @@ def fields(table: str) -> list[dict[str, Any]]:
 
 
 @cache
-@cache
 def field_names(table: str) -> tuple[str, ...]:
     """The names of `table`'s fields, in the schema's order (the files' column order)."""
     return tuple(f["name"] for f in fields(table))
@@ -140,29 +139,60 @@ def record_check(
     env: dict[str, Any] = {}
     lines = ["def check(r):"]
     for k, f in enumerate(fields(table)):
-        name, kind, constraints = f["name"], f["type"], f.get("constraints", {})
-        if name in skip:
-            continue
-        env[f"T{k}"] = PYTHON_TYPES[kind]
-        lines.append(f"    v = r.get({name!r})")
-        if is_required(f):
-            lines.append(f"    if v is None: return ({name!r}, 'is required')")
-            at = "    "
-        else:
-            lines.append("    if v is not None:")
-            at = "        "
-        # exact type: a bool is no integer, a datetime no date
-        lines.append(f"{at}if type(v) is not T{k}: return ({name!r}, 'is not of type {kind}')")
-        for key, test, problem in _CONSTRAINT_TESTS:
-            if key in constraints:
-                value = constraints[key]
-                env[f"C{k}{key}"] = re.compile(value).fullmatch if key == "pattern" else value
-                broken = test.format(f"C{k}{key}")
-                lines.append(f"{at}if {broken}: return ({name!r}, {problem.format(value)!r})")
+        if f["name"] not in skip:
+            lines.append(f"    v = r.get({f['name']!r})")
+            lines += _value_tests(k, f, env, "    ", f"return ({f['name']!r}, {{}})")
     lines.append("    return None")
-    exec("\n".join(lines), env)  # noqa: S102 - source made above from the schema alone
-    made: Callable[[Mapping[str, Any]], tuple[str, str] | None] = env["check"]
+    made: Callable[[Mapping[str, Any]], tuple[str, str] | None] = _made(lines, env)
     return made
+
+
+@cache
+def columns_check(
+    table: str, skip: frozenset[str] = frozenset()
+) -> Callable[[Mapping[str, list[Any]]], tuple[int, str, str] | None]:
+    """`record_check` for rows held as columns (a list of values by field name, all of one
+    length): the (row, field, problem) of the first row that breaks the schema, its first
+    field in the schema's order, or None. A loop a column: no dict a row is needed."""
+    env: dict[str, Any] = {}
+    lines = ["def check(c):", "    found = []"]
+    for k, f in enumerate(fields(table)):
+        if f["name"] not in skip:
+            lines.append(f"    for i, v in enumerate(c[{f['name']!r}]):")
+            lines += _value_tests(k, f, env, "        ", f"found.append((i, {k}, {{}})); break")
+    lines.append("    if not found: return None")
+    lines.append("    i, k, problem = min(found)")
+    lines.append("    return i, NAMES[k], problem")
+    env["NAMES"] = field_names(table)
+    made: Callable[[Mapping[str, list[Any]]], tuple[int, str, str] | None] = _made(lines, env)
+    return made
+
+
+def _value_tests(k: int, f: dict[str, Any], env: dict[str, Any], at: str, fail: str) -> list[str]:
+    """The lines that test `v` against field `k`, `f`, of a schema: on the first test it
+    fails, `fail` (a statement, `{}` the problem's text). Values the tests use go to `env`."""
+    kind, constraints = f["type"], f.get("constraints", {})
+    env[f"T{k}"] = PYTHON_TYPES[kind]
+    lines = []
+    if is_required(f):
+        lines.append(f"{at}if v is None: {fail.format(repr('is required'))}")
+    else:
+        lines.append(f"{at}if v is not None:")
+        at += "    "
+    # exact type: a bool is no integer, a datetime no date
+    lines.append(f"{at}if type(v) is not T{k}: {fail.format(repr(f'is not of type {kind}'))}")
+    for key, test, problem in _CONSTRAINT_TESTS:
+        if key in constraints:
+            value = constraints[key]
+            env[f"C{k}{key}"] = re.compile(value).fullmatch if key == "pattern" else value
+            broken = test.format(f"C{k}{key}")
+            lines.append(f"{at}if {broken}: {fail.format(repr(problem.format(value)))}")
+    return lines
+
+
+def _made(lines: list[str], env: dict[str, Any]) -> Any:
+    exec("\n".join(lines), env)  # noqa: S102 - source made from the schema alone
+    return env["check"]
 
 
 # (constraint, the test that breaks it (of v, the constraint's value as {}), the problem)

@@ -174,10 +174,13 @@ static inline const char *block_text(const Blocks *b, Py_ssize_t k) {
 /* The next word (a run of anything but white space) from s[*i]: 1 with the word at
  * s[*start..*i), 0 at the end. */
 static int next_word(const char *s, Py_ssize_t n, Py_ssize_t *i, Py_ssize_t *start) {
-    while (*i < n && is_space(s[*i])) (*i)++;
-    if (*i == n) return 0;
-    *start = *i;
-    while (*i < n && !is_space(s[*i])) (*i)++;
+    Py_ssize_t k = *i; /* a local: a char pointer may alias *i, which the loops would reload */
+    while (k < n && is_space(s[k])) k++;
+    *i = k;
+    if (k == n) return 0;
+    *start = k;
+    while (k < n && !is_space(s[k])) k++;
+    *i = k;
     return 1;
 }
 
@@ -494,10 +497,19 @@ static int put(PyObject *dict, const char *key, PyObject *value) {
     return failed ? -1 : 0;
 }
 
-/* The related items of blocks [start, end) (`pages._related_items`), appended to `items`
- * as dicts of title (as shown), teaser and date_published; 1 on success, 0 where the
- * Python reader rejects the page, -1 on error. */
-static int related_items(const Blocks *rest, Py_ssize_t start, Py_ssize_t end, PyObject *items) {
+/* Append `value` (stolen) to the list `to`; -1 on error (a NULL value included). */
+static int append(PyObject *to, PyObject *value) {
+    if (value == NULL) return -1;
+    int failed = PyList_Append(to, value);
+    Py_DECREF(value);
+    return failed ? -1 : 0;
+}
+
+/* The related items of blocks [start, end) (`pages._related_items`), each appended to the
+ * lists of titles (as shown), teasers and dates; 1 on success, 0 where the Python reader
+ * rejects the page, -1 on error. */
+static int related_items(const Blocks *rest, Py_ssize_t start, Py_ssize_t end, PyObject *titles,
+                         PyObject *teasers, PyObject *dates) {
     Buf title = {0}, other = {0};
     int status = -1;
     Py_ssize_t i = start;
@@ -536,16 +548,10 @@ static int related_items(const Blocks *rest, Py_ssize_t start, Py_ssize_t end, P
         if (teaser >= 0 && i < end && rest->items[i].len == rest->items[teaser].len &&
             memcmp(block_text(rest, i), block_text(rest, teaser), rest->items[i].len) == 0)
             i++;
-        PyObject *item = PyDict_New();
-        if (item == NULL) goto done;
-        if (put(item, "title", block(rest, shown)) < 0 ||
-            put(item, "teaser", teaser >= 0 ? block(rest, teaser) : Py_NewRef(Py_None)) < 0 ||
-            put(item, "date_published", found ? PyDate_FromDate(y, m, d) : Py_NewRef(Py_None)) < 0 ||
-            PyList_Append(items, item) < 0) {
-            Py_DECREF(item);
+        if (append(titles, block(rest, shown)) < 0 ||
+            append(teasers, teaser >= 0 ? block(rest, teaser) : Py_NewRef(Py_None)) < 0 ||
+            append(dates, found ? PyDate_FromDate(y, m, d) : Py_NewRef(Py_None)) < 0)
             goto done;
-        }
-        Py_DECREF(item);
     }
     status = 1;
 done:
@@ -555,9 +561,11 @@ done:
 }
 
 /* The page's pieces: {"given": {source, title, date_published, date_captured, body (a
- * list of paragraphs)}, "related": [...]}, None for Python to read, NULL on error. */
+ * list of paragraphs)}, "related": {title, teaser, date_published: a list each, an item
+ * a place}}, None for Python to read, NULL on error. */
 static PyObject *parse(const char *t, Py_ssize_t n) {
-    PyObject *result = NULL, *given = NULL, *items = NULL, *paragraphs = NULL;
+    PyObject *result = NULL, *given = NULL, *paragraphs = NULL;
+    PyObject *titles = NULL, *teasers = NULL, *dates = NULL;
     Blocks head = {0}, rest = {0};
     Py_ssize_t span[6];
     int py, pm, pd, cy = 0, cm = 0, cd = 0;
@@ -600,9 +608,11 @@ static PyObject *parse(const char *t, Py_ssize_t n) {
         if (paragraph == NULL) goto error;
         PyList_SET_ITEM(paragraphs, k, paragraph);
     }
-    items = PyList_New(0);
-    if (items == NULL) goto error;
-    int related = related_items(&rest, related_start, end, items);
+    titles = PyList_New(0);
+    teasers = PyList_New(0);
+    dates = PyList_New(0);
+    if (titles == NULL || teasers == NULL || dates == NULL) goto error;
+    int related = related_items(&rest, related_start, end, titles, teasers, dates);
     if (related < 0) goto error;
     if (related == 0) goto fallback;
 
@@ -614,7 +624,8 @@ static PyObject *parse(const char *t, Py_ssize_t n) {
         put(given, "date_captured", date_or_none(cy, cm, cd)) < 0 ||
         put(given, "body", Py_NewRef(paragraphs)) < 0)
         goto error;
-    result = Py_BuildValue("{sOsO}", "given", given, "related", items);
+    result = Py_BuildValue("{sOs{sOsOsO}}", "given", given, "related", "title", titles, "teaser",
+                           teasers, "date_published", dates);
     goto done;
 
 fallback:
@@ -624,7 +635,9 @@ error:
     result = NULL;
 done:
     Py_XDECREF(given);
-    Py_XDECREF(items);
+    Py_XDECREF(titles);
+    Py_XDECREF(teasers);
+    Py_XDECREF(dates);
     Py_XDECREF(paragraphs);
     blocks_free(&head);
     blocks_free(&rest);

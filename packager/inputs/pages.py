@@ -24,7 +24,7 @@ from typing import Any
 
 from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.models import Article, Issue, Page, Reject, Related
-from packager.contract.record import Record, WordCounter, make_record
+from packager.contract.record import Record, WordCounter, make_record, related_rows
 from packager.contract.rejection import Rejection
 from packager.contract.rules import collapse
 from packager.inputs.decode import Decoded as DecodedText
@@ -137,7 +137,7 @@ def _day_first(text: str, line: int) -> dt.date:
 
 # What a page shows, by name: `given` for `make_record` (body as its paragraphs), the
 # related items, the line of the Date: line and of the title (for messages).
-Pieces = tuple[dict[str, Any], list[dict[str, Any]], int | None, int | None]
+Pieces = tuple[dict[str, Any], dict[str, list[Any]], int | None, int | None]
 
 
 def parse_page(
@@ -159,7 +159,7 @@ def to_page(record: Record, source_file: str) -> Page:
     """A `Record` as the library's models."""
     return Page(
         article=Article(**record.article),
-        related=tuple(Related(**item) for item in record.related),
+        related=tuple(Related(**item) for item in related_rows(record.related)),
         warnings=tuple(
             Issue(code=code, message=message, file=source_file, line=line, severity="warning")
             for code, message, line in record.warnings
@@ -194,7 +194,7 @@ def read_page(
 Decoded = list[tuple[str, str, int | None]]
 
 
-def _read_fast(data: bytes) -> tuple[dict[str, Any], list[dict[str, Any]], Decoded] | None:
+def _read_fast(data: bytes) -> tuple[dict[str, Any], dict[str, list[Any]], Decoded] | None:
     """The page's pieces from the compiled reader, and the decoding's warnings; None where
     it is not built or leaves the page to Python (another encoding it cannot take, a
     control byte, a non-ASCII space, a page that does not read)."""
@@ -314,10 +314,13 @@ def _sections(blocks: Blocks) -> tuple[int, int, int]:
     return body_end, related_start, end
 
 
-def _related_items(blocks: Blocks, start: int, end: int) -> list[dict[str, Any]]:
+def _related_items(blocks: Blocks, start: int, end: int) -> dict[str, list[Any]]:
     """Items are: title, the title again, teaser, long date, the teaser again. Each item
-    is its `title` as shown, `teaser` and `date_published`."""
-    items: list[dict[str, Any]] = []
+    is its `title` as shown, `teaser` and `date_published`: a list of each, an item a
+    place."""
+    titles: list[str] = []
+    teasers: list[str | None] = []
+    dates: list[dt.date | None] = []
     texts = blocks.texts
     i = start
     while i < end:
@@ -337,5 +340,7 @@ def _related_items(blocks: Blocks, start: int, end: int) -> list[dict[str, Any]]
                 i += 1
         if teaser is not None and i < end and texts[i] == teaser:
             i += 1
-        items.append({"title": shown, "teaser": teaser, "date_published": published})
-    return items
+        titles.append(shown)
+        teasers.append(teaser)
+        dates.append(published)
+    return {"title": titles, "teaser": teasers, "date_published": dates}
