@@ -5,11 +5,10 @@ microseconds a page (one process, files already in the OS's page cache).
 
 The steps are those of `packager.build.engine.parse_chunk`, in its order: read the file,
 sha256 of its bytes, `read_page` (with the compiled fast path where it is built; the
-Python parser alone is timed beside it as the baseline), the cache's stored form appended
-to a page file, the spool (rows to Arrow, sorted into buckets, written as IPC); then what a page from the
-cache costs in place of `read_page`: its index row written, looked up, read back, checked.
-Cache page files and spool files are written a chunk (`MAX_CHUNK` pages) at a time, as a
-worker of a large build writes them. With R runs, each step's time is its median.
+compiled reader alone, and the Python reader alone as the baseline, are timed beside it),
+then the spool (rows to Arrow, sorted into buckets, written as IPC), a chunk (`MAX_CHUNK`
+pages) at a time, as a worker of a large build writes it. With R runs, each step's time
+is its median.
 """
 
 from __future__ import annotations
