@@ -164,3 +164,44 @@ def _open_files() -> set[str]:
         except FileNotFoundError:  # the descriptor listdir itself used
             continue
     return found
+
+
+@pytest.fixture(scope="module")
+def larger_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("larger")
+    write_corpus(folder, 1_500, seed=4)  # some 12,000 related rows: row groups are 10,000
+    return folder
+
+
+def test_a_file_size_limit_never_kills_a_build(larger_corpus: Path, tmp_path: Path) -> None:
+    # A disk that fills while both formats of a table are being written: a CSV write
+    # fails while the Parquet write of the same rows is on its thread. Every run must end
+    # in one Error: line, exit 2, no version folder; never a signal (a crash in the
+    # writer, as when the Parquet writer was closed under its thread).
+    import resource
+
+    limit = 1 << 20
+    whole = tmp_path / "whole"
+    subprocess.run(_build_command(larger_corpus, whole), capture_output=True, check=True)
+    data = whole / "k/1.0.0/data"
+    related_rows = (data / "related.csv").read_text(encoding="utf-8").count("\n")
+    assert related_rows > 10_000  # a row group written before the table's end
+    assert (data / "related.csv").stat().st_size > limit
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    for run_number in range(20):
+        out = tmp_path / f"run-{run_number}"
+        run = subprocess.run(
+            _build_command(larger_corpus, out),
+            capture_output=True,
+            text=True,
+            check=False,
+            preexec_fn=limited,  # noqa: PLW1509 - only sets a limit, no threads involved
+        )
+        assert run.returncode == 2, (run_number, run.returncode, run.stderr[-2000:])
+        lines = run.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: "), run.stderr[-2000:]
+        assert "File too large" in lines[0]
+        assert "1.0.0" not in listing(out / "k")

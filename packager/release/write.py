@@ -7,9 +7,10 @@ depend on how the rows were batched on the way in.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -86,7 +87,12 @@ class TableWriter:
         if head.num_rows:
             # The two formats are written at once: Arrow's writers release the GIL.
             parquet = _THREADS.submit(self._parquet.write_table, head, ROW_GROUP_SIZE)
-            self._csv.write_table(head)
+            try:
+                self._csv.write_table(head)
+            finally:
+                # Whatever the CSV write did (a full disk), the Parquet write is waited
+                # for: its writer must not be closed or freed while its thread writes.
+                wait([parquet])
             parquet.result()
             for fd in self._fds:
                 start_writeback(fd)
@@ -95,13 +101,28 @@ class TableWriter:
         self._pending_rows = tail.num_rows
 
     def close(self) -> None:
+        """Write what is left and close both files."""
         try:
             self._flush(self._pending_rows)
             self._parquet.close()
             self._csv.close()
-        finally:
-            for fd in self._fds:
-                os.close(fd)
+        except BaseException:
+            self.abandon()
+            raise
+        self._release_fds()
+
+    def abandon(self) -> None:
+        """Close both files after a failure, writing nothing more (the release is not
+        published: its work folder goes). Errors of the closing itself are not news."""
+        for writer in (self._parquet, self._csv):
+            with contextlib.suppress(OSError, pa.ArrowException):
+                writer.close()
+        self._release_fds()
+
+    def _release_fds(self) -> None:
+        fds, self._fds = self._fds, []
+        for fd in fds:
+            os.close(fd)
 
     def __enter__(self) -> TableWriter:
         return self
@@ -112,7 +133,10 @@ class TableWriter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        if exc is None:
+            self.close()
+        else:
+            self.abandon()
 
 
 # Hive partitioning of the `partitioned` layout: the directory name carries the key.
@@ -176,8 +200,12 @@ class PartitionedWriter:
     def __enter__(self) -> PartitionedWriter:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        if exc is None:
+            self.close()
+        elif self._current is not None:
+            self._current[1].abandon()
+            self._current = None
 
 
 def table_files(folder: Path, table: str, fmt: str) -> list[str]:
