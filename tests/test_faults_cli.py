@@ -126,3 +126,30 @@ def test_ctrl_c_and_sigterm_leave_one_line_and_no_release(tmp_path: Path) -> Non
     again = build_release([tmp_path / "corpus"], name="s", version="1.0.0", out=tmp_path / "out",
                           created=CREATED, today=TODAY)  # fmt: skip
     assert again.path.is_dir()
+
+
+def test_validate_reads_whatever_build_writes_however_long_a_value(tmp_path: Path) -> None:
+    # Arrow's CSV reader takes rows of one block (2 MiB here) at most: a 6 MB page (under
+    # the 8 MiB page limit) and a 20 MB body from a table are read with larger blocks.
+    import json
+
+    from packager import validate
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    page = (PAGES / "clean.txt").read_text(encoding="utf-8")
+    paragraph = "Workers of the plant gathered again to discuss the plan. " * 20
+    long_body = "\n\n".join([paragraph] * (6_000_000 // len(paragraph)))
+    marker = page.index("More From")
+    (inputs / "long.txt").write_text(page[:marker] + long_body + "\n\n" + page[marker:])
+    row = {"source": "KCNA", "title": "A long report", "date_published": "2026-01-05"}
+    (inputs / "rows.jsonl").write_text(
+        json.dumps({**row, "body": "word " * 4_000_000}) + "\n"
+        + json.dumps({**row, "title": "A short report", "body": "Short."}) + "\n"
+    )  # fmt: skip
+    release = build_release(
+        [inputs], name="k", version="1.0.0", out=tmp_path / "out", created=CREATED, today=TODAY
+    )
+    assert release.articles == 3
+    report = validate([release.path], today=TODAY)
+    assert report.valid, [issue.message for issue in report.errors]

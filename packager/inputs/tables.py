@@ -105,6 +105,43 @@ def _csv(path: Path, label: str, mapping: dict[str, str], gzipped: bool) -> Tabl
 def _csv_batches(
     path: Path, header: list[str], names: list[str], source: TableSource, gzipped: bool
 ) -> Iterator[Batch]:
+    """The rows of a CSV file, `BLOCK_SIZE` bytes parsed at a time. Arrow's reader cannot
+    take a row longer than its block (a body of megabytes): the file is then read again
+    with larger blocks, from the row after the last one given."""
+    block, done = BLOCK_SIZE, 1  # the header's line
+    while True:
+        try:
+            for batch in _csv_read(path, header, names, source, gzipped, block, done):
+                yield batch
+                if len(batch[1]):
+                    done = max(done, pa.compute.max(batch[1]).as_py())
+            return
+        except _RowTooLong:
+            if block >= MAX_BLOCK_SIZE:
+                raise InputError(
+                    f"{path}: not a readable CSV file: a row over {MAX_BLOCK_SIZE >> 20} MiB"
+                ) from None
+            block *= 8
+
+
+class _RowTooLong(Exception):
+    """A CSV row longer than the reader's block."""
+
+
+MAX_BLOCK_SIZE = 1 << 30  # CSV rows longer than this are not read
+
+
+def _csv_read(
+    path: Path,
+    header: list[str],
+    names: list[str],
+    source: TableSource,
+    gzipped: bool,
+    block: int,
+    after: int,
+) -> Iterator[Batch]:
+    """The rows of a CSV file numbered over `after` (file lines, the header's 1), read in
+    blocks of `block` bytes; raises `_RowTooLong` where a row is longer than a block."""
     invalid: dict[int, str] = {}
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -114,7 +151,7 @@ def _csv_batches(
     try:
         reader = pacsv.open_csv(
             pa.input_stream(str(path), compression="gzip" if gzipped else None),
-            read_options=pacsv.ReadOptions(use_threads=False, block_size=BLOCK_SIZE),
+            read_options=pacsv.ReadOptions(use_threads=False, block_size=block),
             parse_options=pacsv.ParseOptions(
                 newlines_in_values=True, invalid_row_handler=on_invalid
             ),
@@ -128,29 +165,51 @@ def _csv_batches(
     except pa.ArrowInvalid as exc:
         if "Empty CSV file" in str(exc):
             return
-        raise InputError(f"{path}: not a readable CSV file: {exc}") from None
+        raise _unreadable(path, exc) from None
     next_row = 2
     done_invalid: set[int] = set()
     try:
         for batch in reader:
             pending = [n for n in invalid if n not in done_invalid]
             if not pending:  # the common case: rows numbered straight on
-                yield batch.rename_columns(names), _rows(next_row, batch.num_rows), {}
+                found: Batch = (batch.rename_columns(names), _rows(next_row, batch.num_rows), {})
                 next_row += batch.num_rows
+                yield from _after(found, after)
                 continue
             numbers: list[int] = []
             while len(numbers) < batch.num_rows:
                 if next_row in invalid:
                     done_invalid.add(next_row)
-                    yield _short_row(invalid[next_row], next_row, names, source)
+                    if next_row > after:
+                        yield _short_row(invalid[next_row], next_row, names, source)
                 else:
                     numbers.append(next_row)
                 next_row += 1
-            yield batch.rename_columns(names), pa.array(numbers, pa.int64()), {}
+            yield from _after(
+                (batch.rename_columns(names), pa.array(numbers, pa.int64()), {}), after
+            )
     except pa.ArrowInvalid as exc:
-        raise InputError(f"{path}: not a readable CSV file: {exc}") from None
+        raise _unreadable(path, exc) from None
     for number in sorted(set(invalid) - done_invalid):
-        yield _short_row(invalid[number], number, names, source)
+        if number > after:
+            yield _short_row(invalid[number], number, names, source)
+
+
+def _after(batch: Batch, after: int) -> Iterator[Batch]:
+    """`batch` without its rows numbered `after` or less (read before a retry)."""
+    rows, numbers, extra = batch
+    if not len(numbers) or numbers[0].as_py() > after:
+        yield batch
+        return
+    keep = pa.compute.greater(numbers, after)
+    if pa.compute.any(keep).as_py():
+        yield rows.filter(keep), numbers.filter(keep), extra
+
+
+def _unreadable(path: Path, exc: pa.ArrowInvalid) -> Exception:
+    if "straddl" in str(exc):  # "straddling object straddles two block boundaries"
+        return _RowTooLong()
+    return InputError(f"{path}: not a readable CSV file: {exc}")
 
 
 def _short_row(text: str, number: int, names: list[str], source: TableSource) -> Batch:
