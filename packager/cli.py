@@ -97,7 +97,7 @@ def _options(
     _state["debug"] = debug
 
 
-def _run(call: Callable[[], T], fmt: Format | None = None) -> T:
+def _run(call: Callable[[], T], fmt: Format | None = None, roots: list[Path] | None = None) -> T:
     """`call()`; a `PackagerError` is one line ``Error: ...`` and its exit code, after the
     report of what was found (in `fmt`), when the error carries one."""
     try:
@@ -111,7 +111,7 @@ def _run(call: Callable[[], T], fmt: Format | None = None) -> T:
             raise
         if fmt is not None and isinstance(exc.report, Report):
             report = exc.report
-            _render(report, fmt, f"refused: {len(report.errors)} errors", report.to_dict)
+            _render(report, fmt, f"refused: {len(report.errors)} errors", report.to_dict, roots)
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None
 
@@ -167,22 +167,39 @@ def _escaped(text: str, *, prop: bool = False) -> str:
     return text.replace(":", "%3A").replace(",", "%2C") if prop else text
 
 
-def _github_line(issue: Issue) -> str:
-    props = [f"file={_escaped(issue.file, prop=True)}"] if issue.file else []
+def _github_line(issue: Issue, roots: list[Path]) -> str:
+    where = _from_here(issue.file, roots) if issue.file else None
+    props = [f"file={_escaped(where, prop=True)}"] if where else []
     props += [f"line={issue.line}"] if issue.line else []
     props.append(f"title={_escaped(issue.code, prop=True)}")
     return f"::{issue.severity} {','.join(props)}::{_escaped(issue.message)}"
 
 
+def _from_here(file: str, roots: list[Path]) -> str:
+    """`file` as GitHub attaches an annotation to it: relative to the working directory
+    (a workflow's is the repository). A report names a file relative to the input folder
+    or release it was found in; the first of `roots` (the paths given) that holds it is
+    that place."""
+    for root in roots:
+        candidate = (root if root.is_dir() else root.parent) / file
+        if os.path.lexists(candidate):
+            return os.path.relpath(candidate)
+    return file
+
+
 def _render(
-    report: Report, fmt: Format, summary: str, document: Callable[[], dict[str, Any]]
+    report: Report,
+    fmt: Format,
+    summary: str,
+    document: Callable[[], dict[str, Any]],
+    roots: list[Path] | None = None,
 ) -> None:
     try:
         if fmt is Format.json:
             typer.echo(json.dumps(document(), ensure_ascii=False, indent=2, default=str))
             return
         lines = (
-            map(_github_line, report.issues)
+            (_github_line(issue, roots or []) for issue in report.issues)
             if fmt is Format.github
             else _issue_table(report.issues)
         )
@@ -284,7 +301,7 @@ def validate(
     verdict = "valid" if report.valid else "invalid"
     limit = " (stopped at --max-errors)" if report.stats.get("truncated") else ""
     summary = f"{verdict}: {errors} errors, {warnings} warnings{limit}"
-    _render(report, fmt, summary, report.to_dict)
+    _render(report, fmt, summary, report.to_dict, paths)
     raise typer.Exit(0 if report.valid else 1)
 
 
@@ -356,13 +373,14 @@ def build(
                 allow_empty=allow_empty,
             ),
             fmt,
+            inputs,
         )
     read = describe_inputs(result.pages, result.rows, result.tables, result.carried)
     summary = (
         f"wrote {result.path}: {result.articles} articles, {result.related} related items "
         f"from {read} ({result.duplicates} duplicates merged, {result.rejects} rejected)"
     )
-    _render(result.report, fmt, summary, result.report.to_dict)
+    _render(result.report, fmt, summary, result.report.to_dict, inputs)
 
 
 class DiffFormat(StrEnum):

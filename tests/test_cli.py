@@ -144,7 +144,7 @@ def test_validate_pages_reports_rejects(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(EXAMPLES / "bad"), "--format", "github"])
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert "::error file=empty.txt,title=empty-file::the file is empty" in lines
+    assert "::error file=examples/bad/empty.txt,title=empty-file::the file is empty" in lines
     assert lines[-1] == "invalid: 6 errors, 0 warnings"
 
 

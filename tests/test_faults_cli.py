@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from packager import build_release
@@ -33,15 +34,20 @@ def test_validate_of_nothing_is_an_error_that_says_what_was_expected(tmp_path: P
     )
 
 
-def test_github_annotations_cannot_be_forged_by_a_file_name(tmp_path: Path) -> None:
+def test_github_annotations_cannot_be_forged_by_a_file_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pages = tmp_path / "pages"
     pages.mkdir()
     forged = "x\n::error file=README.md::forged\n.txt"
     (pages / forged).write_text("not a page at all\n")
-    result = CliRunner().invoke(app, ["validate", str(pages), "--format", "github"])
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["validate", "pages", "--format", "github"])
     assert result.exit_code == 1
     [annotation, summary] = result.stdout.splitlines()
-    assert annotation.startswith("::error file=x%0A%3A%3Aerror file=README.md%3A%3Aforged%0A.txt,")
+    assert annotation.startswith(
+        "::error file=pages/x%0A%3A%3Aerror file=README.md%3A%3Aforged%0A.txt,"
+    )
     assert summary == "invalid: 1 errors, 0 warnings"
     table = CliRunner().invoke(app, ["validate", str(pages)])
     assert len(table.stdout.splitlines()) == 3  # header, the issue on one line, the summary
@@ -153,3 +159,29 @@ def test_validate_reads_whatever_build_writes_however_long_a_value(tmp_path: Pat
     assert release.articles == 3
     report = validate([release.path], today=TODAY)
     assert report.valid, [issue.message for issue in report.errors]
+
+
+def test_annotations_name_files_from_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In a workflow the working directory is the repository: GitHub attaches an annotation
+    # to the file named from there, not from the input folder a report counts from.
+    pages = tmp_path / "repo" / "data" / "pages"
+    pages.mkdir(parents=True)
+    (pages / "good.txt").write_bytes((PAGES / "clean.txt").read_bytes())
+    (pages / "broken.txt").write_text("not a page at all\n")
+    monkeypatch.chdir(tmp_path / "repo")
+    checked = CliRunner().invoke(app, ["validate", "data/pages", "--format", "github"])
+    assert checked.stdout.startswith("::error file=data/pages/broken.txt,line=1,")
+    built = CliRunner().invoke(
+        app,
+        ["build", "data/pages", "--name", "k", "--version", "1.0.0", "--out", str(tmp_path),
+         "--format", "github", "--created", CREATED],
+    )  # fmt: skip
+    assert built.exit_code == 0, built.stderr
+    assert built.stdout.startswith("::error file=data/pages/broken.txt,line=1,")
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    monkeypatch.chdir(moved)
+    again = CliRunner().invoke(app, ["validate", str(pages), "--format", "github"])
+    assert again.stdout.startswith("::error file=../repo/data/pages/broken.txt,line=1,")
