@@ -41,6 +41,11 @@ class InputError(PackagerError):
     """An input that is missing or cannot be read."""
 
 
+class ColumnsError(InputError):
+    """A table whose columns cannot give the contract's required fields (or a --map names
+    a column it lacks): build refuses it whole; validate reports it and goes on."""
+
+
 class NoArticlesError(PackagerError):
     """No input gave an article, so no release was written (unless allowed)."""
 

@@ -95,6 +95,50 @@ def test_a_symlink_out_of_the_release_is_refused(copy: Path, tmp_path: Path) -> 
     assert ("datapackage.json", "unsafe-path") in _found(copy)
 
 
+def test_a_linked_sha256sums_is_never_read(copy: Path, tmp_path: Path) -> None:
+    # A secret beside the release, SHA256SUMS a link to it: the link is an error, and
+    # nothing of the file reaches the report.
+    secret = tmp_path / "secrets.env"
+    secret.write_text("API_TOKEN=s3cr3t-value-never-to-print\n")
+    (copy / "SHA256SUMS").unlink()
+    (copy / "SHA256SUMS").symlink_to(secret)
+    report = validate([copy], today=TODAY)
+    assert ("SHA256SUMS", "unsafe-entry") in {(i.file, i.code) for i in report.issues}
+    assert "s3cr3t" not in report.model_dump_json()
+
+
+def test_links_pipes_and_linked_folders_in_a_release_are_errors(copy: Path, tmp_path: Path) -> None:
+    import os
+
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "notes.txt").write_text("PASSWORD=hunter2\n")
+    (copy / "more").symlink_to(outside, target_is_directory=True)
+    os.mkfifo(copy / "data" / "pipe")  # opening it would wait for a writer forever
+    (copy / "README.md").unlink()
+    (copy / "README.md").symlink_to(outside / "notes.txt")
+    report = validate([copy], today=TODAY)
+    found = {(i.file, i.code) for i in report.issues}
+    assert {("more", "unsafe-entry"), ("data/pipe", "unsafe-entry")} <= found
+    assert ("README.md", "unsafe-entry") in found
+    assert "hunter2" not in report.model_dump_json()
+    assert report.stats["rows"] == 2 * (14 + 33)  # the tables are still checked
+
+
+@pytest.mark.parametrize(
+    "line",
+    [b"\xff\xfe not text", b"API_TOKEN=abc", b"0" * 64 + b"  ../../etc/passwd"],
+)
+def test_a_bad_sha256sums_line_is_an_issue_at_its_line(copy: Path, line: bytes) -> None:
+    sums = copy / "SHA256SUMS"
+    sums.write_bytes(sums.read_bytes() + line + b"\n")
+    report = validate([copy], today=TODAY)
+    last = len(sums.read_bytes().splitlines())
+    at_line = {(i.code, i.line) for i in report.issues if i.file == "SHA256SUMS"}
+    assert at_line & {("checksum-format", last), ("unsafe-path", last)}
+    assert "abc" not in report.model_dump_json()
+
+
 @pytest.mark.parametrize("text", ["{not json", "[]", '{"resources": 5}', "[" * 100_000])
 def test_a_malformed_descriptor_is_a_package_error(copy: Path, text: str) -> None:
     (copy / "datapackage.json").write_text(text)

@@ -114,7 +114,8 @@ class TableChecker:
         keys: bool = True,
     ) -> None:
         self.schema = schema
-        self.fields: list[dict[str, Any]] = schema["fields"]
+        # A field's type is "string" where the schema leaves it out (Table Schema's default).
+        self.fields: list[dict[str, Any]] = [{"type": "string", **f} for f in schema["fields"]]
         self.names = [f["name"] for f in self.fields]
         self.file = file
         self.out = collector

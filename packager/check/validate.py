@@ -11,6 +11,7 @@ Bad data is a `Report`, never an exception; only what cannot be read at all rais
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -114,13 +115,18 @@ def _nothing_to_check(paths: list[Path]) -> str:
 def _kind(path: Path) -> str:
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
-    if (path.is_dir() and (path / DESCRIPTOR).is_file()) or (
+    if (path.is_dir() and any(os.path.lexists(path / name) for name in _RELEASE_FILES)) or (
         path.is_file() and path.suffix == ".json" and not _json_array(path)
     ):
         return "release"  # a descriptor: a .json file holding an object
     if path.is_file() and path.name.lower().endswith(TABLE_SUFFIXES):
         return "table"
     return "pages"
+
+
+# A folder holding either (of any kind: a link or a pipe is reported, not read) is a
+# release: a damaged one, that lost its descriptor, is checked as one.
+_RELEASE_FILES = (DESCRIPTOR, "SHA256SUMS")
 
 
 def _json_array(path: Path) -> bool:
@@ -181,6 +187,48 @@ class _Kept(NamedTuple):
     body: int  # hash of the body, to say whether a merged body differs
 
 
+def _judge_table(
+    position: int,
+    item: InputFile,
+    out: Collector,
+    today: dt.date,
+    options: TableOptions,
+    limits: Limits,
+    kept: dict[str, _Kept],
+    merged: list[tuple[str, str, int | None, int]],
+) -> int:
+    """One table of `_judge_tables`: its rows judged, the kept and merged rows noted;
+    the number of rows read. Raises `InputError` where the table cannot be read."""
+    table = TableRows(item, options, today, limits)
+    for code, message, line in table.warnings:
+        out.add(Issue(code=code, message=message, file=item.source_file, line=line,
+                      severity="warning"))  # fmt: skip
+    rows = 0
+    for number, result in enumerate(table):
+        rows += 1
+        if isinstance(result, Reject):
+            out.add(result.as_issue())
+            continue
+        for code, message, line in result.warnings:
+            out.add(Issue(code=code, message=message, file=item.source_file, line=line,
+                          severity="warning"))  # fmt: skip
+        article = result.article
+        captured = article["date_captured"]
+        row = _Kept(
+            (captured.toordinal() if captured else -1, position, number),
+            item.source_file,
+            result.line,
+            hash(article["body"]),
+        )
+        aid = article["article_id"]
+        before = kept.get(aid)
+        if before is not None:
+            loser, row = (before, row) if row.rank > before.rank else (row, before)
+            merged.append((aid, loser.file, loser.line, loser.body))
+        kept[aid] = row
+    return rows
+
+
 def _judge_tables(
     items: list[InputFile], out: Collector, today: dt.date, options: TableOptions, limits: Limits
 ) -> int:
@@ -191,32 +239,7 @@ def _judge_tables(
     merged: list[tuple[str, str, int | None, int]] = []  # article_id, file, line, body hash
     rows = 0
     for position, item in enumerate(items):
-        table = TableRows(item, options, today, limits)
-        for code, message, line in table.warnings:
-            out.add(Issue(code=code, message=message, file=item.source_file, line=line,
-                          severity="warning"))  # fmt: skip
-        for number, result in enumerate(table):
-            rows += 1
-            if isinstance(result, Reject):
-                out.add(result.as_issue())
-                continue
-            for code, message, line in result.warnings:
-                out.add(Issue(code=code, message=message, file=item.source_file, line=line,
-                              severity="warning"))  # fmt: skip
-            article = result.article
-            captured = article["date_captured"]
-            row = _Kept(
-                (captured.toordinal() if captured else -1, position, number),
-                item.source_file,
-                result.line,
-                hash(article["body"]),
-            )
-            aid = article["article_id"]
-            before = kept.get(aid)
-            if before is not None:
-                loser, row = (before, row) if row.rank > before.rank else (row, before)
-                merged.append((aid, loser.file, loser.line, loser.body))
-            kept[aid] = row
+        rows += _judge_table(position, item, out, today, options, limits, kept, merged)
     for aid, file, line, body in merged:
         winner = kept[aid]
         differs = body != winner.body
@@ -279,14 +302,41 @@ def _issue(code: str, message: str, file: str, **where: Any) -> Issue:
     return Issue(code=code, message=message, file=file, **where)
 
 
-def safe_path(folder: Path, value: object) -> Path | None:
-    """The file `value` names when it stays inside `folder` (links resolved), else None."""
-    if not isinstance(value, str) or not value or "://" in value or value.startswith(("/", "\\")):
-        return None
-    if ".." in Path(value).parts or "\\" in value or ":" in value.split("/")[0]:
-        return None
-    resolved = (folder / value).resolve()
-    return resolved if resolved.is_relative_to(folder.resolve()) else None
+def release_files(folder: Path, out: Collector) -> set[str]:
+    """The regular files of a release (names relative to it, "/" between parts), found
+    without following a link. A symbolic link, a pipe, a socket or a device in a release
+    is an error, and is never opened: nothing outside the release is read."""
+    found: set[str] = set()
+    pending = [(folder, "")]
+    while pending:
+        where, prefix = pending.pop()
+        try:
+            entries = sorted(os.scandir(where), key=lambda entry: entry.name)
+        except OSError as exc:
+            out.add(_issue("unreadable-file", exc.strerror or "cannot be listed", prefix or "."))
+            continue
+        for entry in entries:
+            name = prefix + entry.name
+            if entry.is_symlink():
+                why = "a symbolic link: a release holds regular files and folders only"
+                out.add(_issue("unsafe-entry", why, name))
+            elif entry.is_dir(follow_symlinks=False):
+                pending.append((Path(entry.path), name + "/"))
+            elif entry.is_file(follow_symlinks=False):
+                found.add(name)
+            else:
+                why = "not a regular file (a pipe, socket or device): not opened"
+                out.add(_issue("unsafe-entry", why, name))
+    return found
+
+
+def safe_path(folder: Path, value: object, files: set[str]) -> Path | None:
+    """The file `value` names when it is one of the release's regular `files` (see
+    `release_files`), else None: a name that leaves the release, or goes through a link,
+    is none of them."""
+    if isinstance(value, str) and value in files:
+        return folder / value
+    return None
 
 
 def _read_descriptor(path: Path, out: Collector) -> dict[str, Any] | None:
@@ -310,6 +360,12 @@ def validate_release(descriptor_path: Path, out: Collector, contract: ContractRu
 
     Returns the number of rows read."""
     folder = descriptor_path.parent
+    files = release_files(folder, out)
+    if descriptor_path.name not in files:
+        if not os.path.lexists(descriptor_path):  # else a link or a pipe: reported, not read
+            out.add(_issue("package-error", "the release has no datapackage.json", DESCRIPTOR))
+        _check_sha256sums(folder, files, out)
+        return 0
     descriptor = _read_descriptor(descriptor_path, out)
     if descriptor is None:
         return 0
@@ -320,7 +376,7 @@ def validate_release(descriptor_path: Path, out: Collector, contract: ContractRu
             out.add(_issue("package-error", f"resource {index + 1} is not an object", DESCRIPTOR))
             broken = True
             continue
-        paths = _resource_files(folder, resource, index, out)
+        paths = _resource_files(folder, files, resource, index, out)
         if paths is None:
             broken = True
             continue
@@ -328,13 +384,13 @@ def validate_release(descriptor_path: Path, out: Collector, contract: ContractRu
         if len(paths) == 1:
             _check_size_and_hash(resource, paths[0], label, out)
         else:
-            _check_parts(resource, folder, out)
+            _check_parts(resource, folder, files, out)
         if not _schema_ok(resource.get("schema"), label, out):
             broken = True
             continue
         table = str(resource.get("name", label)).removesuffix("-parquet")
         tables.setdefault(table, []).append((resource, paths))
-    _check_sha256sums(folder, out)
+    _check_sha256sums(folder, files, out)
     if broken:
         return 0
     return _check_rows(tables, out, contract)
@@ -351,7 +407,7 @@ def _parts_label(resource: dict[str, Any]) -> str:
 
 
 def _resource_files(
-    folder: Path, resource: dict[str, Any], index: int, out: Collector
+    folder: Path, files: set[str], resource: dict[str, Any], index: int, out: Collector
 ) -> list[Path] | None:
     """The files of a resource (one, or a list of parts), each inside the release; None
     (and the issue reported) when one is unsafe or missing."""
@@ -359,26 +415,38 @@ def _resource_files(
     names = given if isinstance(given, list) and given else [given]
     paths = []
     for name in names:
-        path = safe_path(folder, name)
-        if path is None:
-            message = f"resource {index + 1}: path {name!r} is not a file inside the release"
+        path = safe_path(folder, name, files)
+        if path is None and _unsafe(folder, name):
+            message = f"resource {index + 1}: path {excerpt(name)} is {_unsafe(folder, name)}"
             out.add(_issue("unsafe-path", message, DESCRIPTOR))
             return None
-        if not path.is_file():
+        if path is None:
             out.add(_issue("scheme-error", "the resource's file is missing", str(name)))
             return None
         paths.append(path)
     return paths
 
 
-def _check_parts(resource: dict[str, Any], folder: Path, out: Collector) -> None:
+def _unsafe(folder: Path, name: object) -> str:
+    """Why `name`, none of the release's regular files, is unsafe to follow ("" when it is
+    just missing): it leaves the release, or is a link, a pipe or a device."""
+    if not isinstance(name, str) or not name or name.startswith(("/", "\\")) or "://" in name:
+        return "not a file inside the release"
+    if ".." in Path(name).parts or "\\" in name or ":" in name.split("/")[0]:
+        return "not a file inside the release"
+    if os.path.lexists(folder / name):
+        return "not a regular file inside the release (a link, a pipe or a device)"
+    return ""
+
+
+def _check_parts(resource: dict[str, Any], folder: Path, files: set[str], out: Collector) -> None:
     parts = resource.get(PARTS)
     if not isinstance(parts, list):
         return  # no sizes or hashes recorded: SHA256SUMS still covers the files
     for part in parts:
-        path = safe_path(folder, part.get("path")) if isinstance(part, dict) else None
-        if path is None or not path.is_file():
-            out.add(_issue("scheme-error", f"part {part!r} is missing", DESCRIPTOR))
+        path = safe_path(folder, part.get("path"), files) if isinstance(part, dict) else None
+        if path is None:
+            out.add(_issue("scheme-error", f"part {excerpt(part)} is missing", DESCRIPTOR))
             continue
         _check_size_and_hash(part, path, str(part["path"]), out)
 
@@ -391,6 +459,7 @@ def _schema_ok(schema: object, label: str, out: Collector) -> bool:
     if not isinstance(fields, list) or not all(
         isinstance(f, dict)
         and isinstance(f.get("name"), str)
+        and isinstance(f.get("type", "string"), str)
         and f.get("type", "string") in ARROW_TYPES
         for f in fields
     ):
@@ -434,38 +503,35 @@ def _check_size_and_hash(resource: dict[str, Any], path: Path, label: str, out: 
             out.add(_issue("hash-count", "the file's sha256 differs from the descriptor's", label))
 
 
-def _check_sha256sums(folder: Path, out: Collector) -> None:
-    sums = folder / "SHA256SUMS"
-    if not sums.is_file():
-        out.add(_issue("checksum-missing", "the release has no SHA256SUMS file", "SHA256SUMS"))
+def _check_sha256sums(folder: Path, files: set[str], out: Collector) -> None:
+    if "SHA256SUMS" not in files:
+        if not (folder / "SHA256SUMS").is_symlink():  # a link is reported as unsafe
+            out.add(_issue("checksum-missing", "the release has no SHA256SUMS file", "SHA256SUMS"))
         return
     listed = set()
-    for line, digest, name in read_sha256sums(sums):
+    entries, bad = read_sha256sums(folder / "SHA256SUMS")
+    for line, problem in bad:
+        out.add(_issue("checksum-format", problem, "SHA256SUMS", line=line))
+    for line, digest, name in entries:
         listed.add(name)
-        path = safe_path(folder, name)
-        if path is None:
-            out.add(
-                _issue(
-                    "unsafe-path",
-                    f"{name!r} is not a file inside the release",
-                    "SHA256SUMS",
-                    line=line,
-                )
-            )
-        elif not path.is_file():
-            out.add(
-                _issue("scheme-error", f"{name} is listed but missing", "SHA256SUMS", line=line)
-            )
-        elif sha256_file(path) != digest:
-            out.add(
-                _issue(
-                    "hash-count", f"{name}: sha256 differs from SHA256SUMS", "SHA256SUMS", line=line
-                )
-            )
-    for path in sorted(folder.rglob("*")):
-        name = path.relative_to(folder).as_posix()
-        if path.is_file() and name != "SHA256SUMS" and name not in listed:
-            out.add(_issue("checksum-missing", f"{name} is not listed in SHA256SUMS", "SHA256SUMS"))
+        path = safe_path(folder, name, files)
+        if path is None and _unsafe(folder, name):
+            message = f"{excerpt(name)} is {_unsafe(folder, name)}"
+            out.add(_issue("unsafe-path", message, "SHA256SUMS", line=line))
+        elif path is None:
+            message = f"{excerpt(name)} is listed but missing"
+            out.add(_issue("scheme-error", message, "SHA256SUMS", line=line))
+        elif sha256_file(path) != digest.lower():
+            message = f"{excerpt(name)}: sha256 differs from SHA256SUMS"
+            out.add(_issue("hash-count", message, "SHA256SUMS", line=line))
+    for name in sorted(files - listed - {"SHA256SUMS"}):
+        out.add(_issue("checksum-missing", f"{name} is not listed in SHA256SUMS", "SHA256SUMS"))
+
+
+def excerpt(value: object, size: int = 60) -> str:
+    """A value of a release's file for a message: its repr (escaped), cut short."""
+    text = repr(value)
+    return text if len(text) <= size else text[: size - 1] + "…"
 
 
 def _typed_stream(
@@ -522,17 +588,27 @@ def _check_rows(
     rows = 0
     lookups: dict[str, pa.Table | None] = {}
     # Referenced tables first, so their keys are there for the foreign keys.
-    order = sorted(
-        tables,
-        key=lambda t: any(fk for r, _ in tables[t] for fk in r["schema"].get("foreignKeys", [])),
-    )
+    order = sorted(tables, key=lambda t: any(_foreign_keys(r) for r, _ in tables[t]))
     for table in order:
         try:
             rows += _check_table(table, tables[table], out, contract, lookups)
         except InputError as exc:  # a data file that cannot be read: the rest goes on
             out.add(_issue("unreadable-table", *_unreadable(exc, tables[table])))
             lookups[table] = None
+        except (pa.ArrowException, TypeError, ValueError, KeyError, IndexError) as exc:
+            # A Table Schema other than packager's that frictionless's check let through
+            # (a constraint of the wrong type, a key naming no field): its table's rows
+            # cannot be checked against it. The rest goes on.
+            label = _table_label(tables[table][0][0], tables[table][0][1])
+            why = f"the rows cannot be checked against the Table Schema: {excerpt(str(exc), 120)}"
+            out.add(_issue("schema-error", why, label))
+            lookups[table] = None
     return rows
+
+
+def _foreign_keys(resource: dict[str, Any]) -> list[Any]:
+    keys = resource["schema"].get("foreignKeys", [])
+    return keys if isinstance(keys, list) else []
 
 
 def _unreadable(

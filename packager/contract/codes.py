@@ -40,11 +40,13 @@ WARNINGS = {
 # Validation of a release. Names follow frictionless where it has one.
 RELEASE = {
     "package-error": "datapackage.json is not JSON or lacks a required property",
-    "unsafe-path": "a resource path is absolute, a URL, or leaves the release folder",
+    "unsafe-path": "a resource path is absolute, a URL, leaves the release folder, or is a link",
+    "unsafe-entry": "a symbolic link, pipe, socket or device in a release: never opened",
     "scheme-error": "a file the descriptor or SHA256SUMS names is missing",
     "byte-count": "a file's size differs from the descriptor's",
     "hash-count": "a file's sha256 differs from the descriptor's or SHA256SUMS",
     "checksum-missing": "SHA256SUMS is missing, or a file of the release is not listed in it",
+    "checksum-format": "a line of SHA256SUMS is not UTF-8 or not a digest and a file name",
     "table-mismatch": "a table's Parquet and CSV files hold different rows",
     "unreadable-table": "a data file cannot be read as its format (corrupt, truncated)",
     "schema-error": "a resource's Table Schema is missing or invalid",

@@ -13,8 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
+import os
+import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from packager.contract.limits import DEFAULT_LIMITS, Limits
@@ -23,7 +26,7 @@ from packager.contract.record import DERIVED, Record, make_record
 from packager.contract.rejection import Rejection
 from packager.contract.rules import parse_iso_date
 from packager.contract.schema import field_names, fields, is_required
-from packager.errors import InputError, UsageError
+from packager.errors import ColumnsError, InputError, UsageError
 from packager.inputs.files import InputFile
 from packager.inputs.pages import WORDS
 from packager.inputs.tables import open_table
@@ -69,7 +72,7 @@ class TableOptions:
 
     def unknown_columns(self, label: str, columns: list[str]) -> list[str]:
         """The columns of a table (named `columns` before renaming) that give no field;
-        `InputError` when the columns cannot give a required field, or a --map names a
+        `ColumnsError` when the columns cannot give a required field, or a --map names a
         column the file lacks, with the closest match."""
         missing_sources = [c for c in self.mapping.values() if c not in columns]
         if missing_sources:
@@ -77,7 +80,7 @@ class TableOptions:
             target = next(t for t, c in self.mapping.items() if c == wrong)
             close = difflib.get_close_matches(wrong, columns, n=1)
             hint = f"; did you mean --map {target}={close[0]}?" if close else ""
-            raise InputError(
+            raise ColumnsError(
                 f"{label}: --map {target}={wrong}: the file has no column {wrong!r} "
                 f"(columns: {_listed(columns)}){hint}"
             )
@@ -91,7 +94,7 @@ class TableOptions:
             spare = [c for c in columns if self._source_of(c) not in field_names("articles")]
             hints = [h for h in (_closest(name, spare) for name in missing) if h]
             hint = "; did you mean " + " ".join(hints) + "?" if hints else ""
-            raise InputError(
+            raise ColumnsError(
                 f"{label}: no column for {', '.join(missing)} (columns: {_listed(columns)})"
                 f"{hint}; --map FIELD=COLUMN names one, --set FIELD=VALUE gives all rows one"
             )
@@ -136,7 +139,7 @@ class TableRows:
     ) -> None:
         self.item, self.today, self.limits = item, today or dt.date.today(), limits
         self.options = options or TableOptions()
-        self.source = open_table(item.path, item.source_file, self.options.mapping)
+        self.source = open_table(openable(item), item.source_file, self.options.mapping)
         unknown = self.options.unknown_columns(item.source_file, self.source.header)
         self.warnings: list[tuple[str, str, int | None]] = []
         if unknown:
@@ -170,8 +173,23 @@ class TableRows:
 def check_columns(item: InputFile, options: TableOptions) -> None:
     """Raise `InputError` (naming the file, what is missing, its columns and the closest
     match) when the table's columns cannot give the contract's required fields."""
-    source = open_table(item.path, item.source_file, options.mapping)
+    source = open_table(openable(item), item.source_file, options.mapping)
     options.unknown_columns(item.source_file, source.header)
+
+
+def openable(item: InputFile) -> Path:
+    """The path of a table to open; `InputError` for one that a link takes out of its
+    input folder, or that is no regular file (a pipe would wait for a writer forever), as
+    for a page."""
+    if item.outside_root:
+        raise InputError(f"{item.source_file}: a symlink that leads out of the input folder")
+    try:
+        regular = stat.S_ISREG(os.stat(item.path).st_mode)
+    except OSError as exc:
+        raise InputError(f"{item.source_file}: cannot read: {exc.strerror or exc}") from None
+    if not regular:
+        raise InputError(f"{item.source_file}: not a regular file (a folder, device or pipe)")
+    return item.path
 
 
 def record_of_row(

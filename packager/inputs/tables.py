@@ -8,10 +8,12 @@ JSON Lines rows by their line. Columns are renamed by `mapping` ({target: source
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
 import json
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,6 +150,24 @@ def _csv_read(
         invalid[row.number] = row.text
         return "skip"
 
+    with _quiet_handler(on_invalid):
+        yield from _csv_rows(
+            path, header, names, source, gzipped, block, after, invalid, on_invalid
+        )
+
+
+def _csv_rows(
+    path: Path,
+    header: list[str],
+    names: list[str],
+    source: TableSource,
+    gzipped: bool,
+    block: int,
+    after: int,
+    invalid: dict[int, str],
+    on_invalid: Callable[[pacsv.InvalidRow], str],
+) -> Iterator[Batch]:
+    """`_csv_read`: `on_invalid` notes the rows of the wrong length in `invalid`."""
     try:
         reader = pacsv.open_csv(
             pa.input_stream(str(path), compression="gzip" if gzipped else None),
@@ -193,6 +213,26 @@ def _csv_read(
     for number in sorted(set(invalid) - done_invalid):
         if number > after:
             yield _short_row(invalid[number], number, names, source)
+
+
+@contextlib.contextmanager
+def _quiet_handler(handler: Callable[[pacsv.InvalidRow], str]) -> Iterator[None]:
+    """Arrow decodes a short row's text before it calls the invalid row handler, and where
+    the row is not UTF-8 the error is printed on stderr as an "Exception ignored"
+    traceback before the read fails (as unreadable, which it is): that print is what is
+    held back here, while a CSV file is read."""
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if unraisable.object is handler and isinstance(unraisable.exc_value, UnicodeDecodeError):
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
 
 
 def _after(batch: Batch, after: int) -> Iterator[Batch]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -43,12 +44,25 @@ def write_sha256sums(folder: Path, names: list[str], digests: Digests | None = N
     return target
 
 
-def read_sha256sums(path: Path) -> list[tuple[int, str, str]]:
-    """(line number, hex digest, file name) for each line of a SHA256SUMS file."""
-    entries = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
+def read_sha256sums(path: Path) -> tuple[list[tuple[int, str, str]], list[tuple[int, str]]]:
+    """The lines of a SHA256SUMS file: (line number, hex digest, file name) for each good
+    line, and (line number, what is wrong) for each line that is not "DIGEST  NAME" in
+    UTF-8 (the file's text is not repeated: it may be anything)."""
+    entries, bad = [], []
+    for number, raw in enumerate(path.read_bytes().splitlines(), start=1):
+        if not raw.strip():
             continue
-        digest, _, name = line.partition("  ")
-        entries.append((number, digest.strip(), name.lstrip("*")))
-    return entries
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            bad.append((number, "not UTF-8 text"))
+            continue
+        found = _SUMS_LINE.fullmatch(line)
+        if found is None:
+            bad.append((number, "not a line of 64 hex digits, two spaces and a file name"))
+            continue
+        entries.append((number, found["digest"], found["name"]))
+    return entries, bad
+
+
+_SUMS_LINE = re.compile(r"(?P<digest>[0-9a-fA-F]{64}) [ *](?P<name>.+)")
