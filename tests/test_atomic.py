@@ -113,14 +113,53 @@ def test_output_folder_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_a_running_builds_work_folder_is_left_alone(tmp_path: Path) -> None:
+    # A build is alive while it holds its work folder's lock, whatever its PID says: a
+    # build in another container (PID namespace) has a PID that means nothing here.
+    import fcntl
+
     folder = tmp_path / "k"
-    running = folder / f".2.0.0.partial-{os.getppid()}-abc"  # a live process: the parent
-    dead = folder / ".2.0.0.partial-999999999-abc"
+    running = folder / ".2.0.0.partial-999999998-abc"  # no such PID here, but locked
+    dead = folder / f".2.0.0.partial-{os.getppid()}-abc"  # a live PID, but no lock: dead
     running.mkdir(parents=True)
     dead.mkdir()
-    build_release([EXAMPLES], name="k", version="1.0.0", out=tmp_path, created=CREATED, today=TODAY)
+    held = os.open(running, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        build_release(
+            [EXAMPLES], name="k", version="1.0.0", out=tmp_path, created=CREATED, today=TODAY
+        )
+    finally:
+        os.close(held)
     assert running.exists()
     assert not dead.exists()
+
+
+def test_a_release_published_during_a_build_is_the_one_compared_with(tmp_path: Path) -> None:
+    # 1.1.0 starts first and 1.0.0 is published while it runs: 1.1.0's CHANGES.md must
+    # compare with 1.0.0, not say "the first release".
+    from packager.build import release as building
+
+    done: list[str] = []
+
+    def meanwhile(point: str) -> None:
+        if point == "files-written" and not done:  # 1.1.0's files are written, not published
+            done.append(point)
+            build_release(
+                [EXAMPLES], name="k", version="1.0.0", out=tmp_path, created=CREATED, today=TODAY
+            )
+
+    original = building.checkpoint
+    building.checkpoint = meanwhile
+    try:
+        later = build_release(
+            [EXAMPLES], name="k", version="1.1.0", out=tmp_path, created=CREATED, today=TODAY
+        )
+    finally:
+        building.checkpoint = original
+    changes = (later.path / "CHANGES.md").read_text()
+    assert "1.0.0" in changes and "first release" not in changes.lower()
+    report = validate([later.path], today=TODAY)
+    assert report.valid, [issue.message for issue in report.errors]  # SHA256SUMS rewritten
 
 
 def test_table_files_start_to_reach_the_disk_as_they_are_written(tmp_path: Path) -> None:

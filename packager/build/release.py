@@ -8,13 +8,15 @@ complete or absent.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -190,7 +192,7 @@ def build_release(
     meta = load_metadata(meta_path) if meta_path else DatasetMeta()
     stamp = created_timestamp(created)
 
-    work = _work_folder(folder, version)
+    work, held = _work_folder(folder, version)
     try:
         checkpoint("started")
         plan = _Plan(name, version, stamp, meta, layout, previous)
@@ -208,44 +210,87 @@ def build_release(
             allow_empty=allow_empty,
             releases=releases,
         )
-        _publish(work, target)
+        _publish(work, target, lambda: _compare_with_latest(folder, work, plan, result))
     except OSError as exc:
         raise ReleaseWriteError(f"{folder}: writing the release failed: {_reason(exc)}") from None
     finally:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
+        os.close(held)  # the work folder's lock
     result.path = target
     result.report.stats = result.summary()
     return result
 
 
-def _work_folder(folder: Path, version: str) -> Path:
-    """A new work folder for `version` in `folder`, once dead builds' are cleared away."""
+def _compare_with_latest(folder: Path, work: Path, plan: _Plan, result: BuildResult) -> None:
+    """Where another build published an earlier version while this one ran, compare with
+    that one: the breaking-change check and CHANGES.md are against the release that is
+    latest when this one is published (called with the NAME folder locked)."""
+    latest = previous_release(folder, plan.version)
+    if latest == plan.previous:
+        return
+    if latest is not None:
+        check_schema_compatible(latest, plan.version)
+    write_changes(work, latest, plan, result, Digests(work))
+
+
+def _work_folder(folder: Path, version: str) -> tuple[Path, int]:
+    """A new work folder for `version` in `folder`, once dead builds' are cleared away,
+    and a descriptor of it holding its lock: the build is alive while the lock is held
+    (by this process or the workers it forked), whatever its PID namespace. Clearing and
+    creating happen under the lock of `folder`, so a build never clears a folder made a
+    moment ago and not yet locked."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        clear_leftovers(folder)
-        return Path(tempfile.mkdtemp(prefix=f".{version}.partial-{os.getpid()}-", dir=folder))
+        with _locked(folder):
+            clear_leftovers(folder)
+            work = Path(tempfile.mkdtemp(prefix=f".{version}.partial-{os.getpid()}-", dir=folder))
+            held = os.open(work, os.O_RDONLY | os.O_DIRECTORY)
+            fcntl.flock(held, fcntl.LOCK_EX)
+            return work, held
     except OSError as exc:
         raise ReleaseWriteError(
             f"{folder}: cannot create the release folder: {_reason(exc)}"
         ) from None
 
 
-def _publish(work: Path, target: Path) -> None:
-    """Flush the finished release to disk and rename it into place: a version folder is
-    complete or absent."""
-    work.chmod(0o755)  # mkdtemp makes it private; a release is for everyone to read
-    _sync(work)
-    checkpoint("before-rename")
+@contextmanager
+def _locked(folder: Path, *, wait: bool = True) -> Iterator[bool]:
+    """Hold an exclusive `flock` on the folder itself (no lock file is left behind);
+    yields False, holding nothing, when `wait` is False and another holds it."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        work.rename(target)
-    except OSError as exc:
-        if target.exists():
-            raise VersionExistsError(f"{target}: another build wrote this version first") from None
-        raise ReleaseWriteError(
-            f"{target}: cannot move the release into place: {_reason(exc)}"
-        ) from None
-    _fsync_dir(target.parent)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _publish(work: Path, target: Path, refresh: Callable[[], None]) -> None:
+    """Flush the finished release to disk and rename it into place: a version folder is
+    complete or absent. Under the lock of the NAME folder, `refresh` first brings what
+    depends on the latest earlier release up to date (another build may have published
+    one since this build began)."""
+    work.chmod(0o755)  # mkdtemp makes it private; a release is for everyone to read
+    with _locked(target.parent):
+        refresh()
+        _sync(work)
+        checkpoint("before-rename")
+        try:
+            work.rename(target)
+        except OSError as exc:
+            if target.exists():
+                raise VersionExistsError(
+                    f"{target}: another build wrote this version first"
+                ) from None
+            raise ReleaseWriteError(
+                f"{target}: cannot move the release into place: {_reason(exc)}"
+            ) from None
+        _fsync_dir(target.parent)
 
 
 def _check_options(name: str, layout: str, workers: int | None) -> None:
@@ -285,25 +330,14 @@ def check_schema_compatible(previous: Path, version: str) -> None:
 
 
 def clear_leftovers(folder: Path) -> None:
-    """Remove work folders of builds that died (their process is gone)."""
+    """Remove work folders of builds that died: those whose lock no process holds (a
+    running build holds its folder's, see `_work_folder`). Called with `folder` locked."""
     for path in folder.iterdir():
-        match = _PARTIAL.match(path.name)
-        if not match or not path.is_dir():
+        if not _PARTIAL.match(path.name) or path.is_symlink() or not path.is_dir():
             continue
-        pid = int(match["pid"])
-        if pid != os.getpid() and _alive(pid):
-            continue  # a build running now
-        shutil.rmtree(path, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        with _locked(path, wait=False) as free:
+            if free:
+                shutil.rmtree(path, ignore_errors=True)
 
 
 def _sync(folder: Path) -> None:
@@ -506,16 +540,25 @@ def _write_documents(work: Path, plan: _Plan, stats: CorpusStats, result: BuildR
         kinds=_kinds(result),
     )
     write_json(work / DESCRIPTOR, descriptor)
-    # CHANGES.md is the diff against the previous release, so it needs the new descriptor.
-    changes: ReleaseDiff | None = diff_releases(plan.previous, work) if plan.previous else None
+    write_changes(work, plan.previous, plan, result, digests)
+
+
+def write_changes(
+    work: Path, previous: Path | None, plan: _Plan, result: BuildResult, digests: Digests
+) -> None:
+    """CHANGES.md, the diff against `previous` (it needs the new descriptor), the warning
+    when articles of `previous` are gone, and SHA256SUMS, which lists CHANGES.md."""
+    changes: ReleaseDiff | None = diff_releases(previous, work) if previous else None
+    issues = result.report.issues
+    issues[:] = [issue for issue in issues if issue.code != "articles-removed"]
     if changes is not None and changes.articles_removed:
-        assert plan.previous is not None
+        assert previous is not None
         gone = len(changes.articles_removed)
-        result.report.issues.append(
+        issues.append(
             Issue(
                 code="articles-removed",
-                message=f"{gone} articles of {plan.previous.name} are not in this release "
-                f"(give {plan.previous} as an input to keep them)",
+                message=f"{gone} articles of {previous.name} are not in this release "
+                f"(give {previous} as an input to keep them)",
                 file=DESCRIPTOR,
                 severity="warning",
             )
@@ -523,5 +566,9 @@ def _write_documents(work: Path, plan: _Plan, stats: CorpusStats, result: BuildR
     (work / "CHANGES.md").write_text(
         render_changes(changes, plan.name, plan.version), encoding="utf-8"
     )
+    data_files = [
+        name for t in TABLES for fmt in ("csv", "parquet") for name in table_files(work, t, fmt)
+    ]
     listed = [DESCRIPTOR, "README.md", "CHANGES.md", "rejects.jsonl", "merges.jsonl", *data_files]
+    digests.forget("CHANGES.md")
     write_sha256sums(work, listed, digests)
