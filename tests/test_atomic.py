@@ -134,7 +134,9 @@ def test_a_running_builds_work_folder_is_left_alone(tmp_path: Path) -> None:
     assert not dead.exists()
 
 
-def test_a_release_published_during_a_build_is_the_one_compared_with(tmp_path: Path) -> None:
+def test_a_release_published_during_a_build_is_the_one_compared_with(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # 1.1.0 starts first and 1.0.0 is published while it runs: 1.1.0's CHANGES.md must
     # compare with 1.0.0, not say "the first release".
     from packager.build import release as building
@@ -148,14 +150,10 @@ def test_a_release_published_during_a_build_is_the_one_compared_with(tmp_path: P
                 [EXAMPLES], name="k", version="1.0.0", out=tmp_path, created=CREATED, today=TODAY
             )
 
-    original = building.checkpoint
-    building.checkpoint = meanwhile
-    try:
-        later = build_release(
-            [EXAMPLES], name="k", version="1.1.0", out=tmp_path, created=CREATED, today=TODAY
-        )
-    finally:
-        building.checkpoint = original
+    monkeypatch.setattr(building, "checkpoint", meanwhile)
+    later = build_release(
+        [EXAMPLES], name="k", version="1.1.0", out=tmp_path, created=CREATED, today=TODAY
+    )
     changes = (later.path / "CHANGES.md").read_text()
     assert "1.0.0" in changes and "first release" not in changes.lower()
     report = validate([later.path], today=TODAY)
