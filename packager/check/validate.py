@@ -33,7 +33,7 @@ from packager.contract.rules import parse_iso_date
 from packager.contract.schema import ARROW_TYPES, TABLES, table_schema
 from packager.errors import InputError
 from packager.inputs import parse_file
-from packager.inputs.files import TABLE_SUFFIXES, InputFile, input_files
+from packager.inputs.files import TABLE_SUFFIXES, InputFile, input_files, shown_path
 from packager.inputs.rows import RELATED, TableOptions, TableRows
 from packager.inputs.tables import TableSource, open_table, open_tables
 from packager.release.checksums import read_sha256sums, sha256_file
@@ -63,7 +63,10 @@ def validate(
     out = Collector(max_errors=max_errors)
     stats: dict[str, Any] = {"pages": 0, "rejects": 0, "tables": 0, "rows": 0, "releases": 0}
     contract = ContractRules(today=today or dt.date.today())
-    kinds = [(path, _kind(path)) for path in paths]
+    try:
+        kinds = [(path, _kind(path)) for path in paths]
+    except OSError as exc:  # a name too long to look up
+        raise InputError(f"{shown_path(Path(exc.filename or ''))}: {exc.strerror}") from None
     options = TableOptions(mapping or {}, constants or {}, date_format)
     try:
         for path, kind in kinds:

@@ -227,9 +227,20 @@ def _walk(root: Path, listing: _Listing) -> None:
         folder, prefix = pending.pop()
         names: list[str] = []  # the folder's regular page files, added at once
         inodes: list[int] = []
-        with os.scandir(folder) as entries:
+        try:
+            entries = os.scandir(folder)
+        except OSError as exc:  # a subfolder without read permission: reported, the rest goes on
+            if not prefix:
+                raise
+            listing.skipped.append((prefix.rstrip("/"), f"cannot be listed: {exc.strerror}"))
+            continue
+        with entries:
             for entry in entries:
                 if entry.name.startswith("."):
+                    continue
+                if not _utf8(entry.name):
+                    shown = os.fsencode(prefix + entry.name).decode("utf-8", "backslashreplace")
+                    listing.skipped.append((shown, _NOT_UTF8))
                     continue
                 if entry.is_dir(follow_symlinks=False):
                     if os.path.isfile(os.path.join(entry.path, RELEASE_DESCRIPTOR)):
@@ -254,6 +265,18 @@ def _walk(root: Path, listing: _Listing) -> None:
 
 
 METADATA_FILE = "dataset.toml"  # read as the dataset's metadata, not as an input
+_NOT_UTF8 = "its name is not UTF-8 (the tables could not name it): not read; rename it"
+
+
+def _utf8(name: str) -> bool:
+    """Whether a file name (as Python decodes it from the disk) is UTF-8 text."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 RELEASE_DESCRIPTOR = "datapackage.json"  # a folder holding one is a release
 
 
@@ -267,16 +290,25 @@ def input_files(inputs: Iterable[Path]) -> InputList:
     """The page files the inputs name, each once, sorted by `source_file`."""
     listing = _Listing()
     for given in inputs:
-        if given.is_dir():
-            _walk(given, listing)
-        elif given.exists():
-            root = listing.root(str(given.parent))
-            listing.add(given.name, root, False, _identity(str(given)))
-        else:
-            raise InputError(f"{given}: no such file or folder")
+        try:
+            if given.is_dir():
+                _walk(given, listing)
+            elif given.exists():
+                root = listing.root(str(given.parent))
+                listing.add(given.name, root, False, _identity(str(given)))
+            else:
+                raise InputError(f"{given}: no such file or folder")
+        except OSError as exc:  # a name too long, a folder that cannot be listed
+            raise InputError(f"{shown_path(given)}: {exc.strerror or exc}") from None
     found = listing.sorted_unique()
     found.skipped = sorted(listing.skipped)
     return found
+
+
+def shown_path(path: Path, size: int = 100) -> str:
+    """A path for a one-line message: cut short in the middle when long."""
+    text = str(path)
+    return text if len(text) <= size else f"{text[: size // 2]}…{text[-size // 2 :]}"
 
 
 def read_input(item: InputFile, limits: Limits = DEFAULT_LIMITS) -> bytes | Reject:

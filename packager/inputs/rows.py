@@ -74,6 +74,12 @@ class TableOptions:
         """The columns of a table (named `columns` before renaming) that give no field;
         `ColumnsError` when the columns cannot give a required field, or a --map names a
         column the file lacks, with the closest match."""
+        repeated = sorted({c for c in columns if columns.count(c) > 1})
+        if repeated:
+            raise ColumnsError(
+                f"{label}: the header names {_listed(repeated)} more than once: "
+                "which one holds the field is not known"
+            )
         missing_sources = [c for c in self.mapping.values() if c not in columns]
         if missing_sources:
             wrong = missing_sources[0]

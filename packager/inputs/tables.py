@@ -96,8 +96,13 @@ def open_table(path: Path, label: str, mapping: dict[str, str] | None = None) ->
 
 
 def _csv(path: Path, label: str, mapping: dict[str, str], gzipped: bool) -> TableSource:
-    with _text(path, gzipped) as handle:
-        header = next(csv.reader(handle), [])
+    try:
+        with _text(path, gzipped) as handle:
+            header = next(csv.reader(handle), [])
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a readable CSV file: its header is not UTF-8") from None
+    except csv.Error as exc:
+        raise InputError(f"{path}: not a readable CSV file: {exc}") from None
     names = _renamed(header, mapping)
     source = TableSource(path, label, names, iter(()), header=header)
     source.batches = _csv_batches(path, header, names, source, gzipped)
@@ -320,9 +325,15 @@ def _json_lines(handle: IO[str]) -> Iterator[Parsed]:
         if not line.strip():
             continue
         try:
-            yield number, json.loads(line), None
-        except (json.JSONDecodeError, RecursionError) as exc:
-            yield number, None, f"not JSON: {getattr(exc, 'msg', 'nested too deep')}"
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, None, f"not JSON: {exc.msg}"
+        except RecursionError:
+            yield number, None, "not JSON: nested too deep"
+        except ValueError:  # an integer of more digits than Python converts
+            yield number, None, "not JSON: a number too long to read"
+        else:
+            yield number, value, None
 
 
 def _json_array(handle: IO[str]) -> Iterator[Parsed]:
@@ -358,10 +369,10 @@ def _json_array(handle: IO[str]) -> Iterator[Parsed]:
             return
         try:
             value, end = decoder.raw_decode(buffer, at)
-        except (json.JSONDecodeError, RecursionError) as exc:
+        except (ValueError, RecursionError) as exc:  # ValueError: a number too long too
             if not done and more():
                 continue  # the value runs on past what is read: read more
-            yield line, None, f"not JSON: {getattr(exc, 'msg', 'nested too deep')}"
+            yield line, None, f"not JSON: {getattr(exc, 'msg', 'nested too deep or too long')}"
             return
         if end == len(buffer) and not done:
             more()  # a number may run on past what is read

@@ -138,7 +138,10 @@ def release_at(path: Path) -> Path | None:
     """The release folder `path` names (the folder, or its datapackage.json), or None
     where there is no release."""
     folder = path.parent if path.name == DESCRIPTOR else path
-    return folder if (folder / DESCRIPTOR).is_file() else None
+    try:
+        return folder if (folder / DESCRIPTOR).is_file() else None
+    except OSError:  # a name too long to look up: no release (the caller reports the path)
+        return None
 
 
 def read_descriptor(path: Path) -> dict[str, Any]:
@@ -150,8 +153,10 @@ def read_descriptor(path: Path) -> dict[str, Any]:
             why = f"the descriptor is {size} bytes, over the limit of {MAX_DESCRIPTOR_BYTES}"
             raise DescriptorError(path, why)
         descriptor = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise DescriptorError(path, f"the descriptor cannot be read as JSON: {exc}") from None
+    except (OSError, ValueError, RecursionError) as exc:  # ValueError: not UTF-8 or JSON,
+        # or an integer of more digits than Python converts
+        why = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)[:200]
+        raise DescriptorError(path, f"the descriptor cannot be read as JSON: {why}") from None
     if not isinstance(descriptor, dict):
         raise DescriptorError(path, "the descriptor is not a JSON object")
     return descriptor
