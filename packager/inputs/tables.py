@@ -149,32 +149,52 @@ def _csv_read(
 ) -> Iterator[Batch]:
     """The rows of a CSV file numbered over `after` (file lines, the header's 1), read in
     blocks of `block` bytes; raises `_RowTooLong` where a row is longer than a block."""
-    invalid: dict[int, str] = {}
+    invalid: dict[int, str] = {}  # the rows of the wrong length, by number
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
         invalid[row.number] = row.text
         return "skip"
 
+    next_row = 2
+    done_invalid: set[int] = set()
     with _quiet_handler(on_invalid):
-        yield from _csv_rows(
-            path, header, names, source, gzipped, block, after, invalid, on_invalid
-        )
+        try:
+            for batch in _open_csv(path, header, gzipped, block, on_invalid):
+                pending = [n for n in invalid if n not in done_invalid]
+                if not pending:  # the common case: rows numbered straight on
+                    rows = _rows(next_row, batch.num_rows)
+                    next_row += batch.num_rows
+                    yield from _after((batch.rename_columns(names), rows, {}), after)
+                    continue
+                numbers: list[int] = []
+                while len(numbers) < batch.num_rows:
+                    if next_row in invalid:
+                        done_invalid.add(next_row)
+                        if next_row > after:
+                            yield _short_row(invalid[next_row], next_row, names, source)
+                    else:
+                        numbers.append(next_row)
+                    next_row += 1
+                rows = pa.array(numbers, pa.int64())
+                yield from _after((batch.rename_columns(names), rows, {}), after)
+        except pa.ArrowInvalid as exc:
+            raise _unreadable(path, exc) from None
+    for number in sorted(set(invalid) - done_invalid):
+        if number > after:
+            yield _short_row(invalid[number], number, names, source)
 
 
-def _csv_rows(
+def _open_csv(
     path: Path,
     header: list[str],
-    names: list[str],
-    source: TableSource,
     gzipped: bool,
     block: int,
-    after: int,
-    invalid: dict[int, str],
     on_invalid: Callable[[pacsv.InvalidRow], str],
-) -> Iterator[Batch]:
-    """`_csv_read`: `on_invalid` notes the rows of the wrong length in `invalid`."""
+) -> Iterator[pa.RecordBatch]:
+    """Arrow's streaming reader of a CSV file, every column as text (nothing for an empty
+    file); raises `pa.ArrowInvalid` for a file it cannot read."""
     try:
-        reader = pacsv.open_csv(
+        yield from pacsv.open_csv(
             pa.input_stream(str(path), compression="gzip" if gzipped else None),
             read_options=pacsv.ReadOptions(use_threads=False, block_size=block),
             parse_options=pacsv.ParseOptions(
@@ -188,36 +208,8 @@ def _csv_rows(
             ),
         )
     except pa.ArrowInvalid as exc:
-        if "Empty CSV file" in str(exc):
-            return
-        raise _unreadable(path, exc) from None
-    next_row = 2
-    done_invalid: set[int] = set()
-    try:
-        for batch in reader:
-            pending = [n for n in invalid if n not in done_invalid]
-            if not pending:  # the common case: rows numbered straight on
-                found: Batch = (batch.rename_columns(names), _rows(next_row, batch.num_rows), {})
-                next_row += batch.num_rows
-                yield from _after(found, after)
-                continue
-            numbers: list[int] = []
-            while len(numbers) < batch.num_rows:
-                if next_row in invalid:
-                    done_invalid.add(next_row)
-                    if next_row > after:
-                        yield _short_row(invalid[next_row], next_row, names, source)
-                else:
-                    numbers.append(next_row)
-                next_row += 1
-            yield from _after(
-                (batch.rename_columns(names), pa.array(numbers, pa.int64()), {}), after
-            )
-    except pa.ArrowInvalid as exc:
-        raise _unreadable(path, exc) from None
-    for number in sorted(set(invalid) - done_invalid):
-        if number > after:
-            yield _short_row(invalid[number], number, names, source)
+        if "Empty CSV file" not in str(exc):
+            raise
 
 
 @contextlib.contextmanager
