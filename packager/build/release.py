@@ -570,5 +570,4 @@ def write_changes(
         name for t in TABLES for fmt in ("csv", "parquet") for name in table_files(work, t, fmt)
     ]
     listed = [DESCRIPTOR, "README.md", "CHANGES.md", "rejects.jsonl", "merges.jsonl", *data_files]
-    digests.forget("CHANGES.md")
     write_sha256sums(work, listed, digests)

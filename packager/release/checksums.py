@@ -29,10 +29,6 @@ class Digests:
             digests = pool.map(lambda name: sha256_file(self.folder / name), todo)
             self._known.update(zip(todo, digests, strict=True))
 
-    def forget(self, name: str) -> None:
-        """Hash `name` again when next asked (it was rewritten)."""
-        self._known.pop(name, None)
-
     def __call__(self, name: str) -> str:
         if name not in self._known:
             self._known[name] = sha256_file(self.folder / name)
