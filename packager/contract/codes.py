@@ -33,7 +33,8 @@ WARNINGS = {
     "derived-value-replaced": "a table gave article_id, word_count or language unlike the derived",
     "byline-in-body": "a table's byline breaks the byline rule: kept as the body's last paragraph",
     "articles-removed": "a new release lacks articles of the previous one (see CHANGES.md)",
-    "skipped-file": "a file in an input folder that is no input (not .txt or a table): not read",
+    "skipped-file": "a file in an input folder not read: no input (not .txt or a table), "
+    "a name that is not UTF-8, or a subfolder that cannot be listed",
     "unknown-columns": "a table's columns that give no field of the contract, dropped (named)",
 }
 
