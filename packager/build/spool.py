@@ -20,7 +20,6 @@ one integer per packaged article (which page won); never the whole corpus
 from __future__ import annotations
 
 import datetime as dt
-import os
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -237,14 +236,19 @@ class SpoolWriter:
             batches = rows.take_batches()
             if not batches:
                 continue
-            # One file per flush: each bucket's rows as one serialized record batch, found
-            # again by its offset and length (a read is one seek, no file footer to parse).
+            # One file per flush: each bucket's rows as one record batch message of an IPC
+            # stream, found again by its offset and length (a read is one seek, no file
+            # footer to parse). The stream writer writes the columns' buffers as they are,
+            # with no serialized copy of the batch.
             name = f"{self.prefix}-{table}-{self._flushes:04d}.arrows"
-            with (self.folder / name).open("wb") as sink:
+            with (
+                pa.OSFile(str(self.folder / name), "wb") as sink,
+                pa.ipc.new_stream(sink, batches[0][1].schema) as stream,
+            ):
                 for bucket, batch in batches:
-                    message = batch.serialize()
-                    self.segments.append(Segment(table, bucket, name, sink.tell(), message.size))
-                    sink.write(message)
+                    start = sink.tell()
+                    stream.write_batch(batch)
+                    self.segments.append(Segment(table, bucket, name, start, sink.tell() - start))
         self._flushes += 1
         self._rows = self._bytes = 0
 
@@ -282,12 +286,14 @@ class Spool:
         batches = []
         where = self._index[table].get(bucket, array("q"))
         for number, offset, size in zip(where[0::3], where[1::3], where[2::3], strict=True):
-            fd = os.open(self.folder / self._names[number], os.O_RDONLY)
-            try:
-                message = os.pread(fd, size, offset)
-            finally:
-                os.close(fd)
-            batches.append(pa.ipc.read_record_batch(pa.py_buffer(message), schema))
+            # Mapped, not read: the batch's columns are the file's pages, with no copy on
+            # the heap (a bucket may hold a page of hundreds of megabytes).
+            with pa.memory_map(str(self.folder / self._names[number])) as source:
+                source.seek(offset)
+                messages = pa.ipc.MessageReader.open_stream(source.read_buffer(size))
+            # A file's first segment begins with the stream's schema message.
+            message = next(m for m in messages if m.type == "record batch")
+            batches.append(pa.ipc.read_record_batch(message, schema))
         return pa.Table.from_batches(batches, schema=schema)
 
 
