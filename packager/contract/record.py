@@ -73,7 +73,8 @@ def make_record(
     words: WordCounter | None = None,
 ) -> Record:
     """The record of one input, from the values its reader found (`given`, by field name;
-    `body` as text or as a list of paragraphs) and its related items (`title`, `teaser`,
+    `body` as text or as a list of paragraphs, which it uses up: the list is left empty, so
+    that a large body is not held twice) and its related items (`title`, `teaser`,
     `date_published`: a mapping each, or `Columns` of them). Raises `Rejection` for an
     input that cannot be an article; `line` is the line (or table row) a problem is
     reported at. `words` is a faster
@@ -98,6 +99,7 @@ def make_record(
     if problem:
         raise Rejection(problem[0], problem[1], line)
     body = "\n\n".join(paragraphs)
+    paragraphs.clear()  # the paragraphs go as soon as they are joined
     aid = rules.article_id(source, published, title)
     counted = words(body) if words is not None else None
     count, language = counted or rules.word_count_and_language(body)
@@ -152,7 +154,7 @@ def _body(
     byline when it ends in a letter, is short, and is not alone. A byline given apart from
     the body is its last paragraph, for the same rule to judge."""
     body = given.get("body")
-    paragraphs = list(body) if isinstance(body, list) else paragraphs_of(_text(given, "body", line))
+    paragraphs = body if isinstance(body, list) else paragraphs_of(_text(given, "body", line))
     claimed = given.get("byline")
     claimed_text = " ".join(paragraphs_of(_text(given, "byline", line))) if claimed else ""
     if claimed_text:

@@ -454,30 +454,43 @@ static PyObject *word_count_and_language_of(PyObject *module, PyObject *body) {
         return NULL;
     }
     Py_ssize_t n;
-    const char *s = PyUnicode_AsUTF8AndSize(body, &n);
-    if (s == NULL) { /* a lone surrogate: Python's to count */
-        PyErr_Clear();
-        Py_RETURN_NONE;
-    }
+    const char *s;
+    PyObject *encoded = NULL; /* a body not in ASCII, in UTF-8 while it is counted */
     if (PyUnicode_IS_ASCII(body)) { /* most bodies: a byte a character, one table look-up */
+        s = PyUnicode_AsUTF8AndSize(body, &n); /* the str's own bytes, no copy */
+        if (s == NULL) return NULL;
         for (Py_ssize_t i = 0; i < n; i++)
             if (FILE_SEPARATORS[(unsigned char)s[i]]) Py_RETURN_NONE;
     } else {
+        /* Not PyUnicode_AsUTF8AndSize, which would keep the UTF-8 copy for the str's life:
+         * a large body would be held twice until it is spooled. */
+        encoded = PyUnicode_AsUTF8String(body);
+        if (encoded == NULL) { /* a lone surrogate: Python's to count */
+            if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) return NULL;
+            PyErr_Clear();
+            Py_RETURN_NONE;
+        }
+        s = PyBytes_AS_STRING(encoded);
+        n = PyBytes_GET_SIZE(encoded);
         for (Py_ssize_t i = 0; i < n;) {
             unsigned char c = (unsigned char)s[i];
             if (c < 0x80) {
-                if (FILE_SEPARATORS[c]) Py_RETURN_NONE;
+                if (FILE_SEPARATORS[c]) goto python;
                 i++;
             } else {
                 Py_UCS4 cp = next_char(s, &i); /* once: the macro reads its argument twice */
-                if (Py_UNICODE_ISSPACE(cp)) Py_RETURN_NONE;
+                if (Py_UNICODE_ISSPACE(cp)) goto python;
             }
         }
     }
     long words;
     const char *language = word_count_and_language(s, n, &words);
+    Py_XDECREF(encoded);
     if (language == NULL) return NULL;
     return Py_BuildValue("(ls)", words, language);
+python:
+    Py_XDECREF(encoded);
+    Py_RETURN_NONE;
 }
 
 static PyObject *text(const char *s, Py_ssize_t n) { return PyUnicode_DecodeUTF8(s, n, NULL); }
