@@ -185,3 +185,49 @@ def test_annotations_name_files_from_the_working_directory(
     monkeypatch.chdir(moved)
     again = CliRunner().invoke(app, ["validate", str(pages), "--format", "github"])
     assert again.stdout.startswith("::error file=../repo/data/pages/broken.txt,line=1,")
+
+
+def _peak_memory_of_build(pages: Path, out: Path) -> int:
+    """The peak resident memory (bytes) of `packager build pages` in a process of its own."""
+    # VmHWM, not getrusage: that counts the forking test process's memory too.
+    script = (
+        "from packager.cli import main\n"
+        "try:\n    main()\n"
+        "except SystemExit as end:\n    assert not end.code, end.code\n"
+        "status = open('/proc/self/status').read()\n"
+        "print(status.split('VmHWM:')[1].split()[0])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, "build", str(pages), "--name", "m", "--version", "1.0.0",
+         "--out", str(out), "--created", CREATED, "--max-page-bytes", str(300 << 20), "-q"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return int(done.stdout.split()[-1]) * 1024  # in KiB
+
+
+@pytest.mark.parametrize(
+    ("apostrophe", "bound"),
+    [
+        ("'", 3.5),  # the text is all ASCII: a byte a character in Python too
+        # A character beyond Latin-1 makes the whole text two bytes a character in Python:
+        # the text then weighs twice the page's bytes.
+        ("\u2019", 4.5),
+    ],
+)
+def test_a_large_page_is_built_within_a_few_times_its_size(
+    tmp_path: Path, apostrophe: str, bound: float
+) -> None:
+    page = (PAGES / "clean.txt").read_text(encoding="utf-8").replace("\u2019", apostrophe)
+    marker = page.index("More From")
+    paragraph = "Engineers of the complex overhauled the turbines ahead of the summer. " * 15
+    body = "\n\n".join([paragraph] * (80_000_000 // len(paragraph)))
+    (tmp_path / "large").mkdir()
+    (tmp_path / "large" / "large.txt").write_text(page[:marker] + body + "\n\n" + page[marker:])
+    (tmp_path / "small").mkdir()
+    (tmp_path / "small" / "small.txt").write_text(page)
+    size = (tmp_path / "large" / "large.txt").stat().st_size
+    large = _peak_memory_of_build(tmp_path / "large", tmp_path / "out-large")
+    small = _peak_memory_of_build(tmp_path / "small", tmp_path / "out-small")
+    # What the page costs beyond the program itself: its bytes, its text, and one copy
+    # of it at a time on the way to the files (a build once took ten times the page).
+    assert large - small < bound * size, (large - small) / size
