@@ -1,7 +1,8 @@
 """The compiled reader (packager/inputs/_fastpage.c) agrees with the Python reader.
 
 The rule it must keep, checked page by page: on a page it takes, it returns exactly the
-pieces `read_pieces` finds (by name: source, title, dates, paragraphs, related items). It
+pieces `read_pieces` finds (by name: source, title, dates, the paragraphs joined by a blank
+line, related items). It
 takes no page the Python reader cannot read or does not read as plain UTF-8 (another
 encoding, a control byte); it may leave a page with a non-ASCII space or digit to Python;
 it takes every other page. It decides no rule of the contract: the record is made from the
@@ -10,6 +11,7 @@ pieces by `make_record` whichever reader found them."""
 from __future__ import annotations
 
 import random
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,6 +72,9 @@ def _agree(data: bytes) -> bool:
     if fast is None and _unsure(text):
         return False
     assert fast is not None, data[:200]
+    # The compiled reader gives the body as one text: the paragraphs joined, made in place
+    # (a str of the wrong width would not compare equal).
+    given["body"] = "\n\n".join(given["body"])
     assert fast == {"given": given, "related": related}
     assert {k: type(v) for k, v in fast["given"].items()} == {k: type(v) for k, v in given.items()}
     assert {k: [type(v) for v in column] for k, column in fast["related"].items()} == {
@@ -184,6 +189,26 @@ ASCII = st.text(alphabet=st.characters(min_codepoint=0x09, max_codepoint=0x7E), 
 @given(st.lists(st.one_of(st.sampled_from(PAGE_LINES), ASCII, st.text(max_size=80)), max_size=60))
 def test_any_mix_of_page_lines(lines: list[str]) -> None:
     _agree("\n".join(lines).encode("utf-8"))
+
+
+@needs_fast
+@pytest.mark.parametrize(
+    "widest",
+    ["", "\u00e9", "\u00ff", "\u0100", "\u07ff", "\u0800", "\u2019", "\uffff", "\U00010000"],
+    ids=repr,
+)
+def test_the_body_is_made_as_wide_as_its_widest_character(widest: str) -> None:
+    # Python's str has a width (one, two or four bytes a character) chosen by its widest
+    # character; the compiled reader makes the body in place and must choose the same.
+    page = (PAGES / "clean.txt").read_text(encoding="utf-8").replace("\u2019", "'")
+    marker = page.index("More From")
+    data = f"{page[:marker]}Plain words.\n\nA wrapped\nline {widest}.\n\n{page[marker:]}"
+    assert _agree(data.encode("utf-8"))
+    found = FAST.read_page(data.encode("utf-8")) if FAST is not None else None
+    assert found is not None
+    body = found["given"]["body"]
+    assert body.endswith(f"Plain words.\n\nA wrapped line {widest}.")
+    assert sys.getsizeof(body) == sys.getsizeof(body[:-1] + ".")  # a canonical str
 
 
 def _answer(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Record | tuple[str, str, int | None]:

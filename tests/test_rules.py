@@ -42,7 +42,7 @@ def test_norm_is_nfkc_casefold_and_whitespace() -> None:
     ],
 )
 def test_byline_rule(paragraphs: list[str], expected: bool) -> None:
-    assert is_byline(paragraphs) is expected
+    assert is_byline(paragraphs[-1], alone=len(paragraphs) == 1) is expected
 
 
 @pytest.mark.parametrize(

@@ -301,9 +301,7 @@ class TableChecker:
         )
         if problem:
             self._issue(problem[0], problem[1], number, "date_published")
-        if byline is not None and not (
-            rules.is_byline([body or "", byline]) and (body or "").strip()
-        ):
+        if byline is not None and not rules.is_byline(byline, alone=not (body or "").strip()):
             self._issue(
                 "bad-byline",
                 "a byline ends in a letter, has at most 200 characters and follows a body",

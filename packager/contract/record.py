@@ -35,6 +35,15 @@ DERIVED = ("article_id", "word_count", "language")
 _SHAPED = frozenset({"source", "title", "body", "byline", "date_published", "date_captured"})
 
 
+class Joined(NamedTuple):
+    """A body given with its paragraphs joined already, as `make_record` joins them (each
+    paragraph one stripped line, a blank line between them), and taken as it is: the
+    compiled page reader gives bodies so, and a large body is then never held both as
+    paragraphs and as one text."""
+
+    text: str
+
+
 class Record(NamedTuple):
     """One input's article (a dict by field name) and related rows (`Columns` of every
     field of the related table), as the tables hold them, and the warnings found on the
@@ -73,8 +82,7 @@ def make_record(
     words: WordCounter | None = None,
 ) -> Record:
     """The record of one input, from the values its reader found (`given`, by field name;
-    `body` as text or as a list of paragraphs, which it uses up: the list is left empty, so
-    that a large body is not held twice) and its related items (`title`, `teaser`,
+    `body` as text, as a list of paragraphs or `Joined`) and its related items (`title`, `teaser`,
     `date_published`: a mapping each, or `Columns` of them). Raises `Rejection` for an
     input that cannot be an article; `line` is the line (or table row) a problem is
     reported at. `words` is a faster
@@ -93,13 +101,11 @@ def make_record(
         raise Rejection("missing-date", "the article has no publication date", line)
     problem = rules.date_problem(published, captured, today)
 
-    paragraphs, byline = _body(given, line, warnings)
-    if not paragraphs:
+    body, byline = _body(given, line, warnings)
+    if not body:
         raise Rejection("empty-body", "the article has no body text", line)
     if problem:
         raise Rejection(problem[0], problem[1], line)
-    body = "\n\n".join(paragraphs)
-    paragraphs.clear()  # the paragraphs go as soon as they are joined
     aid = rules.article_id(source, published, title)
     counted = words(body) if words is not None else None
     count, language = counted or rules.word_count_and_language(body)
@@ -149,17 +155,27 @@ def _heading(
 
 def _body(
     given: Mapping[str, Any], line: int | None, warnings: list[Warning]
-) -> tuple[list[str], str | None]:
-    """The body's paragraphs and the byline, by the byline rule: the last paragraph is the
-    byline when it ends in a letter, is short, and is not alone. A byline given apart from
-    the body is its last paragraph, for the same rule to judge."""
+) -> tuple[str, str | None]:
+    """The body, its paragraphs joined by a blank line, and the byline, by the byline rule
+    (`rules.is_byline`) on its last paragraph. A byline given apart from the body is its
+    last paragraph, for the same rule to judge. Worked on the joined text, never a list
+    of paragraphs beside it: a body may be hundreds of megabytes."""
     body = given.get("body")
-    paragraphs = body if isinstance(body, list) else paragraphs_of(_text(given, "body", line))
+    if isinstance(body, Joined):
+        text = body.text
+    else:
+        paragraphs = body if isinstance(body, list) else paragraphs_of(_text(given, "body", line))
+        text = "\n\n".join(paragraphs)
     claimed = given.get("byline")
     claimed_text = " ".join(paragraphs_of(_text(given, "byline", line))) if claimed else ""
     if claimed_text:
-        paragraphs.append(claimed_text)
-    byline = paragraphs.pop() if rules.is_byline(paragraphs) else None
+        text = f"{text}\n\n{claimed_text}" if text else claimed_text
+    byline = None
+    cut = text.rfind("\n\n")
+    if cut >= 0 and len(text) - cut - 2 <= rules.MAX_BYLINE_LENGTH:
+        last = text[cut + 2 :]
+        if rules.is_byline(last, alone=False):
+            text, byline = text[:cut], last
     if claimed_text and byline != claimed_text:
         warnings.append(
             (
@@ -169,7 +185,7 @@ def _body(
                 line,
             )
         )
-    return paragraphs, byline
+    return text, byline
 
 
 def _derive(

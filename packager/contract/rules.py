@@ -55,12 +55,10 @@ def word_count_and_language(body: str) -> tuple[int, str]:
     return count, language_of(body, words)
 
 
-def is_byline(paragraphs: list[str]) -> bool:
-    """Whether the last paragraph is a byline: ends in a letter, short, not alone."""
-    if len(paragraphs) < 2:
-        return False
-    last = paragraphs[-1]
-    return bool(last) and last[-1].isalpha() and len(last) <= MAX_BYLINE_LENGTH
+def is_byline(last: str, *, alone: bool) -> bool:
+    """Whether a body's last paragraph, `last`, is its byline: ends in a letter, short, not
+    `alone` (the body's only paragraph)."""
+    return not alone and bool(last) and last[-1].isalpha() and len(last) <= MAX_BYLINE_LENGTH
 
 
 def date_problem(

@@ -107,14 +107,16 @@ static int buf_put(Buf *b, const char *s, Py_ssize_t n) {
     return 0;
 }
 
-/* A block: a run of non-blank lines, each stripped, joined by one space (its text is in
- * the arena at `off`), as `pagedump.Blocks` makes them. */
+/* A block: a run of non-blank lines, each stripped, joined by one space, as
+ * `pagedump.Blocks` makes them. A block of one line is its line in the page's text; the
+ * text of a block of more lines is made in the arena, at `off`. */
 typedef struct {
     Py_ssize_t off, len, lines;
     Py_ssize_t first_off, first_len; /* its first line, stripped, in the page's text */
 } Block;
 
 typedef struct {
+    const char *page;
     Block *items;
     Py_ssize_t count, cap;
     Buf arena;
@@ -128,6 +130,7 @@ static void blocks_free(Blocks *b) {
 static int find_blocks(const char *t, Py_ssize_t start, Py_ssize_t end, Blocks *out) {
     int open = 0;
     Py_ssize_t a = start;
+    out->page = t;
     for (;;) {
         Py_ssize_t b = line_end(t, a, end);
         Py_ssize_t s = a, e = b;
@@ -137,6 +140,10 @@ static int find_blocks(const char *t, Py_ssize_t start, Py_ssize_t end, Blocks *
             open = 0;
         } else if (open) {
             Block *k = &out->items[out->count - 1];
+            if (k->lines == 1) { /* its text is made in the arena from now on */
+                k->off = out->arena.len;
+                if (buf_put(&out->arena, t + k->first_off, k->first_len) < 0) return -1;
+            }
             if (buf_put(&out->arena, " ", 1) < 0 || buf_put(&out->arena, t + s, e - s) < 0)
                 return -1;
             k->len += 1 + (e - s);
@@ -153,12 +160,11 @@ static int find_blocks(const char *t, Py_ssize_t start, Py_ssize_t end, Blocks *
                 out->cap = cap;
             }
             Block *k = &out->items[out->count++];
-            k->off = out->arena.len;
+            k->off = -1;
             k->len = e - s;
             k->lines = 1;
             k->first_off = s;
             k->first_len = e - s;
-            if (buf_put(&out->arena, t + s, e - s) < 0) return -1;
             open = 1;
         }
         if (b >= end) break;
@@ -168,7 +174,8 @@ static int find_blocks(const char *t, Py_ssize_t start, Py_ssize_t end, Blocks *
 }
 
 static inline const char *block_text(const Blocks *b, Py_ssize_t k) {
-    return b->arena.p + b->items[k].off;
+    const Block *block = &b->items[k];
+    return block->lines == 1 ? b->page + block->first_off : b->arena.p + block->off;
 }
 
 /* The next word (a run of anything but white space) from s[*i]: 1 with the word at
@@ -454,43 +461,59 @@ static PyObject *word_count_and_language_of(PyObject *module, PyObject *body) {
         return NULL;
     }
     Py_ssize_t n;
-    const char *s;
-    PyObject *encoded = NULL; /* a body not in ASCII, in UTF-8 while it is counted */
     if (PyUnicode_IS_ASCII(body)) { /* most bodies: a byte a character, one table look-up */
-        s = PyUnicode_AsUTF8AndSize(body, &n); /* the str's own bytes, no copy */
+        const char *s = PyUnicode_AsUTF8AndSize(body, &n); /* the str's own bytes, no copy */
         if (s == NULL) return NULL;
         for (Py_ssize_t i = 0; i < n; i++)
             if (FILE_SEPARATORS[(unsigned char)s[i]]) Py_RETURN_NONE;
-    } else {
-        /* Not PyUnicode_AsUTF8AndSize, which would keep the UTF-8 copy for the str's life:
-         * a large body would be held twice until it is spooled. */
-        encoded = PyUnicode_AsUTF8String(body);
-        if (encoded == NULL) { /* a lone surrogate: Python's to count */
-            if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) return NULL;
+        long words;
+        const char *language = word_count_and_language(s, n, &words);
+        if (language == NULL) return NULL;
+        return Py_BuildValue("(ls)", words, language);
+    }
+    /* Other bodies: the words counted in the str itself, as str.split() splits; the
+     * language from the sample alone (what it looks at), in UTF-8. No UTF-8 copy of the
+     * whole body: it may be hundreds of megabytes. */
+    int kind = PyUnicode_KIND(body);
+    const void *data = PyUnicode_DATA(body);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(body);
+    long words = 0;
+    int in_word = 0;
+    for (Py_ssize_t i = 0; i < length; i++) {
+        int space = Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i));
+        words += !space && !in_word;
+        in_word = !space;
+    }
+    PyObject *sample = PyUnicode_Substring(body, 0, SAMPLE > LATIN_SAMPLE ? SAMPLE : LATIN_SAMPLE);
+    if (sample == NULL) return NULL;
+    PyObject *result = NULL;
+    const char *s = PyUnicode_AsUTF8AndSize(sample, &n);
+    if (s == NULL) { /* a lone surrogate: Python's to count */
+        if (PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) {
             PyErr_Clear();
-            Py_RETURN_NONE;
+            result = Py_NewRef(Py_None);
         }
-        s = PyBytes_AS_STRING(encoded);
-        n = PyBytes_GET_SIZE(encoded);
-        for (Py_ssize_t i = 0; i < n;) {
-            unsigned char c = (unsigned char)s[i];
-            if (c < 0x80) {
-                if (FILE_SEPARATORS[c]) goto python;
-                i++;
-            } else {
-                Py_UCS4 cp = next_char(s, &i); /* once: the macro reads its argument twice */
-                if (Py_UNICODE_ISSPACE(cp)) goto python;
-            }
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) {
+            if (FILE_SEPARATORS[c]) goto python;
+            i++;
+        } else {
+            Py_UCS4 cp = next_char(s, &i); /* once: the macro reads its argument twice */
+            if (Py_UNICODE_ISSPACE(cp)) goto python;
         }
     }
-    long words;
-    const char *language = word_count_and_language(s, n, &words);
-    Py_XDECREF(encoded);
-    if (language == NULL) return NULL;
-    return Py_BuildValue("(ls)", words, language);
-python:
-    Py_XDECREF(encoded);
-    Py_RETURN_NONE;
+    long sample_words;
+    const char *language = word_count_and_language(s, n, &sample_words);
+    if (language != NULL) result = Py_BuildValue("(ls)", words, language);
+    goto done;
+python: /* white space the sample's loops do not know as Python does */
+    result = Py_NewRef(Py_None);
+done:
+    Py_DECREF(sample);
+    return result;
 }
 
 static PyObject *text(const char *s, Py_ssize_t n) { return PyUnicode_DecodeUTF8(s, n, NULL); }
@@ -573,11 +596,63 @@ done:
     return status;
 }
 
+/* The widest character a UTF-8 sequence's first byte `c` can start: a bound that picks
+ * the same kind of str as the exact widest character would. */
+static Py_UCS4 widest_from(unsigned char c) { return c >= 0xF0 ? 0x10FFFF : c >= 0xC4 ? 0xFFFF : 0xFF; }
+
+/* The texts of blocks [0, end) joined by a blank line, as `"\n\n".join(paragraphs)`: one
+ * str made in place (its length and kind counted first), with no str a paragraph and no
+ * UTF-8 copy beside it: a body may be hundreds of megabytes. The texts are valid UTF-8. */
+static PyObject *joined(const Blocks *b, Py_ssize_t end) {
+    Py_ssize_t length = end > 0 ? 2 * (end - 1) : 0;
+    Py_UCS4 widest = 127;
+    for (Py_ssize_t k = 0; k < end; k++) {
+        const char *t = block_text(b, k);
+        Py_ssize_t n = b->items[k].len;
+        if (!has_high(t, n)) {
+            length += n;
+            continue;
+        }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)t[i];
+            length += (c & 0xC0) != 0x80;
+            if (c >= 0xC0 && widest_from(c) > widest) widest = widest_from(c);
+        }
+    }
+    PyObject *text = PyUnicode_New(length, widest);
+    if (text == NULL) return NULL;
+    int kind = PyUnicode_KIND(text);
+    void *data = PyUnicode_DATA(text);
+    Py_ssize_t at = 0;
+    for (Py_ssize_t k = 0; k < end; k++) {
+        const char *t = block_text(b, k);
+        Py_ssize_t n = b->items[k].len;
+        if (k > 0) {
+            PyUnicode_WRITE(kind, data, at, '\n');
+            PyUnicode_WRITE(kind, data, at + 1, '\n');
+            at += 2;
+        }
+        if (widest == 127) {
+            memcpy((char *)data + at, t, n);
+            at += n;
+        } else {
+            for (Py_ssize_t i = 0; i < n;) {
+                Py_UCS4 c = next_char(t, &i);
+                PyUnicode_WRITE(kind, data, at, c);
+                at++;
+            }
+        }
+    }
+    assert(at == length);
+    return text;
+}
+
 /* The page's pieces: {"given": {source, title, date_published, date_captured, body (a
- * list of paragraphs)}, "related": {title, teaser, date_published: a list each, an item
- * a place}}, None for Python to read, NULL on error. */
+ * str: its paragraphs joined by a blank line)}, "related": {title, teaser,
+ * date_published: a list each, an item a place}}, None for Python to read, NULL on
+ * error. */
 static PyObject *parse(const char *t, Py_ssize_t n) {
-    PyObject *result = NULL, *given = NULL, *paragraphs = NULL;
+    PyObject *result = NULL, *given = NULL;
     PyObject *titles = NULL, *teasers = NULL, *dates = NULL;
     Blocks head = {0}, rest = {0};
     Py_ssize_t span[6];
@@ -614,13 +689,6 @@ static PyObject *parse(const char *t, Py_ssize_t n) {
     }
     if (related_start < 0) body_end = related_start = end;
 
-    paragraphs = PyList_New(body_end);
-    if (paragraphs == NULL) goto error;
-    for (Py_ssize_t k = 0; k < body_end; k++) {
-        PyObject *paragraph = block(&rest, k);
-        if (paragraph == NULL) goto error;
-        PyList_SET_ITEM(paragraphs, k, paragraph);
-    }
     titles = PyList_New(0);
     teasers = PyList_New(0);
     dates = PyList_New(0);
@@ -635,7 +703,7 @@ static PyObject *parse(const char *t, Py_ssize_t n) {
         put(given, "title", block(&head, head.count - 1)) < 0 ||
         put(given, "date_published", PyDate_FromDate(py, pm, pd)) < 0 ||
         put(given, "date_captured", date_or_none(cy, cm, cd)) < 0 ||
-        put(given, "body", Py_NewRef(paragraphs)) < 0)
+        put(given, "body", joined(&rest, body_end)) < 0)
         goto error;
     result = Py_BuildValue("{sOs{sOsOsO}}", "given", given, "related", "title", titles, "teaser",
                            teasers, "date_published", dates);
@@ -651,7 +719,6 @@ done:
     Py_XDECREF(titles);
     Py_XDECREF(teasers);
     Py_XDECREF(dates);
-    Py_XDECREF(paragraphs);
     blocks_free(&head);
     blocks_free(&rest);
     return result;

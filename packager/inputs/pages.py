@@ -24,7 +24,7 @@ from typing import Any
 
 from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.models import Article, Issue, Page, Reject, Related
-from packager.contract.record import Record, WordCounter, make_record, related_rows
+from packager.contract.record import Joined, Record, WordCounter, make_record, related_rows
 from packager.contract.rejection import Rejection
 from packager.contract.rules import collapse
 from packager.inputs.decode import Decoded as DecodedText
@@ -180,7 +180,11 @@ def read_page(
     fast = _read_fast(data) if len(data) <= limits.max_page_bytes else None
     if fast is not None:
         given, related, decoded = fast
-        given |= {"source_file": source_file, "source_sha256": sha256}
+        given |= {
+            "body": Joined(given["body"]),
+            "source_file": source_file,
+            "source_sha256": sha256,
+        }
         try:
             record = make_record(given, related, today=today, limits=limits, words=WORDS)
         except Rejection:
