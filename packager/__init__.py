@@ -1,6 +1,15 @@
 """packager: KCNA Watch page dumps to validated, versioned Parquet + CSV dataset releases."""
 
-from packager.about import __version__  # noqa: F401
+import os
+
+# Arrow's memory from the C library's allocator (unless the user chose another, or pyarrow
+# was imported first): Arrow's default, mimalloc, keeps freed large blocks for itself, so
+# the copies a large page takes on its way to the files add up instead of taking one
+# another's place (a 200 MB page: 730 MB at peak with it, 527 MB with this). Builds and
+# validations of 100,000 pages take the same time with either, and less memory with this.
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+
+from packager.about import __version__  # noqa: E402, F401
 from packager.build.release import BuildResult, build_release  # noqa: E402
 from packager.check.validate import validate  # noqa: E402
 from packager.contract.models import Article, Issue, Page, Reject, Related, Report  # noqa: E402

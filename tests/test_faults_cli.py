@@ -205,17 +205,10 @@ def _peak_memory_of_build(pages: Path, out: Path) -> int:
     return int(done.stdout.split()[-1]) * 1024  # in KiB
 
 
-@pytest.mark.parametrize(
-    ("apostrophe", "bound"),
-    [
-        ("'", 3.5),  # the text is all ASCII: a byte a character in Python too
-        # A character beyond Latin-1 makes the whole text two bytes a character in Python:
-        # the text then weighs twice the page's bytes.
-        ("\u2019", 4.5),
-    ],
-)
-def test_a_large_page_is_built_within_a_few_times_its_size(
-    tmp_path: Path, apostrophe: str, bound: float
+# A text with a character beyond Latin-1 is two bytes a character in Python, all ASCII one.
+@pytest.mark.parametrize("apostrophe", ["'", "\u2019"])
+def test_a_large_page_is_built_within_about_three_times_its_size(
+    tmp_path: Path, apostrophe: str
 ) -> None:
     page = (PAGES / "clean.txt").read_text(encoding="utf-8").replace("\u2019", apostrophe)
     marker = page.index("More From")
@@ -228,6 +221,7 @@ def test_a_large_page_is_built_within_a_few_times_its_size(
     size = (tmp_path / "large" / "large.txt").stat().st_size
     large = _peak_memory_of_build(tmp_path / "large", tmp_path / "out-large")
     small = _peak_memory_of_build(tmp_path / "small", tmp_path / "out-small")
-    # What the page costs beyond the program itself: its bytes, its text, and one copy
-    # of it at a time on the way to the files (a build once took ten times the page).
-    assert large - small < bound * size, (large - small) / size
+    # What the page costs beyond the program itself: its bytes and its text while it is
+    # read; its text and its UTF-8 while it is spooled; the spooled rows and one writer's
+    # copy while they are written (a build once took ten times the page).
+    assert large - small < 3.3 * size, (large - small) / size

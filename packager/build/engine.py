@@ -43,7 +43,6 @@ from packager.inputs.rows import TableOptions, TableRows
 
 ROW_BITS = 32  # an input's index: file position << ROW_BITS | row
 MIN_CHUNK, MAX_CHUNK = 32, 2_048  # page files a worker takes at a time
-LARGE_PAGE_BYTES = 16 << 20  # after a page of more, the heap is trimmed (`_trim_heap`)
 IN_FLIGHT = 4  # chunks queued per worker: a chunk is two numbers, and a worker never waits
 
 
@@ -151,7 +150,6 @@ def _parse_chunk(job: Job, number: int, chunk: list[tuple[int, InputFile]]) -> P
             out.findings.append(Finding.of_reject(index, data))
             continue
         sha256 = hashlib.sha256(data).hexdigest()
-        large = len(data) >= LARGE_PAGE_BYTES
         try:
             record = read_page(data, item.source_file, job.today, job.limits, sha256)
         except Rejection as rejection:
@@ -159,8 +157,6 @@ def _parse_chunk(job: Job, number: int, chunk: list[tuple[int, InputFile]]) -> P
             continue
         finally:
             del data  # not kept while the chunk's rows are spooled: a page may be large
-            if large:
-                _trim_heap()
         out.findings += _warnings(index, item.source_file, record)
         writer.add(index, record)
     out.segments = writer.close()
@@ -316,28 +312,6 @@ def _quiet_worker() -> None:
 
 
 _PR_SET_PDEATHSIG = 1
-
-
-def _malloc_trim() -> Any:
-    try:
-        function = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):
-        return None  # not glibc
-    function.argtypes = [ctypes.c_size_t]
-    function.restype = ctypes.c_int
-    return function
-
-
-_MALLOC_TRIM = _malloc_trim()
-
-
-def _trim_heap() -> None:
-    """Give the heap's free pages back to the system (glibc's malloc_trim). A large page's
-    paragraphs, freed once joined, are many small blocks the allocator would otherwise
-    keep while the page's rows are spooled and written: for a 200 MB page, 200 MB of the
-    build's peak."""
-    if _MALLOC_TRIM is not None:
-        _MALLOC_TRIM(0)
 
 
 def _in_order(pool: Pool, job: Job, spans: list[tuple[int, int]], workers: int) -> Iterator[Parsed]:

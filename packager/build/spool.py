@@ -34,6 +34,7 @@ from packager.contract.schema import arrow_schema
 
 FLUSH_ROWS = 8_000
 FLUSH_BYTES = 256 << 20  # bodies buffered by a writer before it writes them out
+LARGE_BODY = 1 << 20  # characters of a body spooled from UTF-8 bytes, not its str
 RELATED_ROWS_PER_PAGE = 8  # an estimate, to choose the number of related buckets
 RELATED_BUCKET_ROWS = 30_000
 PAGES_PER_MONTH_PART = 200_000  # a month is cut in two parts from 400,000 pages, and so on
@@ -204,6 +205,10 @@ class SpoolWriter:
         """Spool `record`, the input at `index`; `rank` decides among captures of one
         article at an equal date (default: `index`, the smallest first)."""
         article = record.article
+        if len(article["body"]) >= LARGE_BODY:
+            # Kept in UTF-8 and the str let go: converting a str, Arrow keeps a UTF-8 copy
+            # beside it, and a str of text beyond Latin-1 is twice its UTF-8 size.
+            article["body"] = article["body"].encode("utf-8")
         bucket = self.buckets.article(article["date_published"])
         own = (index, index if rank is None else rank, record.line)
         self._tables["articles"].add(bucket, article, own)
