@@ -30,6 +30,7 @@ from packager.inputs import parse_file
 from packager.inputs.files import input_files
 from packager.release.card import describe_inputs
 from packager.release.diff import diff_releases, render_text
+from packager.release.info import release_info, render_info
 from packager.release.versions import Bump
 
 app = typer.Typer(
@@ -403,6 +404,23 @@ def diff(
         typer.echo(result.model_dump_json(indent=2))
     else:
         typer.echo(render_text(result), nl=False)
+
+
+@app.command()
+def info(
+    release: Annotated[Path, typer.Argument(help="A release (folder or datapackage.json).")],
+    fmt: Annotated[DiffFormat, typer.Option("--format", help="Report form.")] = DiffFormat.text,
+) -> None:
+    """Show what a release holds: counts, dates, sources, years, languages, files, fields.
+
+    Read from the descriptor and the Parquet files' metadata and small columns, without
+    loading the texts. Example: packager info dist/kcna-sample/1.0.0
+    """
+    summary = _run(lambda: release_info(release))
+    if fmt is DiffFormat.json:
+        typer.echo(summary.model_dump_json(indent=2))
+    else:
+        typer.echo(render_info(summary), nl=False)
 
 
 @contextmanager
