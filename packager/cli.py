@@ -30,6 +30,7 @@ from packager.inputs import parse_file
 from packager.inputs.files import input_files
 from packager.release.card import describe_inputs
 from packager.release.diff import diff_releases, render_text
+from packager.release.export import export_sqlite
 from packager.release.info import release_info, render_info
 from packager.release.versions import Bump
 
@@ -421,6 +422,26 @@ def info(
         typer.echo(summary.model_dump_json(indent=2))
     else:
         typer.echo(render_info(summary), nl=False)
+
+
+class ExportFormat(StrEnum):
+    sqlite = "sqlite"
+
+
+@app.command()
+def export(
+    release: Annotated[Path, typer.Argument(help="A release (folder or datapackage.json).")],
+    target: Annotated[Path, typer.Argument(help="The file to write (it must not exist).")],
+    to: Annotated[ExportFormat, typer.Option("--to", help="What to write.")] = ExportFormat.sqlite,
+) -> None:
+    """Write a release as another kind of file: one SQLite database with a full-text index
+    over the articles' titles and bodies, for `datasette FILE` or any SQLite client.
+
+    Example: packager export dist/kcna-sample/1.0.0 --to sqlite kcna.db
+    """
+    done = _run(lambda: export_sqlite(release, target))
+    counts = ", ".join(f"{rows:,} {table}" for table, rows in done.rows.items())
+    typer.echo(f"wrote {done.path}: {counts}; search it with: datasette {done.path}")
 
 
 @contextmanager
