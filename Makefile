@@ -26,7 +26,15 @@ demo: $(VENV)/.installed-run
 	rm -rf dist/kcna-sample/1.0.0
 	$(BIN)/packager build examples/ --name kcna-sample --version 1.0.0
 
-test: $(VENV)/.installed-test
+# cffconvert (the Citation File Format's validator) pins jsonschema<4, which frictionless
+# cannot use: it gets a venv of its own, which the tests find.
+CFFCONVERT := .venv-cffconvert/bin/cffconvert
+
+$(CFFCONVERT):
+	$(PYTHON) -m venv .venv-cffconvert
+	.venv-cffconvert/bin/python -m pip install --quiet cffconvert==2.0.0
+
+test: $(VENV)/.installed-test $(CFFCONVERT)
 	$(BIN)/python -m pytest
 
 # The benchmarks of bench/README.md (minutes; they write under bench/out/).
@@ -44,4 +52,4 @@ check: $(VENV)/.installed-test
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) dist/kcna-sample build packager/*.so packager/*/*.so
+	rm -rf $(VENV) .venv-cffconvert dist/kcna-sample build packager/*.so packager/*/*.so

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -87,3 +89,92 @@ def test_bad_dataset_toml_is_a_clear_error(tmp_path: Path) -> None:
                 today=TODAY,
             )
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_datasets_loads_both_tables_of_the_partitioned_layout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = build_release(
+        [EXAMPLES], name="k", version="1.0.0", out=tmp_path / "out", created=CREATED,
+        today=TODAY, layout="partitioned",
+    ).path  # fmt: skip
+    for table, key in (("articles", ["article_id"]), ("related", ["article_id", "position"])):
+        loaded = _hf_load(release, table, tmp_path / "hf", monkeypatch)
+        parts = sorted(release.glob(f"data/parquet/{table}/*/*.parquet"))
+        expected = pl.concat([pl.read_parquet(p) for p in parts]).to_dicts()
+        assert sorted(loaded, key=lambda r: [r[k] for k in key]) == sorted(
+            expected, key=lambda r: [r[k] for k in key]
+        )
+    card = (release / "README.md").read_text()
+    named = set(re.findall(r"`(data/[^`*]+)`", card))
+    patterns = set(re.findall(r"`(data/[^`]*\*[^`]*)`", card))
+    assert named <= {p.relative_to(release).as_posix() for p in release.rglob("*")}
+    assert all(list(release.glob(pattern)) for pattern in patterns), patterns
+
+
+def test_the_card_metadata_reads_back_with_the_real_counts(example_release: BuildResult) -> None:
+    hub = importlib.import_module("huggingface_hub")
+    card = hub.DatasetCard.load(example_release.path / "README.md")
+    infos = importlib.import_module("datasets.info").DatasetInfosDict.from_dataset_card_data(
+        card.data
+    )
+    configs = importlib.import_module("datasets.utils.metadata").MetadataConfigs
+    found = configs.from_dataset_card_data(card.data)
+    assert sorted(found) == ["articles", "related"]
+    counts = {"articles": example_release.articles, "related": example_release.related}
+    for table, info in infos.items():
+        assert info.splits["train"].num_examples == counts[table]
+        assert info.splits["train"].num_bytes > 0
+        path = example_release.path / f"data/{table}.parquet"
+        assert info.download_size == path.stat().st_size
+        assert list(info.features) == [
+            f["name"] for f in json.loads((example_release.path / "datapackage.json").read_text())[
+                "resources"][["articles", "related"].index(table)]["schema"]["fields"]
+        ]  # fmt: skip
+
+
+def _with_line(card: Path, key: str, line: str) -> None:
+    """`card` with its front matter's `key` line replaced by `line`."""
+    lines = card.read_text().split("\n")
+    card.write_text("\n".join(line if t.startswith(f"{key}: ") else t for t in lines))
+
+
+def _front_line(card: Path, key: str) -> str:
+    return next(t for t in card.read_text().split("\n") if t.startswith(f"{key}: "))
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_two_releases_in_folders_of_one_name_load_their_own_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Hugging Face keys its cache by the folder's name and the card's metadata, not by the
+    # data: version 1.0.0 built twice (into two OUT folders) from different pages, loaded
+    # one after the other in one process. The cards' counts and sizes are made the same
+    # (as they are when a change keeps every size), so only the data's sha256 on the card
+    # tells the releases apart.
+    changed = tmp_path / "changed"
+    shutil.copytree(EXAMPLES, changed)
+    page = changed / "2025-10-21-digital-reading-rooms-bom.txt"
+    page.write_bytes(page.read_bytes().replace(b"adds digital reading", b"adds digital riading"))
+    first, second = (
+        build_release([inputs], name="k", version="1.0.0", out=tmp_path / out,
+                      created=CREATED, today=TODAY).path / "README.md"
+        for inputs, out in ((EXAMPLES, "a"), (changed, "b"))
+    )  # fmt: skip
+    _with_line(second, "dataset_info", _front_line(first, "dataset_info"))
+
+    def titles(cache: str) -> list[bool]:
+        loaded = [
+            _hf_load(c.parent, "articles", tmp_path / cache, monkeypatch) for c in (first, second)
+        ]
+        return [any("riading" in row["title"] for row in rows) for rows in loaded]
+
+    assert titles("hf") == [False, True]
+    # What the sha256 prevents: without it, the second release's rows are the first's.
+    for card in (first, second):
+        configs = json.loads(_front_line(card, "configs").split(": ", 1)[1])
+        for config in configs:
+            config.pop("description")
+        _with_line(card, "configs", f"configs: {json.dumps(configs)}")
+    assert titles("hf-without") == [False, False]

@@ -48,11 +48,15 @@ from packager.errors import (
 )
 from packager.inputs.files import InputList, input_files
 from packager.inputs.rows import TableOptions, check_columns
-from packager.release.card import CorpusStats, describe_inputs, render_card
+from packager.release.card import CorpusStats, TableData, describe_inputs, render_card
 from packager.release.checksums import Digests, write_sha256sums
+from packager.release.citation import CITATION, Citable, render_cff
+from packager.release.croissant import CROISSANT, make_croissant
 from packager.release.descriptor import (
     DESCRIPTOR,
+    METADATA_FILES,
     make_descriptor,
+    metadata_file,
     read_descriptor,
     release_at,
     write_json,
@@ -510,7 +514,13 @@ def _write_lines(path: Path, lines: list[dict[str, Any]]) -> None:
 
 
 def _write_documents(work: Path, plan: _Plan, stats: CorpusStats, result: BuildResult) -> None:
-    """The card, the descriptor, CHANGES.md and SHA256SUMS, once the data files are written."""
+    """The card, croissant.json, CITATION.cff, the descriptor, CHANGES.md and SHA256SUMS,
+    once the data files are written."""
+    data_files = [
+        name for t in TABLES for fmt in ("csv", "parquet") for name in table_files(work, t, fmt)
+    ]
+    digests = Digests(work)
+    digests.prefetch(data_files)
     card = render_card(
         name=plan.name,
         version=plan.version,
@@ -520,15 +530,10 @@ def _write_documents(work: Path, plan: _Plan, stats: CorpusStats, result: BuildR
         inputs=describe_inputs(result.pages, result.rows, result.tables, result.carried),
         duplicates=result.duplicates,
         rejects=result.rejects,
-        layout=plan.layout,
+        data=[TableData.of(work, table, digests) for table in TABLES],
         kinds=_kinds(result),
     )
     (work / "README.md").write_text(card, encoding="utf-8")
-    data_files = [
-        name for t in TABLES for fmt in ("csv", "parquet") for name in table_files(work, t, fmt)
-    ]
-    digests = Digests(work)
-    digests.prefetch(data_files)
     descriptor = make_descriptor(
         work,
         name=plan.name,
@@ -539,6 +544,13 @@ def _write_documents(work: Path, plan: _Plan, stats: CorpusStats, result: BuildR
         digests=digests,
         kinds=_kinds(result),
     )
+    # How to cite it and what shelves read, before the descriptor, which lists them.
+    citable = Citable(plan.name, plan.version, plan.created, plan.meta)
+    (work / CITATION).write_text(render_cff(citable), encoding="utf-8")
+    write_json(work / CROISSANT, make_croissant(work, citable, descriptor["description"], digests))
+    descriptor[METADATA_FILES] = [
+        metadata_file(work, name, digests) for name in (CROISSANT, CITATION)
+    ]
     write_json(work / DESCRIPTOR, descriptor)
     write_changes(work, plan.previous, plan, result, digests)
 
@@ -569,5 +581,6 @@ def write_changes(
     data_files = [
         name for t in TABLES for fmt in ("csv", "parquet") for name in table_files(work, t, fmt)
     ]
-    listed = [DESCRIPTOR, "README.md", "CHANGES.md", "rejects.jsonl", "merges.jsonl", *data_files]
+    listed = [DESCRIPTOR, "README.md", "CHANGES.md", CROISSANT, CITATION, "rejects.jsonl",
+              "merges.jsonl", *data_files]  # fmt: skip
     write_sha256sums(work, listed, digests)

@@ -39,6 +39,7 @@ from packager.inputs.tables import TableSource, open_table, open_tables
 from packager.release.checksums import read_sha256sums, sha256_file
 from packager.release.descriptor import (
     DESCRIPTOR,
+    METADATA_FILES,
     PARQUET_BYTES,
     PARTS,
     DescriptorError,
@@ -393,6 +394,7 @@ def validate_release(descriptor_path: Path, out: Collector, contract: ContractRu
             continue
         table = str(resource.get("name", label)).removesuffix("-parquet")
         tables.setdefault(table, []).append((resource, paths))
+    _check_listed(descriptor.get(METADATA_FILES), folder, files, out)
     _check_sha256sums(folder, files, out)
     if broken:
         return 0
@@ -443,13 +445,18 @@ def _unsafe(folder: Path, name: object) -> str:
 
 
 def _check_parts(resource: dict[str, Any], folder: Path, files: set[str], out: Collector) -> None:
-    parts = resource.get(PARTS)
+    _check_listed(resource.get(PARTS), folder, files, out)
+
+
+def _check_listed(parts: object, folder: Path, files: set[str], out: Collector) -> None:
+    """The size and sha256 of each file a descriptor lists with them (a partitioned table's
+    parts, the release's metadata files)."""
     if not isinstance(parts, list):
         return  # no sizes or hashes recorded: SHA256SUMS still covers the files
     for part in parts:
         path = safe_path(folder, part.get("path"), files) if isinstance(part, dict) else None
         if path is None:
-            out.add(_issue("scheme-error", f"part {excerpt(part)} is missing", DESCRIPTOR))
+            out.add(_issue("scheme-error", f"listed file {excerpt(part)} is missing", DESCRIPTOR))
             continue
         _check_size_and_hash(part, path, str(part["path"]), out)
 

@@ -7,17 +7,23 @@ Its YAML front matter follows the Hugging Face dataset-card form, so that
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-from packager.contract.schema import TABLES, is_required, table_schema
+from packager.contract.schema import is_required, table_schema
+from packager.release.checksums import Digests
+from packager.release.citation import Citable, bibtex, citation_text
 from packager.release.descriptor import origin
 from packager.release.metadata import DatasetMeta
+from packager.release.write import table_files
 
 _HF_DTYPES = {"string": "string", "integer": "int64", "date": "date32"}
 
@@ -61,9 +67,53 @@ def _size_category(rows: int) -> str:
     return "n>10M"
 
 
-def _front_matter(name: str, meta: DatasetMeta, stats: CorpusStats, layout: str) -> str:
+@dataclass(frozen=True)
+class TableData:
+    """What the card says of one table's data: its files as written, in both formats."""
+
+    table: str
+    parquet: list[str]
+    csv: list[str]
+    rows: int
+    uncompressed: int  # bytes of the Parquet data, uncompressed (Hugging Face's num_bytes)
+    size: int  # bytes of the Parquet files
+    sha256: str  # of the Parquet file, or of its parts' sums in order
+
+    @classmethod
+    def of(cls, folder: Path, table: str, digests: Digests) -> TableData:
+        parquet = table_files(folder, table, "parquet")
+        rows = uncompressed = 0
+        for name in parquet:
+            metadata = pq.read_metadata(folder / name)
+            rows += metadata.num_rows
+            uncompressed += sum(
+                metadata.row_group(k).total_byte_size for k in range(metadata.num_row_groups)
+            )
+        sums = [digests(name) for name in parquet]
+        whole = sums[0] if len(sums) == 1 else hashlib.sha256("\n".join(sums).encode()).hexdigest()
+        return cls(
+            table,
+            parquet,
+            table_files(folder, table, "csv"),
+            rows,
+            uncompressed,
+            sum((folder / name).stat().st_size for name in parquet),
+            whole,
+        )
+
+    @property
+    def parquet_pattern(self) -> str:
+        """The Parquet data as one path: the file, or a glob of the parts."""
+        if len(self.parquet) == 1 and self.parquet[0] == f"data/{self.table}.parquet":
+            return self.parquet[0]
+        return f"data/parquet/{self.table}/*/*.parquet"
+
+
+def _front_matter(
+    name: str, version: str, meta: DatasetMeta, stats: CorpusStats, data: list[TableData]
+) -> str:
     # A table with no rows has no config: Hugging Face cannot load an empty one.
-    tables = [t for t in TABLES if t == "articles" or stats.related]
+    tables = [d for d in data if d.table == "articles" or d.rows]
     license_id = (
         meta.licenses[0].name.lower() if meta.licenses and meta.licenses[0].name else "other"
     )
@@ -75,21 +125,27 @@ def _front_matter(name: str, meta: DatasetMeta, stats: CorpusStats, layout: str)
         "tags": meta.keywords or ["north-korea", "state-media", "news"],
         "configs": [
             {
-                "config_name": table,
-                "data_files": [{"split": "train", "path": f"data/{table}.parquet"}],
-                **({"default": True} if table == "articles" else {}),
+                "config_name": d.table,
+                "data_files": [{"split": "train", "path": d.parquet_pattern}],
+                # Hugging Face keys its cache by the card's metadata and the folder's name,
+                # not by the data: the data's sha256 here gives every release its own.
+                "description": f"{name} {version}, {d.table}: Parquet sha256 {d.sha256}",
+                **({"default": True} if d.table == "articles" else {}),
             }
-            for table in tables
+            for d in tables
         ],
         "dataset_info": [
             {
-                "config_name": table,
+                "config_name": d.table,
                 "features": [
                     {"name": f["name"], "dtype": _HF_DTYPES[f["type"]]}
-                    for f in table_schema(table)["fields"]
+                    for f in table_schema(d.table)["fields"]
                 ],
+                "splits": [{"name": "train", "num_bytes": d.uncompressed, "num_examples": d.rows}],
+                "download_size": d.size,
+                "dataset_size": d.uncompressed,
             }
-            for table in tables
+            for d in tables
         ],
     }
     # JSON is valid YAML: the front matter needs no YAML library to write or to read.
@@ -105,18 +161,51 @@ def _schema_table(table: str) -> str:
     return "\n".join(rows)
 
 
-def _files_section(layout: str) -> str:
-    if layout == "partitioned":
-        return (
-            "- `data/articles/year=YYYY/part-0.parquet` and `.csv`: one row per article, a folder per year of `date_published`\n"
-            '- `data/related/id_prefix=X/part-0.parquet` and `.csv`: the "More From" items, a folder per first hex digit of `article_id`\n'
-            '- Read each table as one Hive-partitioned dataset: `pyarrow.dataset.dataset("data/articles", partitioning="hive")`, '
-            "`polars.scan_parquet(\"data/articles/**/*.parquet\", hive_partitioning=True)`, DuckDB `read_parquet('data/articles/*/*.parquet', hive_partitioning = true)`"
-        )
-    return (
-        "- `data/articles.parquet`, `data/articles.csv`: one row per article, sorted by `(date_published, article_id)`\n"
-        '- `data/related.parquet`, `data/related.csv`: the "More From" items of each article\'s page, sorted by `(article_id, position)`'
-    )
+def _files_section(data: list[TableData]) -> str:
+    """The data files as written: each file, or a table's parts as a pattern."""
+    lines = []
+    for d in data:
+        what = "one row per article" if d.table == "articles" else 'the "More From" items'
+        for fmt, files in (("parquet", d.parquet), ("csv", d.csv)):
+            if len(files) == 1:
+                lines.append(f"- `{files[0]}`: {what}")
+            else:
+                folders = ", ".join(Path(f).parent.name for f in files[:6])
+                more = f" and {len(files) - 6} more" if len(files) > 6 else ""
+                lines.append(
+                    f"- `data/{fmt}/{d.table}/*/part-0.{fmt}`: {what}, in {len(files)} Hive "
+                    f"partitions ({folders}{more})"
+                )
+    return "\n".join(lines)
+
+
+def _loading_section(data: list[TableData]) -> str:
+    articles = next(d for d in data if d.table == "articles")
+    path = articles.parquet_pattern
+    if path == "data/articles.parquet":
+        pandas = f'pd.read_parquet("{path}")'
+        polars = f'pl.read_parquet("{path}")'
+        duckdb = f"FROM '{path}'"
+    else:
+        pandas = 'pd.read_parquet("data/parquet/articles")  # the partition column `year` too'
+        polars = f'pl.read_parquet("{path}", hive_partitioning=True)'
+        duckdb = f"FROM read_parquet('{path}', hive_partitioning = true)"
+    related = ""
+    if any(d.table == "related" and d.rows for d in data):
+        related = '\nrelated = load_dataset("path/to/this/folder", "related", split="train")'
+    return f"""```python
+import pandas as pd
+articles = {pandas}
+
+import polars as pl
+articles = {polars}
+
+import duckdb
+duckdb.sql("SELECT source, count(*) {duckdb} GROUP BY source")
+
+from datasets import load_dataset
+articles = load_dataset("path/to/this/folder", "articles", split="train"){related}
+```"""
 
 
 def describe_inputs(inputs: int, rows: int = 0, tables: int = 0, carried: int = 0) -> str:
@@ -145,9 +234,10 @@ def render_card(
     inputs: str,
     duplicates: int,
     rejects: int,
-    layout: str = "single",
+    data: list[TableData],
     kinds: list[str] | None = None,
 ) -> str:
+    """The card of a release whose data files are written (`data`, a `TableData` a table)."""
     kinds = kinds or ["pages"]
     title = meta.title or name
     span = f"{stats.first} to {stats.last}" if stats.first else "no articles"
@@ -158,8 +248,8 @@ def render_card(
     licenses = (
         ", ".join(lic.title or lic.name or lic.path or "" for lic in meta.licenses) or "not stated"
     )
-    files = _files_section(layout)
-    return f"""{_front_matter(name, meta, stats, layout)}
+    citable = Citable(name, version, created, meta)
+    return f"""{_front_matter(name, version, meta, stats, data)}
 # {title}
 
 {meta.description or f"Articles from North Korean state media, packaged from {origin(kinds)}."}
@@ -181,8 +271,8 @@ Release `{name}` version `{version}`, created {created} by packager. License: {l
 
 ## Files
 
-{files}
-- `datapackage.json`: the Frictionless Data Package descriptor; `SHA256SUMS`: checksums (`sha256sum -c SHA256SUMS`)
+{_files_section(data)}
+- `datapackage.json`: the Frictionless Data Package descriptor; `croissant.json`: Croissant metadata; `CITATION.cff`: how to cite it; `SHA256SUMS`: checksums (`sha256sum -c SHA256SUMS`)
 
 ## Schema: articles
 
@@ -194,17 +284,13 @@ Release `{name}` version `{version}`, created {created} by packager. License: {l
 
 ## Loading
 
-```python
-import pandas as pd
-articles = pd.read_parquet("data/articles.parquet")
+{_loading_section(data)}
 
-import polars as pl
-articles = pl.read_parquet("data/articles.parquet")
+## How to cite
 
-import duckdb
-duckdb.sql("SELECT source, count(*) FROM 'data/articles.parquet' GROUP BY source")
+{citation_text(citable)}
 
-from datasets import load_dataset
-articles = load_dataset("path/to/this/folder", "articles", split="train")
+```bibtex
+{bibtex(citable)}
 ```
 """

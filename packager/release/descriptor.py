@@ -22,6 +22,9 @@ MEDIATYPES = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
 PARQUET_BYTES = "packager:bytes"
 # A partitioned table's files, each with its size and sha256.
 PARTS = "packager:parts"
+# The release's other metadata files (croissant.json, CITATION.cff), each with its size and
+# sha256: not resources, which Frictionless would read as tables.
+METADATA_FILES = "packager:metadata"
 DEFAULT_DESCRIPTION = (
     "Articles from North Korean state media (KCNA, Rodong Sinmun, Pyongyang Times and others), "
     "packaged by packager from {origin}."
@@ -77,6 +80,15 @@ def resource(folder: Path, table: str, fmt: str, digests: Digests) -> dict[str, 
     schema.pop("$schema", None)
     entry["schema"] = schema
     return entry
+
+
+def metadata_file(folder: Path, path: str, digests: Digests) -> dict[str, Any]:
+    """A `packager:metadata` entry: the file's path, size and sha256."""
+    return {
+        "path": path,
+        "bytes": (folder / path).stat().st_size,
+        "hash": f"sha256:{digests(path)}",
+    }
 
 
 def make_descriptor(

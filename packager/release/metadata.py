@@ -9,7 +9,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from packager.errors import InputError
 
@@ -38,6 +38,37 @@ class Contributor(BaseModel):
     roles: list[str] = Field(default_factory=list)
 
 
+class Author(BaseModel):
+    """Who to credit when the dataset is cited, in the Citation File Format's terms: a
+    person (`given-names`, `family-names`) or an organisation or team (`name`)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    name: str | None = Field(default=None, min_length=1)
+    given_names: str | None = Field(default=None, alias="given-names", min_length=1)
+    family_names: str | None = Field(default=None, alias="family-names", min_length=1)
+    orcid: str | None = Field(
+        default=None, pattern=r"^https://orcid\.org/\d{4}-\d{4}-\d{4}-\d{3}[\dX]$"
+    )
+    affiliation: str | None = None
+    email: str | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> Author:
+        if not (self.name or self.family_names):
+            raise ValueError("an author needs `name` (an organisation) or `family-names`")
+        return self
+
+    def display(self) -> str:
+        """The author as a citation names them: "Given Family" or the name."""
+        return self.name or " ".join(filter(None, (self.given_names, self.family_names)))
+
+    def bibtex(self) -> str:
+        """The author as BibTeX wants them: "Family, Given", or an organisation in braces."""
+        if self.name:
+            return "{" + self.name + "}"
+        return ", ".join(filter(None, (self.family_names, self.given_names)))
+
+
 class DatasetMeta(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str | None = None
@@ -47,6 +78,16 @@ class DatasetMeta(BaseModel):
     licenses: list[License] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
     contributors: list[Contributor] = Field(default_factory=list)
+    authors: list[Author] = Field(default_factory=list)
+    # A DOI as CFF writes it: "10.5281/zenodo.1234567", not a URL.
+    doi: str | None = Field(
+        default=None, pattern=r"^10\.\d{4,9}(\.\d+)?/[A-Za-z0-9:/_;\-.()\[\]]+$"
+    )
+    citation: str | None = Field(default=None, min_length=1)  # how to cite, as text
+
+    def credited(self) -> list[Author]:
+        """The authors to cite: `authors`, else every contributor (as a name)."""
+        return self.authors or [Author(name=c.title) for c in self.contributors]
 
 
 def load_metadata(path: Path) -> DatasetMeta:
