@@ -94,6 +94,16 @@ def runtime_packager(
             check=True,
             env={**os.environ, **({} if compiled else {"CC": "/bin/false"})},
         )
+    # Dependencies the checkout has added since the venv was made (the reinstall above
+    # takes none, so that it never touches the others).
+    done = subprocess.run([env / "bin" / "pip", "check"], capture_output=True, text=True)
+    missing = [  # "packager 0.1.0 requires sqlite-utils, which is not installed."
+        line.split(" requires ")[1].split(",")[0]
+        for line in done.stdout.splitlines()
+        if line.endswith(", which is not installed.")
+    ]
+    if missing:
+        subprocess.run([env / "bin" / "pip", "install", "--quiet", *missing], check=True)
     return env / "bin" / "packager"
 
 
