@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from packager.contract.schema import TABLES, is_required, table_schema
 from packager.errors import InputError, UsageError
 from packager.release.descriptor import DESCRIPTOR, release_at
@@ -54,6 +52,8 @@ def export_sqlite(release: Path, target: Path) -> Exported:
 
 
 def _write(folder: Path, path: Path) -> dict[str, int]:
+    import sqlite_utils  # noqa: PLC0415 - 0.4 s to import; only export needs it
+
     db = sqlite_utils.Database(path)
     rows: dict[str, int] = {}
     try:
