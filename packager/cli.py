@@ -21,6 +21,7 @@ import pyarrow as pa
 import typer
 
 from packager.about import __version__
+from packager.build.cluster import DaskEngine
 from packager.build.release import build_release
 from packager.check.validate import validate as validate_paths
 from packager.contract.limits import DEFAULT_LIMITS, Limits
@@ -52,6 +53,11 @@ class Format(StrEnum):
 class LayoutChoice(StrEnum):
     single = "single"
     partitioned = "partitioned"
+
+
+class EngineChoice(StrEnum):
+    local = "local"
+    dask = "dask"
 
 
 class BumpPart(StrEnum):
@@ -346,12 +352,29 @@ def build(
         typer.Option("--layout", help="single: a file per table; partitioned: Hive partitions."),
     ] = LayoutChoice.single,
     fmt: Annotated[Format, typer.Option("--format", help="Report form.")] = Format.text,
+    engine: Annotated[
+        EngineChoice,
+        typer.Option("--engine", help="local: processes here; dask: a Dask cluster."),
+    ] = EngineChoice.local,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="With --engine dask: the scheduler's address (else DASK_SCHEDULER_ADDRESS, "
+            "else a local cluster of --workers processes).",
+        ),
+    ] = None,
 ) -> None:
     """Build the release OUT/NAME/VERSION from page dumps or parsed-article tables.
 
     Example: packager build examples/ --name kcna-sample --version 1.0.0
     """
     bump_part: Bump | None = bump.value if bump else None
+    runner = (
+        DaskEngine(scheduler, workers or os.cpu_count() or 1)
+        if engine is EngineChoice.dask
+        else None
+    )
     columns = _mapping(mapping or [])
     constants = _pairs(values or [], "--set", "FIELD=VALUE")
     with _progress(quiet) as progress:
@@ -373,6 +396,7 @@ def build(
                 progress=progress,
                 layout=layout.value,
                 allow_empty=allow_empty,
+                engine=runner,
             ),
             fmt,
             inputs,

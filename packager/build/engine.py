@@ -116,9 +116,32 @@ class Parsed:
 _INPUTS: tuple[InputList, frozenset[int]] | None = None
 
 
+Chunk = list[tuple[int, InputFile]]  # the page files of a chunk, each with its index
+
+
+def chunk_of(span: tuple[int, int]) -> Chunk:
+    """The page files at positions `span` (start, stop) of the build's input list, with
+    their indexes: what `parse_chunk` parses. In `parse_into` alone (an engine whose
+    workers do not inherit the input list sends them this)."""
+    assert _INPUTS is not None, "chunk_of runs inside parse_into"
+    files, tables = _INPUTS
+    start, stop = span
+    return [
+        (i << ROW_BITS, item)
+        for i, item in enumerate(files.items(start, stop), start)
+        if i not in tables
+    ]
+
+
 def parse_chunk(job: Job, number: int, span: tuple[int, int]) -> Parsed:
     """Parse the page files at positions `span` (start, stop) of the build's input list
-    into the spool (files ``{number}-*.arrows``): runs in a worker."""
+    into the spool (files ``{number}-*.arrows``): runs in a worker that inherited the
+    input list."""
+    return parse_pages(job, number, chunk_of(span))
+
+
+def parse_pages(job: Job, number: int, chunk: Chunk) -> Parsed:
+    """Parse the page files of `chunk` into the spool (files ``{number}-*.arrows``)."""
     # A chunk's parsed values live until its spool is written, and Python's cyclic garbage
     # collector would walk them again at every collection (a tenth of a worker's time),
     # though they hold no cycles. So it waits for the chunk's end: memory stays bounded
@@ -126,14 +149,6 @@ def parse_chunk(job: Job, number: int, span: tuple[int, int]) -> Parsed:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        assert _INPUTS is not None, "parse_chunk runs inside parse_into"
-        files, tables = _INPUTS
-        start, stop = span
-        chunk = [
-            (i << ROW_BITS, item)
-            for i, item in enumerate(files.items(start, stop), start)
-            if i not in tables
-        ]
         return _parse_chunk(job, number, chunk)
     finally:
         if collecting:
