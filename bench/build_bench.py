@@ -8,6 +8,7 @@ pyarrow). Corpora come from bench/corpus.py and are kept in bench/out/.
                                 [--without-compiled] [--compare LABEL=CHECKOUT ...]
 
 `--without-compiled` times this code installed without its compiled reader too, and
+`--dask` this code with `--engine dask` (a LocalCluster of as many workers), and
 `--compare` the code of another checkout (`git worktree add /tmp/before <commit>`): each
 in its own venv, every variant and the floor once per run, in turn, so that all are
 measured in the same period. With R runs, times are medians and the peak RSS is the
@@ -44,8 +45,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs of build and floor")
     parser.add_argument("--without-compiled", action="store_true")
     parser.add_argument("--compare", action="append", default=[], help="LABEL=CHECKOUT")
+    parser.add_argument(
+        "--dask", action="store_true", help="also this code with --engine dask (a LocalCluster)"
+    )
     args = parser.parse_args()
     variants = {"this code": runtime_packager()}
+    if args.dask:
+        variants["this code, dask"] = runtime_packager(name="runtime-venv-dask", extras="dask")
     if args.without_compiled:
         variants["this code, no C"] = runtime_packager(name="runtime-venv-no-c", compiled=False)
     for item in args.compare:
@@ -66,7 +72,8 @@ def main() -> None:
             for label, packager in variants.items():
                 out = OUT / f"build-{pages}"
                 shutil.rmtree(out, ignore_errors=True)
-                run = measure(_command(packager, corpus, out, args.workers))
+                engine = ["--engine", "dask"] if label.endswith("dask") else []
+                run = measure(_command(packager, corpus, out, args.workers) + engine)
                 if run.returncode:
                     raise SystemExit(f"{label}: build of {pages} pages failed ({run.returncode})")
                 builds[label].append(run)

@@ -60,7 +60,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def runtime_packager(
-    source: Path = ROOT, name: str = "runtime-venv", compiled: bool = True
+    source: Path = ROOT, name: str = "runtime-venv", compiled: bool = True, extras: str = ""
 ) -> Path:
     """packager installed alone (its runtime dependencies, no test extra), as users get it:
     the code of the checkout `source`, in the venv `bench/out/<name>`; with `compiled`
@@ -104,6 +104,10 @@ def runtime_packager(
     ]
     if missing:
         subprocess.run([env / "bin" / "pip", "install", "--quiet", *missing], check=True)
+    if extras:  # an extra's packages (the checkout itself stays as installed above)
+        subprocess.run(
+            [env / "bin" / "pip", "install", "--quiet", f"{source}[{extras}]"], check=True
+        )
     return env / "bin" / "packager"
 
 
