@@ -29,6 +29,7 @@ from packager.contract.models import Issue, Reject, Report
 from packager.errors import PackagerError
 from packager.inputs import parse_file
 from packager.inputs.files import input_files
+from packager.inputs.remote import is_url
 from packager.release.card import describe_inputs
 from packager.release.diff import diff_releases, render_text
 from packager.release.export import export_sqlite
@@ -315,7 +316,13 @@ def validate(
 
 @app.command()
 def build(
-    inputs: Annotated[list[Path], typer.Argument(help="Page dump files or folders of them.")],
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Page dump files or folders of them, tables, releases, or object-storage "
+            "URLs of page dumps (s3://bucket/prefix/)."
+        ),
+    ],
     name: Annotated[str, typer.Option("--name", help="The dataset's name, e.g. kcna-sample.")],
     version: Annotated[
         str | None, typer.Option("--version", help="The release version, X.Y.Z.")
@@ -356,6 +363,13 @@ def build(
         EngineChoice,
         typer.Option("--engine", help="local: processes here; dask: a Dask cluster."),
     ] = EngineChoice.local,
+    storage_option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--storage-option",
+            help="KEY=VALUE for object-storage inputs (fsspec's options, e.g. endpoint_url=...).",
+        ),
+    ] = None,
     scheduler: Annotated[
         str | None,
         typer.Option(
@@ -370,6 +384,9 @@ def build(
     Example: packager build examples/ --name kcna-sample --version 1.0.0
     """
     bump_part: Bump | None = bump.value if bump else None
+    named: list[Path | str] = [given if is_url(given) else Path(given) for given in inputs]
+    paths = [given for given in named if isinstance(given, Path)]
+    storage = tuple(_pairs(storage_option or [], "--storage-option", "KEY=VALUE").items())
     runner = (
         DaskEngine(scheduler, workers or os.cpu_count() or 1)
         if engine is EngineChoice.dask
@@ -380,7 +397,7 @@ def build(
     with _progress(quiet) as progress:
         result = _run(
             lambda: build_release(
-                inputs,
+                named,
                 name=name,
                 version=version,
                 bump=bump_part,
@@ -397,16 +414,17 @@ def build(
                 layout=layout.value,
                 allow_empty=allow_empty,
                 engine=runner,
+                storage_options=storage,
             ),
             fmt,
-            inputs,
+            paths,
         )
     read = describe_inputs(result.pages, result.rows, result.tables, result.carried)
     summary = (
         f"wrote {result.path}: {result.articles} articles, {result.related} related items "
         f"from {read} ({result.duplicates} duplicates merged, {result.rejects} rejected)"
     )
-    _render(result.report, fmt, summary, result.report.to_dict, inputs)
+    _render(result.report, fmt, summary, result.report.to_dict, paths)
 
 
 class DiffFormat(StrEnum):

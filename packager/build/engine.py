@@ -39,6 +39,7 @@ from packager.contract.record import Record
 from packager.contract.rejection import Rejection
 from packager.inputs.files import InputFile, InputList, read_input
 from packager.inputs.pages import read_page
+from packager.inputs.remote import StorageOptions
 from packager.inputs.rows import TableOptions, TableRows
 
 ROW_BITS = 32  # an input's index: file position << ROW_BITS | row
@@ -54,6 +55,7 @@ class Job:
     today: dt.date
     limits: Limits = DEFAULT_LIMITS
     buckets: Buckets = Buckets()
+    storage: StorageOptions = ()  # for inputs in object storage (`packager.inputs.remote`)
 
 
 class Finding(NamedTuple):
@@ -160,7 +162,7 @@ def _parse_chunk(job: Job, number: int, chunk: list[tuple[int, InputFile]]) -> P
     # A chunk is written in one go: its size bounds the rows a worker holds.
     writer = SpoolWriter(job.spool, f"{number:06d}", job.buckets, flush_rows=None)
     for index, item in chunk:
-        data = read_input(item, job.limits)
+        data = read_input(item, job.limits, job.storage)
         if isinstance(data, Reject):
             out.findings.append(Finding.of_reject(index, data))
             continue

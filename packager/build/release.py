@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -47,6 +47,7 @@ from packager.errors import (
     VersionExistsError,
 )
 from packager.inputs.files import InputList, input_files
+from packager.inputs.remote import StorageOptions, is_url
 from packager.inputs.rows import TableOptions, check_columns
 from packager.release.card import CorpusStats, TableData, describe_inputs, render_card
 from packager.release.checksums import Digests, write_sha256sums
@@ -135,7 +136,7 @@ def resolve_version(folder: Path, version: str | None, bump: Bump | None) -> str
 
 
 def build_release(
-    inputs: list[Path],
+    inputs: Sequence[Path | str],
     *,
     name: str,
     version: str | None = None,
@@ -154,8 +155,11 @@ def build_release(
     today: dt.date | None = None,
     engine: Engine | None = None,
     allow_empty: bool = False,
+    storage_options: StorageOptions = (),
 ) -> BuildResult:
     """Parse every input page (or parsed-article table) and write ``out/name/version``.
+    An input is a file or folder, or an object-storage URL of page dumps (read with
+    `storage_options`, ``(key, value)`` pairs for fsspec).
 
     `mapping` ({field: column}) renames the columns of parsed-article tables, and
     `constants` ({field: value}) gives a field one value for every row of them, and
@@ -185,14 +189,16 @@ def build_release(
     previous = previous_release(folder, version)
     if previous is not None:
         check_schema_compatible(previous, version)
-    named = [(path, release_at(path)) for path in inputs]
+    urls = [given for given in inputs if isinstance(given, str) and is_url(given)]
+    paths = [Path(given) for given in inputs if given not in urls]
+    named = [(path, release_at(path)) for path in paths]
     releases = [folder for _, folder in named if folder is not None]
-    inputs = [path for path, folder in named if folder is None]
-    files = input_files(inputs)
+    local = [path for path, folder in named if folder is None]
+    files = input_files([*local, *urls], storage_options)
     tables = TableOptions(mapping or {}, constants or {}, date_format)
     for position in files.table_positions():
         check_columns(files[position], tables)
-    meta_path = metadata or find_metadata(inputs)
+    meta_path = metadata or find_metadata(local)
     meta = load_metadata(meta_path) if meta_path else DatasetMeta()
     stamp = created_timestamp(created)
 
@@ -213,6 +219,7 @@ def build_release(
             engine=engine,
             allow_empty=allow_empty,
             releases=releases,
+            storage=storage_options,
         )
         _publish(work, target, lambda: _compare_with_latest(folder, work, plan, result))
     except OSError as exc:
@@ -392,11 +399,13 @@ def _write(
     engine: Engine | None,
     allow_empty: bool,
     releases: list[Path],
+    storage: StorageOptions = (),
 ) -> BuildResult:
     """Parse `files` into a spool, then write the release's files into `work`. Clears
     `files` once parsed: the writing never needs it."""
     spool = Spool(work / ".spool")
-    job = Job(spool.folder, today or dt.date.today(), limits, Buckets.for_inputs(len(files)))
+    buckets = Buckets.for_inputs(len(files))
+    job = Job(spool.folder, today or dt.date.today(), limits, buckets, storage)
     parsed = parse_into(
         spool,
         files,

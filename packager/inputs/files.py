@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.models import Reject
 from packager.errors import InputError
+from packager.inputs.remote import StorageOptions, is_url, list_url, read_url
 
 PAGE_SUFFIXES = (".txt",)
 TABLE_SUFFIXES = (
@@ -286,10 +287,15 @@ def _why_skipped(entry: os.DirEntry[str]) -> str:
     return "not a page dump (.txt) or a table (.csv, .parquet, .jsonl, .json, .gz): not read"
 
 
-def input_files(inputs: Iterable[Path]) -> InputList:
-    """The page files the inputs name, each once, sorted by `source_file`."""
+def input_files(inputs: Iterable[Path | str], storage: StorageOptions = ()) -> InputList:
+    """The page files the inputs name (paths, or object-storage URLs read with the
+    `storage` options), each once, sorted by `source_file`."""
     listing = _Listing()
-    for given in inputs:
+    for named in inputs:
+        if isinstance(named, str) and is_url(named):
+            _list_url(named, listing, storage)
+            continue
+        given = Path(named)
         try:
             if given.is_dir():
                 _walk(given, listing)
@@ -305,17 +311,52 @@ def input_files(inputs: Iterable[Path]) -> InputList:
     return found
 
 
+_TABLE_IN_STORAGE = "a table in object storage: not read (copy it to a folder to build from it)"
+
+
+def _list_url(url: str, listing: _Listing, storage: StorageOptions) -> None:
+    """Add the page files under the object-storage URL `url` to `listing`; the same
+    object named twice is taken once (its URL is its identity)."""
+    for root, name in list_url(url, storage):
+        if (
+            any(part.startswith(".") for part in name.split("/"))
+            or name.endswith("/" + METADATA_FILE)
+            or name == METADATA_FILE
+        ):
+            continue
+        lowered = name.lower()
+        if lowered.endswith(TABLE_SUFFIXES):
+            listing.skipped.append((name, _TABLE_IN_STORAGE))
+        elif not lowered.endswith(INPUT_SUFFIXES):
+            listing.skipped.append((name, "not a page dump (.txt): not read"))
+        else:
+            listing.add(name, listing.root(root), False, f"{root}/{name}")
+
+
 def shown_path(path: Path, size: int = 100) -> str:
     """A path for a one-line message: cut short in the middle when long."""
     text = str(path)
     return text if len(text) <= size else f"{text[: size // 2]}…{text[-size // 2 :]}"
 
 
-def read_input(item: InputFile, limits: Limits = DEFAULT_LIMITS) -> bytes | Reject:
+def read_input(
+    item: InputFile, limits: Limits = DEFAULT_LIMITS, storage: StorageOptions = ()
+) -> bytes | Reject:
     """The bytes of one page file, or a `Reject` saying why they cannot be read."""
 
     def reject(code: str, message: str) -> Reject:
         return Reject(source_file=item.source_file, code=code, message=message)
+
+    if is_url(item.root):
+        found = read_url(f"{item.root}/{item.source_file}", limits.max_page_bytes, storage)
+        if isinstance(found, tuple):
+            return reject(*found)
+        if len(found) > limits.max_page_bytes:
+            return reject(
+                "too-large",
+                f"over {limits.max_page_bytes} bytes, the limit (--max-page-bytes)",
+            )
+        return found
 
     if item.outside_root:
         return reject(

@@ -1,0 +1,114 @@
+"""Page dumps in object storage: a build from ``s3://`` gives the release a build from the
+same files in a folder gives, read by local workers or by Dask's. The storage is a real
+S3-compatible server (moto's) started by the test on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from packager import InputError, build_release
+from packager.build.cluster import DaskEngine
+from packager.cli import app
+
+from .conftest import CREATED, TODAY
+
+moto_server = pytest.importorskip("moto.server", reason="moto is a test extra")
+fsspec = pytest.importorskip("fsspec", reason="fsspec is a test extra")
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning",
+    "ignore::DeprecationWarning",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def s3() -> Iterator[str]:
+    """The endpoint of an S3 server on 127.0.0.1, with AWS's test credentials set."""
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    names = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL")
+    before = {name: os.environ.get(name) for name in names}
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1", AWS_ENDPOINT_URL=f"http://{host}:{port}",
+    )  # fmt: skip
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory, s3: str) -> Path:
+    """300 pages in a folder, and the same files in s3://pages/corpus/."""
+    from bench.corpus import write_corpus
+
+    folder = tmp_path_factory.mktemp("corpus")
+    write_corpus(folder, 300, seed=12)
+    storage = fsspec.filesystem("s3")
+    storage.mkdir("pages")
+    storage.put(f"{folder}/", "pages/corpus/", recursive=True)
+    storage.pipe("pages/tables/rows.jsonl", b'{"title": "x"}\n')
+    return folder
+
+
+def _sums(release: Path) -> str:
+    return (release / "SHA256SUMS").read_text()
+
+
+def _build(inputs: list[Path | str], out: Path, **options: Any) -> Path:
+    return build_release(
+        inputs, name="s", version="1.0.0", out=out, created=CREATED, today=TODAY, **options
+    ).path
+
+
+def test_a_build_from_s3_is_the_build_from_a_folder(corpus: Path, tmp_path: Path) -> None:
+    local = _build([corpus], tmp_path / "local", workers=2)
+    remote = _build(["s3://pages/corpus/"], tmp_path / "s3", workers=2)
+    assert _sums(remote) == _sums(local)
+
+
+def test_dask_workers_read_s3_themselves(corpus: Path, tmp_path: Path) -> None:
+    local = _build([corpus], tmp_path / "local")
+    remote = _build(["s3://pages/corpus"], tmp_path / "dask", engine=DaskEngine(workers=2))
+    assert _sums(remote) == _sums(local)
+
+
+def test_the_endpoint_from_a_storage_option(
+    corpus: Path, s3: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
+    built = CliRunner().invoke(
+        app,
+        ["build", "s3://pages/corpus/", "s3://pages/tables/", "--name", "s", "--version",
+         "1.0.0", "--out", str(tmp_path), "--created", CREATED, "-q", "--format", "json",
+         "--storage-option", f"endpoint_url={s3}"],
+    )  # fmt: skip
+    assert built.exit_code == 0, built.stderr
+    assert _sums(tmp_path / "s" / "1.0.0") == _sums(_build([corpus], tmp_path / "local"))
+    issues = json.loads(built.stdout)["issues"]
+    assert [(i["code"], i["message"]) for i in issues if i["file"] == "rows.jsonl"] == [
+        (
+            "skipped-file",
+            "a table in object storage: not read (copy it to a folder to build from it)",
+        )
+    ]
+
+
+def test_a_missing_bucket_or_prefix_is_one_error(s3: str, tmp_path: Path) -> None:
+    for url in ("s3://no-such-bucket/pages/", "s3://pages/no-such-prefix/"):
+        with pytest.raises(InputError, match=f"{url}: "):
+            _build([url], tmp_path / "out")
+    assert not (tmp_path / "out" / "s" / "1.0.0").exists()
