@@ -126,3 +126,20 @@ def test_without_dask_the_engine_is_one_error_line(corpus: Path, tmp_path: Path)
         "Error: --engine dask needs Dask's distributed scheduler: pip install 'packager[dask]'"
     )
     assert "Traceback" not in done.stderr
+
+
+def test_the_command_builds_on_a_running_scheduler(
+    corpus: Path, cluster: Any, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from packager.cli import app
+
+    local = _build(corpus, tmp_path / "local")
+    built = CliRunner().invoke(
+        app,
+        ["build", str(corpus), "--name", "d", "--version", "1.0.0", "--out", str(tmp_path / "cli"),
+         "--created", CREATED, "-q", "--engine", "dask", "--scheduler", cluster.scheduler_address],
+    )  # fmt: skip
+    assert built.exit_code == 0, built.stderr
+    assert _sums(tmp_path / "cli" / "d" / "1.0.0") == _sums(local)

@@ -77,7 +77,8 @@ class DaskEngine:
                 dashboard_address="127.0.0.1:0",
             )
             return distributed.Client(cluster), cluster
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, RuntimeError) as exc:  # RuntimeError: a worker
+            # that could not start (Dask's own error for it)
             where = address or "a local cluster"
             raise ReleaseWriteError(f"cannot reach the Dask scheduler at {where}: {exc}") from None
 
