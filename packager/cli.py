@@ -370,6 +370,14 @@ def build(
             help="KEY=VALUE for object-storage inputs (fsspec's options, e.g. endpoint_url=...).",
         ),
     ] = None,
+    spool: Annotated[
+        str | None,
+        typer.Option(
+            "--spool",
+            help="Where parsed rows wait: a folder or object-storage URL every worker "
+            "reaches (default: beside the release being written).",
+        ),
+    ] = None,
     scheduler: Annotated[
         str | None,
         typer.Option(
@@ -415,6 +423,7 @@ def build(
                 allow_empty=allow_empty,
                 engine=runner,
                 storage_options=storage,
+                spool=spool,
             ),
             fmt,
             paths,

@@ -112,3 +112,23 @@ def test_a_missing_bucket_or_prefix_is_one_error(s3: str, tmp_path: Path) -> Non
         with pytest.raises(InputError, match=f"{url}: "):
             _build([url], tmp_path / "out")
     assert not (tmp_path / "out" / "s" / "1.0.0").exists()
+
+
+def test_the_spool_in_object_storage(corpus: Path, tmp_path: Path) -> None:
+    storage = fsspec.filesystem("s3")
+    storage.mkdir("spool")
+    local = _build([corpus], tmp_path / "local")
+    for engine in (None, DaskEngine(workers=2)):
+        seen: list[int] = []
+
+        def look(done: int, total: int, seen: list[int] = seen) -> None:
+            storage.invalidate_cache()  # the spooled rows, while the build runs
+            seen.append(len(storage.find("spool/builds")))
+
+        out = tmp_path / ("dask" if engine else "pool")
+        release = _build(["s3://pages/corpus/"], out, workers=2, engine=engine,
+                         spool="s3://spool/builds", progress=look)  # fmt: skip
+        assert _sums(release) == _sums(local)
+        assert max(seen) > 0  # the workers wrote their rows there
+        storage.invalidate_cache()
+        assert storage.find("spool/builds") == []  # and the build's spool folder is gone

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from packager.build.carry import Carried
-from packager.build.spool import Buckets, Segment, Spool, SpoolWriter
+from packager.build.spool import Buckets, Segment, Spool, SpoolPlace, SpoolWriter
 from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.models import Issue, Reject
 from packager.contract.record import Record
@@ -51,7 +51,7 @@ IN_FLIGHT = 4  # chunks queued per worker: a chunk is two numbers, and a worker 
 class Job:
     """What every chunk of a build shares."""
 
-    spool: Path
+    spool: SpoolPlace | Path
     today: dt.date
     limits: Limits = DEFAULT_LIMITS
     buckets: Buckets = Buckets()

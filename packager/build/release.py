@@ -31,6 +31,7 @@ from packager.build.spool import (
     Merged,
     OrderedArticles,
     Spool,
+    SpoolPlace,
     ordered_related,
     winning_pages,
 )
@@ -156,10 +157,12 @@ def build_release(
     engine: Engine | None = None,
     allow_empty: bool = False,
     storage_options: StorageOptions = (),
+    spool: str | None = None,
 ) -> BuildResult:
     """Parse every input page (or parsed-article table) and write ``out/name/version``.
     An input is a file or folder, or an object-storage URL of page dumps (read with
-    `storage_options`, ``(key, value)`` pairs for fsspec).
+    `storage_options`, ``(key, value)`` pairs for fsspec). `spool` is where the parsed rows
+    wait (a folder or object-storage URL every worker reaches; default: the work folder).
 
     `mapping` ({field: column}) renames the columns of parsed-article tables, and
     `constants` ({field: value}) gives a field one value for every row of them, and
@@ -220,6 +223,7 @@ def build_release(
             allow_empty=allow_empty,
             releases=releases,
             storage=storage_options,
+            spool_url=spool,
         )
         _publish(work, target, lambda: _compare_with_latest(folder, work, plan, result))
     except OSError as exc:
@@ -385,6 +389,24 @@ class _Plan:
     previous: Path | None
 
 
+@contextmanager
+def _spool_place(
+    work: Path, plan: _Plan, spool_url: str | None, storage: StorageOptions
+) -> Iterator[SpoolPlace]:
+    """The build's spool: a folder in the work folder, or a folder of its own under
+    `spool_url` (object storage every worker reaches); removed when the tables are
+    written, or the build fails."""
+    if spool_url:
+        folder = f"{plan.name}-{plan.version}-{os.urandom(6).hex()}"
+        place = SpoolPlace(f"{spool_url.rstrip('/')}/{folder}", storage)
+    else:
+        place = SpoolPlace(str(work / ".spool"))
+    try:
+        yield place
+    finally:
+        place.remove()
+
+
 def _write(
     work: Path,
     files: InputList,
@@ -400,38 +422,39 @@ def _write(
     allow_empty: bool,
     releases: list[Path],
     storage: StorageOptions = (),
+    spool_url: str | None = None,
 ) -> BuildResult:
     """Parse `files` into a spool, then write the release's files into `work`. Clears
     `files` once parsed: the writing never needs it."""
-    spool = Spool(work / ".spool")
-    buckets = Buckets.for_inputs(len(files))
-    job = Job(spool.folder, today or dt.date.today(), limits, buckets, storage)
-    parsed = parse_into(
-        spool,
-        files,
-        job,
-        workers=workers,
-        tables=tables,
-        progress=progress,
-        engine=engine,
-        releases=releases,
-    )
-    files.clear()  # not needed for writing (and the caller built it for this build only)
-    rejects = [finding for finding in parsed.findings if finding.severity == "error"]
-    checkpoint("parsed")
-    if strict and rejects:
-        raise StrictRefusal(
-            f"--strict: {len(rejects)} of {parsed.records} inputs rejected; nothing written",
-            Report(issues=[finding.issue() for finding in parsed.findings]),
+    with _spool_place(work, plan, spool_url, storage) as place:
+        spool = Spool(place)
+        buckets = Buckets.for_inputs(len(files))
+        job = Job(place, today or dt.date.today(), limits, buckets, storage)
+        parsed = parse_into(
+            spool,
+            files,
+            job,
+            workers=workers,
+            tables=tables,
+            progress=progress,
+            engine=engine,
+            releases=releases,
         )
-    if len(rejects) == parsed.records and not allow_empty:
-        raise NoArticlesError(
-            f"no article: {parsed.records} inputs, {len(rejects)} rejected; nothing written "
-            "(--allow-empty writes an empty release)",
-            Report(issues=[finding.issue() for finding in parsed.findings]),
-        )
-    stats, merged = _write_tables(spool, work / "data", plan.layout)
-    shutil.rmtree(spool.folder)
+        files.clear()  # not needed for writing (and the caller built it for this build only)
+        rejects = [finding for finding in parsed.findings if finding.severity == "error"]
+        checkpoint("parsed")
+        if strict and rejects:
+            raise StrictRefusal(
+                f"--strict: {len(rejects)} of {parsed.records} inputs rejected; nothing written",
+                Report(issues=[finding.issue() for finding in parsed.findings]),
+            )
+        if len(rejects) == parsed.records and not allow_empty:
+            raise NoArticlesError(
+                f"no article: {parsed.records} inputs, {len(rejects)} rejected; nothing written "
+                "(--allow-empty writes an empty release)",
+                Report(issues=[finding.issue() for finding in parsed.findings]),
+            )
+        stats, merged = _write_tables(spool, work / "data", plan.layout)
     checkpoint("data-written")
     result = BuildResult(
         path=work,

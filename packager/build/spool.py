@@ -19,7 +19,9 @@ one integer per packaged article (which page won); never the whole corpus
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import shutil
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,9 +30,11 @@ from typing import Any, NamedTuple
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.fs as pafs
 
 from packager.contract.record import Columns, Record
 from packager.contract.schema import arrow_schema
+from packager.inputs.remote import StorageOptions, filesystem, is_url
 
 FLUSH_ROWS = 8_000
 FLUSH_BYTES = 256 << 20  # bodies buffered by a writer before it writes them out
@@ -185,15 +189,69 @@ class _Rows:
         return batches
 
 
+@dataclass(frozen=True)
+class SpoolPlace:
+    """Where a build's spool files are: a local folder (by default in the build's work
+    folder), or an object-storage URL (`--spool URL`) that every worker reaches, opened
+    with `storage` (fsspec's options). Plain values: a `Job` takes it to every worker."""
+
+    location: str
+    storage: StorageOptions = ()
+
+    def _remote(self) -> tuple[Any, str] | None:
+        """pyarrow's view of the URL's filesystem, and the folder's path in it."""
+        if not is_url(self.location):
+            return None
+        fs, path = filesystem(self.location, self.storage)
+        return pafs.PyFileSystem(pafs.FSSpecHandler(fs)), path
+
+    def create(self) -> None:
+        remote = self._remote()
+        if remote is None:
+            Path(self.location).mkdir(parents=True, exist_ok=True)
+        else:
+            remote[0].create_dir(remote[1], recursive=True)
+
+    def output(self, name: str) -> Any:
+        remote = self._remote()
+        if remote is None:
+            return pa.OSFile(str(Path(self.location, name)), "wb")
+        return remote[0].open_output_stream(f"{remote[1]}/{name}")
+
+    def input(self, name: str) -> Any:
+        """A file to read segments from: mapped where local (no copy on the heap: a
+        bucket may hold a page of hundreds of megabytes)."""
+        remote = self._remote()
+        if remote is None:
+            return pa.memory_map(str(Path(self.location, name)))
+        return remote[0].open_input_file(f"{remote[1]}/{name}")
+
+    def remove(self) -> None:
+        remote = self._remote()
+        if remote is None:
+            shutil.rmtree(self.location, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                remote[0].delete_dir(remote[1])
+
+
+def _place(where: SpoolPlace | Path) -> SpoolPlace:
+    return where if isinstance(where, SpoolPlace) else SpoolPlace(str(where))
+
+
 class SpoolWriter:
-    """Writes records to spool files named `{prefix}-{table}-{flush}.arrows` in `folder`.
+    """Writes records to spool files named `{prefix}-{table}-{flush}.arrows` in `place`.
     Rows are buffered by table and bucket until a flush, which writes one file per table
     holding one record batch per bucket."""
 
     def __init__(
-        self, folder: Path, prefix: str, buckets: Buckets, flush_rows: int | None = FLUSH_ROWS
+        self,
+        place: SpoolPlace | Path,
+        prefix: str,
+        buckets: Buckets,
+        flush_rows: int | None = FLUSH_ROWS,
     ) -> None:
-        self.folder, self.prefix = folder, prefix
+        self.place, self.prefix = _place(place), prefix
         self.buckets, self.flush_rows = buckets, flush_rows
         self._tables = {table: _Rows(schema) for table, schema in _SCHEMAS.items()}
         self._rows = 0
@@ -247,7 +305,7 @@ class SpoolWriter:
             # with no serialized copy of the batch.
             name = f"{self.prefix}-{table}-{self._flushes:04d}.arrows"
             with (
-                pa.OSFile(str(self.folder / name), "wb") as sink,
+                self.place.output(name) as sink,
                 pa.ipc.new_stream(sink, batches[0][1].schema) as stream,
             ):
                 for bucket, batch in batches:
@@ -262,9 +320,9 @@ class Spool:
     """The spool folder, and an index of its buckets (the segments of every writer, in
     the order they were added: the build adds them in input order)."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
+    def __init__(self, place: SpoolPlace | Path) -> None:
+        self.place = _place(place)
+        self.place.create()
         self._files: dict[str, int] = {}
         # bucket -> file number, offset, size, ...: machine integers, not names or tuples,
         # as there are (files x buckets) of them (24 bytes a segment)
@@ -272,7 +330,7 @@ class Spool:
         self._names: list[str] = []
 
     def writer(self, prefix: str, buckets: Buckets) -> SpoolWriter:
-        return SpoolWriter(self.folder, prefix, buckets)
+        return SpoolWriter(self.place, prefix, buckets)
 
     def extend(self, segments: Iterable[Segment]) -> None:
         for segment in segments:
@@ -291,9 +349,7 @@ class Spool:
         batches = []
         where = self._index[table].get(bucket, array("q"))
         for number, offset, size in zip(where[0::3], where[1::3], where[2::3], strict=True):
-            # Mapped, not read: the batch's columns are the file's pages, with no copy on
-            # the heap (a bucket may hold a page of hundreds of megabytes).
-            with pa.memory_map(str(self.folder / self._names[number])) as source:
+            with self.place.input(self._names[number]) as source:
                 source.seek(offset)
                 messages = pa.ipc.MessageReader.open_stream(source.read_buffer(size))
             # A file's first segment begins with the stream's schema message.

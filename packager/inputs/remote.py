@@ -32,7 +32,9 @@ def _options(options: StorageOptions) -> dict[str, Any]:
     return values
 
 
-def _filesystem(url: str, options: StorageOptions) -> tuple[Any, str]:
+def filesystem(url: str, options: StorageOptions) -> tuple[Any, str]:
+    """The fsspec filesystem of `url` and the path in it (a `UsageError` when no library
+    reads its scheme)."""
     try:
         import fsspec  # noqa: PLC0415 - only object storage needs it
     except ImportError:
@@ -49,7 +51,7 @@ def _filesystem(url: str, options: StorageOptions) -> tuple[Any, str]:
 def list_url(url: str, options: StorageOptions) -> Iterator[tuple[str, str]]:
     """(root URL, name under it) of every object under `url`, in no order; an `InputError`
     when the storage cannot be listed."""
-    fs, path = _filesystem(url, options)
+    fs, path = filesystem(url, options)
     root = f"{url.partition('://')[0]}://{path}"
     try:
         if fs.isfile(path):
@@ -69,7 +71,7 @@ def list_url(url: str, options: StorageOptions) -> Iterator[tuple[str, str]]:
 def read_url(url: str, limit: int, options: StorageOptions) -> bytes | tuple[str, str]:
     """At most `limit` + 1 bytes of the object at `url`, or (code, message) when it cannot
     be read: the object is read up to one byte over the limit, so a larger one is told."""
-    fs, path = _filesystem(url, options)
+    fs, path = filesystem(url, options)
     try:
         with fs.open(path, "rb") as source:
             return bytes(source.read(limit + 1))
