@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import importlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -89,6 +90,20 @@ def test_croissant_is_valid_and_loads_the_releases_rows(
     release = releases[layout].path
     checked = _mlcroissant("validate", "--jsonld", str(release / "croissant.json"))
     assert checked.returncode == 0, checked.stderr[-3000:]
+    count = releases[layout].articles
+    jsonld = str(release / "croissant.json")
+    loaded_by_cli = _mlcroissant(
+        "load", "--jsonld", jsonld, "--record_set", "articles", "--num_records", str(count + 5)
+    )
+    assert loaded_by_cli.returncode == 0, loaded_by_cli.stderr[-3000:]
+    ids = re.findall(r"'articles/article_id': b'([0-9a-f]{16})'", loaded_by_cli.stdout)
+    expected_ids = [
+        row["article_id"]
+        for part in sorted(release.glob("data/**/*.parquet"))
+        if "related" not in part.as_posix()
+        for row in pq.read_table(part, columns=["article_id"]).to_pylist()
+    ]
+    assert sorted(ids) == sorted(expected_ids) and len(ids) == count
     mlc = importlib.import_module("mlcroissant")
     dataset = mlc.Dataset(jsonld=str(release / "croissant.json"))
     for table, key in (("articles", ["article_id"]), ("related", ["article_id", "position"])):
