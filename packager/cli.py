@@ -19,6 +19,7 @@ from typing import Annotated, Any, TypeVar
 
 import pyarrow as pa
 import typer
+from pydantic import BaseModel
 
 from packager.about import __version__
 from packager.build.cluster import DaskEngine
@@ -441,6 +442,17 @@ class DiffFormat(StrEnum):
     json = "json"
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
+def _show(result: M, fmt: DiffFormat, render: Callable[[M], str]) -> None:
+    """A result as JSON (the model's own), or as text for people (`render`'s)."""
+    if fmt is DiffFormat.json:
+        typer.echo(result.model_dump_json(indent=2))
+    else:
+        typer.echo(render(result), nl=False)
+
+
 @app.command()
 def diff(
     old: Annotated[Path, typer.Argument(help="The older release (folder or datapackage.json).")],
@@ -451,11 +463,7 @@ def diff(
 
     Example: packager diff dist/kcna-sample/1.0.0 dist/kcna-sample/1.1.0
     """
-    result = _run(lambda: diff_releases(old, new))
-    if fmt is DiffFormat.json:
-        typer.echo(result.model_dump_json(indent=2))
-    else:
-        typer.echo(render_text(result), nl=False)
+    _show(_run(lambda: diff_releases(old, new)), fmt, render_text)
 
 
 @app.command()
@@ -468,11 +476,7 @@ def info(
     Read from the descriptor and the Parquet files' metadata and small columns, without
     loading the texts. Example: packager info dist/kcna-sample/1.0.0
     """
-    summary = _run(lambda: release_info(release))
-    if fmt is DiffFormat.json:
-        typer.echo(summary.model_dump_json(indent=2))
-    else:
-        typer.echo(render_info(summary), nl=False)
+    _show(_run(lambda: release_info(release)), fmt, render_info)
 
 
 class ExportFormat(StrEnum):

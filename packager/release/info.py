@@ -12,12 +12,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pydantic import BaseModel
 
 from packager.contract.schema import TABLES
 from packager.errors import InputError
+from packager.release.card import CorpusStats
 from packager.release.descriptor import DESCRIPTOR, read_descriptor, release_at
 from packager.release.write import table_files
 
@@ -59,20 +59,19 @@ def release_info(path: Path) -> ReleaseInfo:
         related = sum(_rows(folder / p) for p in table_files(folder, "related", "parquet"))
     except (OSError, ValueError) as exc:  # pyarrow's errors are ValueErrors (ArrowInvalid)
         raise InputError(f"{folder}: cannot read the release's Parquet files: {exc}") from None
-    articles, by_source, by_year, by_language, first, last = counts
     tools = descriptor.get("packager")
     return ReleaseInfo(
         name=str(descriptor.get("name", folder.parent.name)),
         version=str(descriptor.get("version", folder.name)),
         created=_text(descriptor.get("created")),
         packager_version=_text(tools.get("packager")) if isinstance(tools, dict) else None,
-        articles=articles,
+        articles=counts.articles,
         related=related,
-        first_published=first,
-        last_published=last,
-        by_source=_by_count(by_source),
-        by_year={str(year): n for year, n in sorted(by_year.items())},
-        by_language=_by_count(by_language),
+        first_published=counts.first,
+        last_published=counts.last,
+        by_source=_by_count(counts.by_source),
+        by_year={str(year): n for year, n in sorted(counts.by_year.items())},
+        by_language=_by_count(counts.by_language),
         files=_files(folder),
         fields=_fields(descriptor),
     )
@@ -91,30 +90,15 @@ def _rows(path: Path) -> int:
         return int(source.metadata.num_rows)
 
 
-def _article_counts(
-    folder: Path,
-) -> tuple[int, Counter[str], Counter[int], Counter[str], dt.date | None, dt.date | None]:
-    articles = 0
-    by_source: Counter[str] = Counter()
-    by_year: Counter[int] = Counter()
-    by_language: Counter[str] = Counter()
-    first: dt.date | None = None
-    last: dt.date | None = None
+def _article_counts(folder: Path) -> CorpusStats:
+    """The articles' counts, as the build gathers them for the card, from the three small
+    columns they need, a row group at a time."""
+    stats = CorpusStats()
     for name in table_files(folder, "articles", "parquet"):
         with pq.ParquetFile(folder / name) as source:
             for group in range(source.num_row_groups):
-                table = source.read_row_group(group, columns=_COUNTED)
-                articles += table.num_rows
-                for column, counter in (("source", by_source), ("language", by_language)):
-                    for item in pc.value_counts(table[column]).to_pylist():
-                        counter[item["values"] or "(none)"] += item["counts"]
-                for item in pc.value_counts(pc.year(table["date_published"])).to_pylist():
-                    by_year[item["values"]] += item["counts"]
-                low, high = (v.as_py() for v in pc.min_max(table["date_published"]).values())
-                if low is not None:
-                    first = low if first is None else min(first, low)
-                    last = high if last is None else max(last, high)
-    return articles, by_source, by_year, by_language, first, last
+                stats.add_articles(source.read_row_group(group, columns=_COUNTED))
+    return stats
 
 
 def _files(folder: Path) -> list[FileInfo]:
