@@ -23,7 +23,7 @@ from packager.release.checksums import Digests
 from packager.release.citation import Citable, bibtex, citation_text
 from packager.release.descriptor import origin
 from packager.release.metadata import DatasetMeta
-from packager.release.write import table_files
+from packager.release.write import parts_glob, table_files
 
 _HF_DTYPES = {"string": "string", "integer": "int64", "date": "date32"}
 
@@ -106,7 +106,7 @@ class TableData:
         """The Parquet data as one path: the file, or a glob of the parts."""
         if len(self.parquet) == 1 and self.parquet[0] == f"data/{self.table}.parquet":
             return self.parquet[0]
-        return f"data/parquet/{self.table}/*/*.parquet"
+        return parts_glob(self.table, "parquet")
 
 
 def _front_matter(

@@ -16,7 +16,7 @@ from typing import Any
 from packager.contract.schema import TABLES, table_schema
 from packager.release.checksums import Digests
 from packager.release.citation import Citable, bibtex
-from packager.release.write import table_files
+from packager.release.write import parts_glob, table_files
 
 CROISSANT = "croissant.json"
 CONFORMS_TO = "http://mlcommons.org/croissant/1.1"
@@ -135,7 +135,7 @@ def _file_entry(folder: Path, table: str, fmt: str, digests: Digests) -> dict[st
         "name": name,
         "description": f"The {table} table's parts, one a partition (sha256 in SHA256SUMS)",
         "encodingFormat": ENCODINGS[fmt],
-        "includes": f"data/{fmt}/{table}/*/*.{fmt}",
+        "includes": parts_glob(table, fmt),
     }
 
 

@@ -93,27 +93,30 @@ class TableWriter:
     def _flush(self, rows: int) -> None:
         table = pa.Table.from_batches(self._pending, schema=self.schema)
         head, tail = table.slice(0, rows), table.slice(rows)
-        if head.num_rows and head.nbytes > ONE_AT_A_TIME_BYTES:
-            # Each writer holds the rows once more, encoded: one after the other for large
-            # rows, so that memory holds the rows and one copy, not two.
-            self._parquet.write_table(head, ROW_GROUP_SIZE)
-            self._csv.write_table(head)
-        elif head.num_rows:
-            # The two formats are written at once: Arrow's writers release the GIL.
-            parquet = _THREADS.submit(self._parquet.write_table, head, ROW_GROUP_SIZE)
-            try:
-                self._csv.write_table(head)
-            finally:
-                # Whatever the CSV write did (a full disk), the Parquet write is waited
-                # for: its writer must not be closed or freed while its thread writes.
-                wait([parquet])
-            parquet.result()
         if head.num_rows:
+            self._write_both(head)
             for fd in self._fds:
                 start_writeback(fd)
             self.rows += head.num_rows
         self._pending = tail.combine_chunks().to_batches() if tail.num_rows else []
         self._pending_rows = tail.num_rows
+
+    def _write_both(self, rows: pa.Table) -> None:
+        if rows.nbytes > ONE_AT_A_TIME_BYTES:
+            # Each writer holds the rows once more, encoded: one after the other for large
+            # rows, so that memory holds the rows and one copy, not two.
+            self._parquet.write_table(rows, ROW_GROUP_SIZE)
+            self._csv.write_table(rows)
+            return
+        # The two formats are written at once: Arrow's writers release the GIL.
+        parquet = _THREADS.submit(self._parquet.write_table, rows, ROW_GROUP_SIZE)
+        try:
+            self._csv.write_table(rows)
+        finally:
+            # Whatever the CSV write did (a full disk), the Parquet write is waited for:
+            # its writer must not be closed or freed while its thread writes.
+            wait([parquet])
+        parquet.result()
 
     def close(self) -> None:
         """Write what is left and close both files."""
@@ -221,6 +224,12 @@ class PartitionedWriter:
         elif self._current is not None:
             self._current[1].abandon()
             self._current = None
+
+
+def parts_glob(table: str, fmt: str) -> str:
+    """The partitioned layout's files of `table` in `fmt`, as one glob from the release
+    folder (what readers such as Hugging Face and Croissant are given)."""
+    return f"data/{fmt}/{table}/*/*.{fmt}"
 
 
 def table_files(folder: Path, table: str, fmt: str) -> list[str]:
