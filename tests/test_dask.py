@@ -72,6 +72,26 @@ def test_a_dask_build_is_byte_identical_to_a_local_one(
     assert any(name.startswith("data/") for name in names)
 
 
+def test_the_partitions_are_written_by_tasks_on_the_workers(
+    corpus: Path, cluster: Any, tmp_path: Path
+) -> None:
+    with distributed.Client(cluster) as client:
+        workers = set(client.scheduler_info()["workers"])
+        with distributed.get_task_stream(client) as stream:
+            release = _build(
+                corpus, tmp_path / "p", layout="partitioned", engine=DaskEngine(client=client)
+            )
+        tasks = [(task["key"], task["worker"]) for task in stream.data]
+    years = sorted(p.name for p in (release / "data" / "parquet" / "articles").iterdir())
+    prefixes = sorted(p.name for p in (release / "data" / "csv" / "related").iterdir())
+    assert len(years) > 1 and len(prefixes) > 1
+    ran = {kind: [w for key, w in tasks if key.startswith(f"packager-{kind}-")] for kind in (
+        "chunk", "year", "prefix")}  # fmt: skip
+    assert len(ran["year"]) == len(years)  # a task a partition of articles
+    assert len(ran["prefix"]) == 16  # a task a hex digit (those with no rows write none)
+    assert set(ran["year"] + ran["prefix"] + ran["chunk"]) <= workers
+
+
 def test_a_worker_killed_mid_build_changes_nothing(corpus: Path, tmp_path: Path) -> None:
     local = _build(corpus, tmp_path / "local")
     killed: list[int] = []

@@ -124,11 +124,13 @@ def test_finer_buckets_give_identical_bytes(
 
 
 class _ReversedEngine:
-    """An engine of our own: chunks parsed in this process, last chunk first (as a cluster
-    might finish them), handed back in chunk order as the `Engine` protocol asks."""
+    """An engine of our own: chunks parsed and tasks run in this process, the last first
+    (as a cluster might finish them), handed back in order as the `Engine` protocol asks."""
 
     def __init__(self) -> None:
         self.chunks_run = 0
+        self.tasks_run: list[str] = []
+        self.closed = 0
 
     def chunks(self, job, spans):
         done = {}
@@ -137,11 +139,31 @@ class _ReversedEngine:
             self.chunks_run += 1
         return (done[number] for number in range(len(spans)))
 
+    def run(self, function, calls, name):
+        done = {}
+        for k in reversed(range(len(calls))):
+            done[k] = function(*calls[k])
+            self.tasks_run.append(name)
+        return [done[k] for k in range(len(calls))]
 
-def test_another_engine_gives_the_same_release(corpus: Path, tmp_path: Path) -> None:
+    def close(self) -> None:
+        self.closed += 1
+
+
+@pytest.mark.parametrize("layout", ["single", "partitioned"])
+def test_another_engine_gives_the_same_release(corpus: Path, tmp_path: Path, layout: str) -> None:
     engine = _ReversedEngine()
     options = {"name": "e", "version": "1.0.0", "created": CREATED, "today": TODAY}
+    options["layout"] = layout
     local = build_release([corpus], out=tmp_path / "local", workers=2, **options)
     other = build_release([corpus], out=tmp_path / "other", engine=engine, **options)
     assert engine.chunks_run > 1
+    assert engine.closed >= 1
+    if layout == "partitioned":  # every partition a task of the engine: years, then digits
+        assert engine.tasks_run.count("prefix") == 16
+        assert engine.tasks_run.count("year") == len(
+            list((other.path / "data" / "parquet" / "articles").iterdir())
+        )
+    else:
+        assert engine.tasks_run == []
     assert digests(local.path) == digests(other.path)

@@ -1,11 +1,15 @@
-"""`--engine dask`: a build's page chunks parsed on a Dask cluster.
+"""`--engine dask`: a build's page chunks parsed, and its partitions written, on a Dask
+cluster.
 
 The same `parse_pages` runs on the cluster's workers as in the local process pool: each
 task reads its chunk's pages, writes their rows to the spool itself (a folder every worker
 sees) and gives back only where the rows went, the rejects and the warnings. Tasks are
 named by chunk number, and the results are taken in chunk order, so every decision that
 makes a release reproducible (order, dedup, row groups) is made by the client from the
-same results as a local build's: the files are byte for byte the same.
+same results as a local build's: the files are byte for byte the same. With `--layout
+partitioned`, the partitions are tasks too (`packager.build.partitions`): each writes its
+files into the work folder, which the workers must see (a shared folder), and gives back
+its counts.
 
 A worker that dies mid-task has its task run again elsewhere (Dask's own retry); the
 retry writes the same spool files under the same names. A cluster that goes away ends
@@ -18,14 +22,15 @@ from __future__ import annotations
 import contextlib
 import os
 from collections import deque
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from packager.build.engine import IN_FLIGHT, Job, Parsed, chunk_of, parse_pages
 from packager.errors import ReleaseWriteError, UsageError
 
 SCHEDULER_VARIABLE = "DASK_SCHEDULER_ADDRESS"
+T = TypeVar("T")
 
 
 def _distributed() -> Any:
@@ -40,31 +45,60 @@ def _distributed() -> Any:
 
 @dataclass
 class DaskEngine:
-    """Parses chunks on the Dask cluster at `scheduler` (an address; default: the
+    """Runs a build's tasks on the Dask cluster at `scheduler` (an address; default: the
     DASK_SCHEDULER_ADDRESS variable), or, with neither, on a `LocalCluster` of `workers`
-    processes started for the build and closed after it. `client` is a `distributed.Client`
-    already connected (a test's, a notebook's), which the engine leaves open."""
+    processes started at the first task and closed by `close`. `client` is a
+    `distributed.Client` already connected (a test's, a notebook's), which the engine
+    leaves open."""
 
     scheduler: str | None = None
     workers: int = 1
     client: Any = None
+    _owned: Any = field(default=None, repr=False)  # (client, cluster) started here
 
     def chunks(self, job: Job, spans: list[tuple[int, int]]) -> Iterator[Parsed]:
         distributed = _distributed()
         if not spans:
             return  # no pages: no cluster to start
-        client, owned = self._connect(distributed)
-        try:
-            yield from self._run(client, distributed, job, spans)
-        finally:
-            if owned is not None:
+        yield from self._run(self._client(distributed), distributed, job, spans)
+
+    def run(self, function: Callable[..., T], calls: list[tuple[Any, ...]], name: str) -> list[T]:
+        """`function(*call)` for each call as tasks of the cluster, named by `name` and
+        place; the results in order."""
+        distributed = _distributed()
+        if not calls:
+            return []
+        client = self._client(distributed)
+        token = os.urandom(4).hex()
+        futures = [
+            client.submit(function, *call, key=f"packager-{name}-{token}-{k:06d}", pure=False)
+            for k, call in enumerate(calls)
+        ]
+        with _cluster_errors(distributed):
+            try:
+                return [future.result() for future in futures]
+            finally:
+                _cancel(distributed, futures)
+
+    def close(self) -> None:
+        """Close the client and the cluster this engine started (none it was given)."""
+        owned, self._owned = self._owned, None
+        if owned is not None:
+            client, cluster = owned
+            with contextlib.suppress(OSError, TimeoutError, RuntimeError):
                 client.close()
-                owned.close()
+                if cluster is not None:
+                    cluster.close()
+
+    def _client(self, distributed: Any) -> Any:
+        if self.client is not None:
+            return self.client
+        if self._owned is None:
+            self._owned = self._connect(distributed)
+        return self._owned[0]
 
     def _connect(self, distributed: Any) -> tuple[Any, Any]:
         """A client, and the cluster started for this build (None if it was not)."""
-        if self.client is not None:
-            return self.client, None
         address = self.scheduler or os.environ.get(SCHEDULER_VARIABLE)
         try:
             if address:
@@ -107,17 +141,29 @@ class DaskEngine:
                     return
 
         submit()
-        try:
-            while queue:
-                result = queue.popleft().result()
-                submit()
-                yield result
-        except (OSError, TimeoutError, distributed.CancelledError, distributed.KilledWorker) as exc:
-            raise ReleaseWriteError(
-                f"the Dask cluster went away: {exc or type(exc).__name__}"
-            ) from None
-        finally:
-            # What is still queued is not wanted (after a failure, the client may be gone).
-            with contextlib.suppress(OSError, TimeoutError, distributed.client.ClosedClientError):
-                for future in queue:
-                    future.cancel()
+        with _cluster_errors(distributed):
+            try:
+                while queue:
+                    result = queue.popleft().result()
+                    submit()
+                    yield result
+            finally:
+                _cancel(distributed, queue)
+
+
+@contextlib.contextmanager
+def _cluster_errors(distributed: Any) -> Iterator[None]:
+    """A cluster that goes away mid-build: one `ReleaseWriteError`."""
+    try:
+        yield
+    except (OSError, TimeoutError, distributed.CancelledError, distributed.KilledWorker) as exc:
+        raise ReleaseWriteError(
+            f"the Dask cluster went away: {exc or type(exc).__name__}"
+        ) from None
+
+
+def _cancel(distributed: Any, futures: Iterable[Any]) -> None:
+    """Cancel the tasks still queued: not wanted (after a failure, the client may be gone)."""
+    with contextlib.suppress(OSError, TimeoutError, distributed.client.ClosedClientError):
+        for future in futures:
+            future.cancel()

@@ -26,10 +26,11 @@ import multiprocessing
 import signal
 from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from packager.build.carry import Carried
 from packager.build.spool import Buckets, Segment, Spool, SpoolPlace, SpoolWriter
@@ -44,6 +45,7 @@ from packager.inputs.rows import TableOptions, TableRows
 
 ROW_BITS = 32  # an input's index: file position << ROW_BITS | row
 MIN_CHUNK, MAX_CHUNK = 32, 2_048  # page files a worker takes at a time
+T = TypeVar("T")
 IN_FLIGHT = 4  # chunks queued per worker: a chunk is two numbers, and a worker never waits
 
 
@@ -188,17 +190,36 @@ def _warnings(index: int, source_file: str, record: Record) -> list[Finding]:
 
 
 class Engine(Protocol):
-    """Where a build's chunks of pages are parsed: `chunks` runs `parse_chunk(job, number,
-    span)` for each numbered span and yields the results in chunk order."""
+    """Where a build's work runs: `chunks` runs `parse_chunk(job, number, span)` for each
+    numbered span and yields the results in chunk order; `run` runs `function(*call)` for
+    each call (tasks named `name`), the results in their order (the partitioned layout's
+    partitions, `packager.build.partitions`); `close` ends what the engine started."""
 
     def chunks(self, job: Job, spans: list[tuple[int, int]]) -> Iterator[Parsed]: ...
+
+    def run(
+        self, function: Callable[..., T], calls: list[tuple[Any, ...]], name: str
+    ) -> list[T]: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass
 class LocalEngine:
-    """A pool of `workers` forked processes on this machine (one: this process)."""
+    """A pool of `workers` forked processes on this machine (one: this process) for the
+    chunks; `workers` threads of this process for other tasks (Arrow's readers and
+    writers release the GIL; a fork after Arrow has started its threads is unsafe)."""
 
     workers: int = 1
+
+    def run(self, function: Callable[..., T], calls: list[tuple[Any, ...]], name: str) -> list[T]:
+        if self.workers <= 1 or len(calls) <= 1:
+            return [function(*call) for call in calls]
+        with ThreadPoolExecutor(self.workers, thread_name_prefix=f"packager-{name}") as pool:
+            return list(pool.map(lambda call: function(*call), calls))
+
+    def close(self) -> None:
+        pass  # the pool of each `chunks` ends with it
 
     def chunks(self, job: Job, spans: list[tuple[int, int]]) -> Iterator[Parsed]:
         if self.workers <= 1 or len(spans) <= 1:

@@ -24,16 +24,17 @@ from typing import Any, Literal
 import pyarrow as pa
 
 from packager.about import __version__
-from packager.build.engine import Engine, Finding, Job, parse_into
+from packager.build.engine import Engine, Finding, Job, LocalEngine, Parsed, parse_into
 from packager.build.faults import checkpoint
+from packager.build.partitions import write_partitioned
 from packager.build.spool import (
     Buckets,
     Merged,
     OrderedArticles,
     Spool,
     SpoolPlace,
+    dropped_pages,
     ordered_related,
-    winning_pages,
 )
 from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.models import Issue, Report
@@ -67,7 +68,7 @@ from packager.release.diff import ReleaseDiff, diff_releases, render_changes
 from packager.release.metadata import DatasetMeta, find_metadata, load_metadata
 from packager.release.schemadiff import descriptor_schemas, schema_changes
 from packager.release.versions import Bump, next_version, parse_version, released_versions
-from packager.release.write import PartitionedWriter, TableWriter, table_files
+from packager.release.write import TableWriter, table_files
 
 Layout = Literal["single", "partitioned"]
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -425,36 +426,29 @@ def _write(
     spool_url: str | None = None,
 ) -> BuildResult:
     """Parse `files` into a spool, then write the release's files into `work`. Clears
-    `files` once parsed: the writing never needs it."""
-    with _spool_place(work, plan, spool_url, storage) as place:
-        spool = Spool(place)
-        buckets = Buckets.for_inputs(len(files))
-        job = Job(place, today or dt.date.today(), limits, buckets, storage)
-        parsed = parse_into(
-            spool,
-            files,
-            job,
-            workers=workers,
-            tables=tables,
-            progress=progress,
-            engine=engine,
-            releases=releases,
-        )
-        files.clear()  # not needed for writing (and the caller built it for this build only)
-        rejects = [finding for finding in parsed.findings if finding.severity == "error"]
-        checkpoint("parsed")
-        if strict and rejects:
-            raise StrictRefusal(
-                f"--strict: {len(rejects)} of {parsed.records} inputs rejected; nothing written",
-                Report(issues=[finding.issue() for finding in parsed.findings]),
+    `files` once parsed: the writing never needs it. Closes `engine` once its work is
+    done (the parsing; for the partitioned layout, the partitions too)."""
+    tasks = engine or LocalEngine(workers)
+    try:
+        with _spool_place(work, plan, spool_url, storage) as place:
+            parsed, rejects, stats, merged = _parse_and_write(
+                place,
+                work / "data",
+                files,
+                plan,
+                strict=strict,
+                workers=workers,
+                today=today,
+                tables=tables,
+                limits=limits,
+                progress=progress,
+                engine=tasks,
+                allow_empty=allow_empty,
+                releases=releases,
+                storage=storage,
             )
-        if len(rejects) == parsed.records and not allow_empty:
-            raise NoArticlesError(
-                f"no article: {parsed.records} inputs, {len(rejects)} rejected; nothing written "
-                "(--allow-empty writes an empty release)",
-                Report(issues=[finding.issue() for finding in parsed.findings]),
-            )
-        stats, merged = _write_tables(spool, work / "data", plan.layout)
+    finally:
+        tasks.close()
     checkpoint("data-written")
     result = BuildResult(
         path=work,
@@ -482,21 +476,70 @@ def _write(
     return result
 
 
-def _write_tables(spool: Spool, data: Path, layout: Layout) -> tuple[CorpusStats, list[Merged]]:
-    """Both tables from the spool into `data`, in release order; the corpus's counts and the
-    duplicates merged."""
+def _parse_and_write(
+    place: SpoolPlace,
+    data: Path,
+    files: InputList,
+    plan: _Plan,
+    *,
+    strict: bool,
+    workers: int,
+    today: dt.date | None,
+    tables: TableOptions,
+    limits: Limits,
+    progress: Callable[[int, int], None] | None,
+    engine: Engine,
+    allow_empty: bool,
+    releases: list[Path],
+    storage: StorageOptions,
+) -> tuple[Parsed, list[Finding], CorpusStats, list[Merged]]:
+    """`files` parsed into the spool at `place`, and both tables written into `data`."""
+    spool = Spool(place)
+    buckets = Buckets.for_inputs(len(files))
+    job = Job(place, today or dt.date.today(), limits, buckets, storage)
+    parsed = parse_into(
+        spool,
+        files,
+        job,
+        workers=workers,
+        tables=tables,
+        progress=progress,
+        # parse_into sizes a local pool to the pages (one process for a few)
+        engine=None if isinstance(engine, LocalEngine) else engine,
+        releases=releases,
+    )
+    files.clear()  # not needed for writing (and the caller built it for this build only)
+    rejects = [finding for finding in parsed.findings if finding.severity == "error"]
+    checkpoint("parsed")
+    if strict and rejects:
+        raise StrictRefusal(
+            f"--strict: {len(rejects)} of {parsed.records} inputs rejected; nothing written",
+            Report(issues=[finding.issue() for finding in parsed.findings]),
+        )
+    if len(rejects) == parsed.records and not allow_empty:
+        raise NoArticlesError(
+            f"no article: {parsed.records} inputs, {len(rejects)} rejected; nothing written "
+            "(--allow-empty writes an empty release)",
+            Report(issues=[finding.issue() for finding in parsed.findings]),
+        )
+    if plan.layout == "partitioned":
+        stats, merged = write_partitioned(spool, data, buckets, engine)
+    else:
+        engine.close()  # not needed to write single files: its memory goes now
+        stats, merged = _write_tables(spool, data)
+    return parsed, rejects, stats, merged
+
+
+def _write_tables(spool: Spool, data: Path) -> tuple[CorpusStats, list[Merged]]:
+    """Both tables from the spool into `data` (one file a format), in release order; the
+    corpus's counts and the duplicates merged."""
     data.mkdir()
     stats = CorpusStats()
     articles = OrderedArticles(spool)
 
-    def writer(table: str) -> TableWriter | PartitionedWriter:
-        if layout == "partitioned":
-            return PartitionedWriter(data, table, arrow_schema(table))
-        return TableWriter(data / table, arrow_schema(table))
-
     def write_related() -> int:
-        with writer("related") as out:
-            for table in ordered_related(spool, winning_pages(spool)):
+        with TableWriter(data / "related", arrow_schema("related")) as out:
+            for table in ordered_related(spool, dropped_pages(spool)):
                 out.write(table)
         return out.rows
 
@@ -504,7 +547,7 @@ def _write_tables(spool: Spool, data: Path, layout: Layout) -> tuple[CorpusStats
     # GIL, and the articles alone left a core idle for a third of a build.
     with ThreadPoolExecutor(1, thread_name_prefix="packager-related") as pool:
         related = pool.submit(write_related)
-        with writer("articles") as out:
+        with TableWriter(data / "articles", arrow_schema("articles")) as out:
             for table in articles:
                 out.write(table)
                 stats.add_articles(table)

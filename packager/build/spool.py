@@ -20,6 +20,7 @@ one integer per packaged article (which page won); never the whole corpus
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import shutil
 from array import array
@@ -65,6 +66,15 @@ class Buckets:
 
     def related_of(self, article_id: str) -> int:
         return int(article_id[:4], 16) * self.related >> 16
+
+    def related_of_prefix(self, digit: str) -> range:
+        """The related buckets that hold article ids starting with the hex `digit`."""
+        return range(self.related_of(f"{digit}000"), self.related_of(f"{digit}fff") + 1)
+
+    @staticmethod
+    def year_of(bucket: int) -> int:
+        """The year of an articles bucket (`article`'s key)."""
+        return bucket // 10_000
 
 
 PAGE = "_page"  # the input's place in the build (file, then row): makes every order total
@@ -344,6 +354,15 @@ class Spool:
     def buckets(self, table: str) -> list[Any]:
         return sorted(self._index[table])
 
+    def subset(self, table: str, buckets: Iterable[Any]) -> Spool:
+        """The same spool with the index of `buckets` of `table` alone: what a task that
+        writes those buckets is sent (the whole index is 24 bytes a segment)."""
+        part = copy.copy(self)
+        part._index = {name: {} for name in _SCHEMAS}
+        found = self._index[table]
+        part._index[table] = {bucket: found[bucket] for bucket in buckets if bucket in found}
+        return part
+
     def read(self, table: str, bucket: Any) -> pa.Table:
         schema = _SCHEMAS[table]
         batches = []
@@ -368,55 +387,78 @@ def _kept_rows(table: pa.Table) -> tuple[pa.Array, pa.Array]:
     return order, pa.concat_arrays([pa.array([True] * min(len(ids), 1), pa.bool_()), later])
 
 
+class Resolved(NamedTuple):
+    """One bucket of articles resolved: the rows kept, in release order; a `Merged` for each
+    capture folded into another; and the pages of those captures (whose related rows are
+    dropped with them)."""
+
+    table: pa.Table
+    merged: list[Merged]
+    dropped: pa.Array
+
+
+def resolve(table: pa.Table) -> Resolved:
+    """A bucket's articles with one row an article_id (the winner of `_WINNER_ORDER`), in
+    release order `(date_published, article_id)`."""
+    order, starts = _kept_rows(table)
+    losers = order.filter(pc.invert(starts))
+    # The kept rows in release order, taken from the bucket once: sorted by their keys
+    # alone, since a take copies every body.
+    kept = order.filter(starts)
+    keys = table.select(["date_published", "article_id"]).take(kept)
+    release = pc.sort_indices(
+        keys, sort_keys=[("date_published", "ascending"), ("article_id", "ascending")]
+    )
+    rows = table.take(kept.take(release)).drop_columns([PAGE, RANK, LINE])
+    dropped = table.column(PAGE).take(losers).combine_chunks()
+    return Resolved(rows, _merged(table, order, starts), dropped)
+
+
+def _merged(table: pa.Table, order: pa.Array, starts: pa.Array) -> list[Merged]:
+    """A `Merged` for each row that is not its group's first (the kept one), in group
+    order. Python looks at these rows alone: there are few."""
+    dropped = pc.indices_nonzero(pc.invert(starts)).to_pylist()
+    if not dropped:
+        return []
+    is_start = starts.to_pylist()
+    ids, files, lines, body = (table.column(c) for c in ("article_id", "source_file", LINE, "body"))
+    merged = []
+    for i in dropped:
+        first = i
+        while not is_start[first]:
+            first -= 1
+        row, kept = order[i].as_py(), order[first].as_py()
+        merged.append(
+            Merged(
+                article_id=ids[row].as_py(),
+                kept=files[kept].as_py(),
+                kept_line=lines[kept].as_py(),
+                dropped=files[row].as_py(),
+                dropped_line=lines[row].as_py(),
+                body_differs=body[row] != body[kept],
+            )
+        )
+    return merged
+
+
 @dataclass
 class OrderedArticles:
-    """Articles in release order, bucket by bucket; fills `merged`. (`winning_pages`
-    finds the pages it keeps ahead of it, for the related rows.)"""
+    """Articles in release order, bucket by bucket (`resolve`); fills `merged`, and
+    `dropped` once every bucket is read. (`dropped_pages` finds the same pages ahead of
+    it, for related rows written at the same time.)"""
 
     spool: Spool
     merged: list[Merged] = field(default_factory=list)
+    dropped: pa.Array = field(default_factory=lambda: pa.array([], pa.int64()))
 
     def __iter__(self) -> Iterator[pa.Table]:
+        dropped = []
         for bucket in self.spool.buckets("articles"):
-            yield self._resolve(self.spool.read("articles", bucket))
-
-    def _resolve(self, table: pa.Table) -> pa.Table:
-        order, starts = _kept_rows(table)
-        self._note_merged(table, order, starts)
-        # The kept rows in release order, taken from the bucket once: sorted by their keys
-        # alone, since a take copies every body.
-        kept = order.filter(starts)
-        keys = table.select(["date_published", "article_id"]).take(kept)
-        release = pc.sort_indices(
-            keys, sort_keys=[("date_published", "ascending"), ("article_id", "ascending")]
-        )
-        return table.take(kept.take(release)).drop_columns([PAGE, RANK, LINE])
-
-    def _note_merged(self, table: pa.Table, order: pa.Array, starts: pa.Array) -> None:
-        """A `Merged` for each row that is not its group's first (the kept one), in group
-        order. Python looks at these rows alone: there are few."""
-        dropped = pc.indices_nonzero(pc.invert(starts)).to_pylist()
-        if not dropped:
-            return
-        is_start = starts.to_pylist()
-        ids, files, lines, body = (
-            table.column(c) for c in ("article_id", "source_file", LINE, "body")
-        )
-        for i in dropped:
-            first = i
-            while not is_start[first]:
-                first -= 1
-            row, kept = order[i].as_py(), order[first].as_py()
-            self.merged.append(
-                Merged(
-                    article_id=ids[row].as_py(),
-                    kept=files[kept].as_py(),
-                    kept_line=lines[kept].as_py(),
-                    dropped=files[row].as_py(),
-                    dropped_line=lines[row].as_py(),
-                    body_differs=body[row] != body[kept],
-                )
-            )
+            resolved = resolve(self.spool.read("articles", bucket))
+            self.merged += resolved.merged
+            dropped.append(resolved.dropped)
+            yield resolved.table
+        self.dropped = pa.concat_arrays([self.dropped, *dropped])
 
 
 _WINNER_ORDER = [
@@ -427,23 +469,30 @@ _WINNER_ORDER = [
 ]
 
 
-def winning_pages(spool: Spool) -> list[pa.Array]:
-    """The pages `OrderedArticles` keeps, found from the keys alone (no bodies compared, no
-    rows written), so that the related rows can be written while the articles are."""
+def dropped_pages(spool: Spool) -> pa.Array:
+    """The pages `OrderedArticles` drops (captures folded into another), found from the
+    keys alone (no bodies compared, no rows written), so that the related rows can be
+    written while the articles are. They are few: a build's duplicates."""
     pages = []
     for bucket in spool.buckets("articles"):
         table = spool.read("articles", bucket).select([key for key, _, _ in _WINNER_ORDER])
         order, kept = _kept_rows(table)
-        pages.append(table.column(PAGE).take(order.filter(kept)).combine_chunks())
-    return pages
+        pages.append(table.column(PAGE).take(order.filter(pc.invert(kept))).combine_chunks())
+    return pa.concat_arrays(pages) if pages else pa.array([], pa.int64())
 
 
-def ordered_related(spool: Spool, winning_pages: list[pa.Array]) -> Iterator[pa.Table]:
-    """Related rows of the kept pages, in release order `(article_id, position)`."""
-    pages = pa.concat_arrays(winning_pages) if winning_pages else pa.array([], pa.int64())
+def ordered_related(
+    spool: Spool, dropped: pa.Array, prefix: str | None = None
+) -> Iterator[pa.Table]:
+    """Related rows in release order `(article_id, position)`, but those of the `dropped`
+    pages (every related row is spooled with its article's page: the rest are the kept
+    articles'); only those whose article_id starts with `prefix`, if given."""
     for bucket in spool.buckets("related"):
         table = spool.read("related", bucket)
-        table = table.filter(pc.is_in(table[PAGE], value_set=pages))
+        if prefix is not None:
+            table = table.filter(pc.starts_with(table["article_id"], prefix))
+        if len(dropped):
+            table = table.filter(pc.invert(pc.is_in(table[PAGE], value_set=dropped)))
         order = pc.sort_indices(
             table, sort_keys=[("article_id", "ascending"), ("position", "ascending")]
         )

@@ -53,6 +53,16 @@ class CorpusStats:
         self.first = min(filter(None, (self.first, low.as_py())))
         self.last = max(filter(None, (self.last, high.as_py())))
 
+    def merge(self, other: CorpusStats) -> None:
+        """Add the counts of `other` (another part of the same release's rows)."""
+        self.articles += other.articles
+        self.related += other.related
+        self.by_source.update(other.by_source)
+        self.by_year.update(other.by_year)
+        self.by_language.update(other.by_language)
+        self.first = min(filter(None, (self.first, other.first)), default=None)
+        self.last = max(filter(None, (self.last, other.last)), default=None)
+
 
 def _size_category(rows: int) -> str:
     for limit, label in (

@@ -16,7 +16,6 @@ from types import TracebackType
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -161,69 +160,16 @@ class TableWriter:
 PARTITION_KEYS = {"articles": "year", "related": "id_prefix"}
 
 
-def partition_keys(table: str, batch: pa.Table) -> pa.ChunkedArray:
-    """Each row's partition: the year of an article's `date_published`, the first hex digit
-    of a related row's `article_id`. Batches come in release order, so a batch's rows fall
-    in runs of one partition each."""
-    if table == "articles":
-        return pc.cast(pc.year(batch.column("date_published")), pa.string())
-    return pc.utf8_slice_codeunits(batch.column("article_id"), 0, 1)
-
-
-class PartitionedWriter:
-    """Writes a table as ``data/parquet/<table>/<key>=<value>/part-0.parquet`` and the same
-    under ``data/csv/``, a partition at a time, from batches in release order. Each format
-    has its own tree, so a reader pointed at one finds only files of that format."""
-
-    def __init__(self, data: Path, table: str, schema: pa.Schema) -> None:
-        self.data = data
-        self.table = table
-        self.schema = schema
-        self.rows = 0
-        self._current: tuple[str, TableWriter] | None = None
-
-    def write(self, batch: pa.Table) -> None:
-        if not batch.num_rows:
-            return
-        runs = pc.run_end_encode(partition_keys(self.table, batch).combine_chunks())
-        start = 0
-        for value, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True):
-            self._write_run(value, batch.slice(start, end - start))
-            start = end
-
-    def _write_run(self, value: str, batch: pa.Table) -> None:
-        if self._current is None or self._current[0] != value:
-            self._close_current()
-            partition = f"{self.table}/{PARTITION_KEYS[self.table]}={value}"
-            paths = {
-                fmt: self.data / fmt / partition / f"part-0.{fmt}" for fmt in ("parquet", "csv")
-            }
-            for path in paths.values():
-                path.parent.mkdir(parents=True, exist_ok=True)
-            writer = TableWriter(
-                paths["parquet"], self.schema, parquet=paths["parquet"], csv=paths["csv"]
-            )
-            self._current = (value, writer)
-        self._current[1].write(batch)
-
-    def _close_current(self) -> None:
-        if self._current is not None:
-            self._current[1].close()
-            self.rows += self._current[1].rows
-            self._current = None
-
-    def close(self) -> None:
-        self._close_current()
-
-    def __enter__(self) -> PartitionedWriter:
-        return self
-
-    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
-        if exc is None:
-            self.close()
-        elif self._current is not None:
-            self._current[1].abandon()
-            self._current = None
+def partition_writer(data: Path, table: str, value: str, schema: pa.Schema) -> TableWriter:
+    """The writer of one partition of the `partitioned` layout:
+    ``data/parquet/<table>/<key>=<value>/part-0.parquet`` and the same under ``data/csv/``.
+    Each format has its own tree, so a reader pointed at one finds only files of that
+    format. A partition is written whole by one writer (its rows in release order)."""
+    partition = f"{table}/{PARTITION_KEYS[table]}={value}"
+    paths = {fmt: data / fmt / partition / f"part-0.{fmt}" for fmt in ("parquet", "csv")}
+    for path in paths.values():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return TableWriter(paths["parquet"], schema, parquet=paths["parquet"], csv=paths["csv"])
 
 
 def parts_glob(table: str, fmt: str) -> str:
