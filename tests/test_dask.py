@@ -92,6 +92,24 @@ def test_the_partitions_are_written_by_tasks_on_the_workers(
     assert set(ran["year"] + ran["prefix"] + ran["chunk"]) <= workers
 
 
+def test_relative_paths_reach_workers_in_another_folder(
+    corpus: Path, cluster: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cluster's workers were started in another folder: the inputs, the spool and
+    the partitions' folder are given to them as absolute paths."""
+    local = _build(corpus, tmp_path / "local", layout="partitioned")
+    (tmp_path / "here").mkdir()
+    (tmp_path / "here" / "pages").symlink_to(corpus, target_is_directory=True)
+    monkeypatch.chdir(tmp_path / "here")
+    with distributed.Client(cluster) as client:
+        assert all(cwd != os.getcwd() for cwd in client.run(os.getcwd).values())
+        release = build_release(
+            [Path("pages")], name="d", version="1.0.0", out=Path("out"), created=CREATED,
+            today=TODAY, layout="partitioned", engine=DaskEngine(client=client),
+        )  # fmt: skip
+    assert _sums(tmp_path / "here" / release.path) == _sums(local)
+
+
 def test_a_worker_killed_mid_build_changes_nothing(corpus: Path, tmp_path: Path) -> None:
     local = _build(corpus, tmp_path / "local")
     killed: list[int] = []

@@ -401,7 +401,7 @@ def _spool_place(
         folder = f"{plan.name}-{plan.version}-{os.urandom(6).hex()}"
         place = SpoolPlace(f"{spool_url.rstrip('/')}/{folder}", storage)
     else:
-        place = SpoolPlace(str(work / ".spool"))
+        place = SpoolPlace(str((work / ".spool").absolute()))  # as workers elsewhere see it
     try:
         yield place
     finally:

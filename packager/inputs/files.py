@@ -220,7 +220,9 @@ def _walk(root: Path, listing: _Listing) -> None:
     """Add the page files under `root` to `listing`, with one scandir per folder and no
     stat of regular files (the directory entry gives the inode)."""
     top = str(root)
-    number = listing.root(top)
+    # Files are found again by their root: an absolute one, so that a worker in another
+    # folder (a cluster's) finds them too.
+    number = listing.root(os.path.abspath(top))
     real_root = os.path.realpath(root)
     device = os.stat(root).st_dev << 64
     pending = [(top, "")]
@@ -300,7 +302,7 @@ def input_files(inputs: Iterable[Path | str], storage: StorageOptions = ()) -> I
             if given.is_dir():
                 _walk(given, listing)
             elif given.exists():
-                root = listing.root(str(given.parent))
+                root = listing.root(os.path.abspath(given.parent))
                 listing.add(given.name, root, False, _identity(str(given)))
             else:
                 raise InputError(f"{given}: no such file or folder")
