@@ -127,6 +127,23 @@ def test_a_worker_killed_mid_build_changes_nothing(corpus: Path, tmp_path: Path)
     assert killed and _sums(release) == _sums(local)
 
 
+def test_a_worker_killed_writing_a_partition_changes_nothing(corpus: Path, tmp_path: Path) -> None:
+    local = _build(corpus, tmp_path / "local", layout="partitioned")
+    once = tmp_path / "killed"  # the first worker to finish a year's files dies there
+    env = {"PACKAGER_KILL_AT": "partition-written", "PACKAGER_KILL_ONCE": str(once)}
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+            dashboard_address="127.0.0.1:0", env=env,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):  # fmt: skip
+        release = _build(
+            corpus, tmp_path / "dask", layout="partitioned", engine=DaskEngine(client=client)
+        )
+    assert once.exists() and _sums(release) == _sums(local)
+
+
 def test_a_cluster_that_goes_away_ends_the_build_with_no_release(
     corpus: Path, tmp_path: Path
 ) -> None:

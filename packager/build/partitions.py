@@ -20,6 +20,7 @@ from typing import NamedTuple
 import pyarrow as pa
 
 from packager.build.engine import Engine
+from packager.build.faults import checkpoint
 from packager.build.spool import Buckets, Merged, OrderedArticles, Spool, ordered_related
 from packager.contract.schema import arrow_schema
 from packager.release.card import CorpusStats
@@ -44,6 +45,7 @@ def write_year(spool: Spool, data: Path, year: int) -> YearWritten:
         for table in articles:
             out.write(table)
             stats.add_articles(table)
+    checkpoint("partition-written")
     return YearWritten(stats, articles.merged, articles.dropped)
 
 
