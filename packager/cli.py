@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from packager.about import __version__
 from packager.build.cluster import DaskEngine
+from packager.build.publish import publish_release
 from packager.build.release import build_release
 from packager.check.validate import validate as validate_paths
 from packager.contract.limits import DEFAULT_LIMITS, Limits
@@ -497,6 +498,28 @@ def export(
     done = _run(lambda: export_sqlite(release, target))
     counts = ", ".join(f"{rows:,} {table}" for table, rows in done.rows.items())
     typer.echo(f"wrote {done.path}: {counts}; search it with: datasette {done.path}")
+
+
+@app.command()
+def publish(
+    release: Annotated[Path, typer.Argument(help="A release (folder or datapackage.json).")],
+    url: Annotated[
+        str, typer.Argument(help="Object storage to publish under (s3://bucket/prefix).")
+    ],
+    storage_option: Annotated[
+        list[str] | None,
+        typer.Option("--storage-option", help="KEY=VALUE for the storage (fsspec's options)."),
+    ] = None,
+) -> None:
+    """Copy a finished release to object storage as URL/NAME/VERSION/, its files checked
+    against SHA256SUMS first and its descriptor copied last, so that readers never find
+    half a release. A version published already is refused (exit 2).
+
+    Example: packager publish dist/kcna-sample/1.0.0 s3://my-bucket/releases
+    """
+    storage = tuple(_pairs(storage_option or [], "--storage-option", "KEY=VALUE").items())
+    done = _run(lambda: publish_release(release, url, storage))
+    typer.echo(f"published {done.url}: {done.files} files, {done.size:,} bytes")
 
 
 @contextmanager

@@ -40,7 +40,7 @@ def test_every_command_is_in_the_readme_and_the_contract() -> None:
     readme = (ROOT / "README.md").read_text()
     contract = (ROOT / "docs/contract.md").read_text()
     names = [c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands]
-    assert sorted(names) == ["build", "diff", "export", "info", "parse", "validate"]
+    assert sorted(names) == ["build", "diff", "export", "info", "parse", "publish", "validate"]
     for name in names:
         assert f"packager {name} " in readme
         assert f"packager {name} " in contract

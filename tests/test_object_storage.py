@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -132,3 +135,68 @@ def test_the_spool_in_object_storage(corpus: Path, tmp_path: Path) -> None:
         assert max(seen) > 0  # the workers wrote their rows there
         storage.invalidate_cache()
         assert storage.find("spool/builds") == []  # and the build's spool folder is gone
+
+
+def _publish(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "packager", "publish", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_publish_copies_the_release_and_never_overwrites_it(corpus: Path, tmp_path: Path) -> None:
+    release = _build([corpus], tmp_path / "out", layout="partitioned")
+    storage = fsspec.filesystem("s3")
+    storage.mkdir("shelf")
+    done = _publish(str(release), "s3://shelf/releases")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("published s3://shelf/releases/s/1.0.0: ")
+    storage.invalidate_cache()
+    local = sorted(p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file())
+    there = sorted(k.split("/s/1.0.0/", 1)[1] for k in storage.find("shelf/releases/s/1.0.0"))
+    assert there == local
+    for name in local:
+        assert storage.cat_file(f"shelf/releases/s/1.0.0/{name}") == (release / name).read_bytes()
+    # readers take it straight from the storage
+    parts = pq.ParquetDataset(
+        "shelf/releases/s/1.0.0/data/parquet/articles", filesystem=storage, partitioning="hive"
+    ).read()
+    assert parts.num_rows == pq.ParquetDataset(release / "data/parquet/articles").read().num_rows
+    again = _publish(str(release), "s3://shelf/releases")
+    assert again.returncode == 2
+    assert again.stderr.strip().splitlines() == [
+        "Error: s3://shelf/releases/s/1.0.0: this version is published already"
+    ]
+
+
+def test_publish_copies_the_descriptor_last(corpus: Path, tmp_path: Path) -> None:
+    release = _build([corpus], tmp_path / "out")
+    storage = fsspec.filesystem("s3")
+    storage.mkdir("half")
+    env = {**os.environ, "PACKAGER_KILL_AT": "before-descriptor"}
+    killed = _publish(str(release), "s3://half/r", env=env)
+    assert killed.returncode == -9  # killed as every file but the descriptor is copied
+    storage.invalidate_cache()
+    there = {k.split("/s/1.0.0/", 1)[1] for k in storage.find("half/r/s/1.0.0")}
+    assert "SHA256SUMS" in there and "data/articles.parquet" in there
+    assert "datapackage.json" not in there  # so no reader finds a release there yet
+    done = _publish(str(release), "s3://half/r")  # the half copy is no release: done again
+    assert done.returncode == 0, done.stderr
+    storage.invalidate_cache()
+    assert storage.exists("half/r/s/1.0.0/datapackage.json")
+
+
+def test_publish_refuses_a_changed_release(corpus: Path, tmp_path: Path) -> None:
+    release = _build([corpus], tmp_path / "out")
+    with (release / "README.md").open("a") as card:
+        card.write("one more line\n")
+    refused = _publish(str(release), "s3://shelf/changed")
+    assert refused.returncode != 0
+    assert refused.stderr.strip().splitlines() == [
+        f"Error: {release / 'SHA256SUMS'}:{_line_of(release, 'README.md')}: "
+        "README.md differs from its sha256: not published"
+    ]
+    assert not fsspec.filesystem("s3").exists("shelf/changed")
+
+
+def _line_of(release: Path, name: str) -> int:
+    lines = (release / "SHA256SUMS").read_text().splitlines()
+    return next(k for k, line in enumerate(lines, start=1) if line.endswith(f"  {name}"))

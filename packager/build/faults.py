@@ -14,6 +14,7 @@ import signal
 
 POINTS = ("started", "parsed", "data-written", "files-written", "before-rename")
 TASK_POINTS = ("partition-written",)  # in a task of the partitioned layout
+PUBLISH_POINTS = ("before-descriptor",)  # `packager publish`: every file but the descriptor
 
 
 def checkpoint(name: str) -> None:
