@@ -136,6 +136,12 @@ CONTRACT_BREAKS: dict[str, tuple[Callable[[Rows], None], set[tuple]]] = {
         {(3, "body", "empty-body")},
     ),
     "byline": (lambda r: _set(r, 3, "byline", "Written by us."), {(3, "byline", "bad-byline")}),
+    # the last letter not ASCII's: Python judges those rows (a letter, so a byline)
+    "byline-letter": (lambda r: _set(r, 3, "byline", "By Kim Chŏl"), set()),
+    "byline-not-letter": (
+        lambda r: _set(r, 3, "byline", "By Kim Chŏl…"),
+        {(3, "byline", "bad-byline")},
+    ),
 }
 
 

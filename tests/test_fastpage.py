@@ -292,6 +292,40 @@ def test_the_compiled_word_count_is_the_rule(pieces: list[tuple[str, str]]) -> N
     assert found == rules.word_count_and_language(text)
 
 
+# Every character Python's str.split() splits at, and some that it does not.
+PY_SPACES = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+NOT_SPACES = ["a", "Z", "é", "’", "\u200b", "\u180e", "\ufeff", "조", "😀", "\x00", "-"]
+
+
+@needs_fast
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.lists(st.sampled_from(PY_SPACES + NOT_SPACES), max_size=40).map("".join),
+            st.text(max_size=30),
+        ),
+        max_size=30,
+    ),
+    st.booleans(),
+    st.integers(0, 3),
+)
+def test_the_compiled_word_counts_of_a_column_are_str_split(
+    texts: list[str | None], wide: bool, cut: int
+) -> None:
+    import pyarrow as pa
+
+    from packager.check.engine import _word_counts
+
+    # Arrow holds UTF-8: no lone surrogates
+    texts = [t if t is None else "".join(c for c in t if not "\ud800" <= c <= "\udfff")
+             for t in texts]  # fmt: skip
+    column = pa.array(texts, pa.large_string() if wide else pa.string()).slice(cut)
+    expected = [None if t is None else len(t.split()) for t in texts[cut:]]
+    assert _word_counts(column).to_pylist() == expected
+
+
 @needs_fast
 def test_the_compiled_word_count_takes_every_body_of_a_corpus(tmp_path: Path) -> None:
     from bench.corpus import write_corpus

@@ -3,3 +3,8 @@ from typing import Any
 def read_page(data: bytes) -> dict[str, Any] | None:
     """A clean page dump's pieces, {"given": {...}, "related": {"title": [...], ...}}, or
     None for the Python reader (packager.inputs.pages.read_pieces)."""
+
+def word_count_and_language(body: str) -> tuple[int, str] | None: ...
+def word_counts(offsets: Any, data: Any, start: int, count: int, wide: bool) -> bytes:
+    """len(s.split()) of each of `count` strings of an Arrow string array from row `start`
+    (its offsets buffer, int64 where `wide`, and its data buffer), as native int64."""
