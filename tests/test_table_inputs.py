@@ -4,15 +4,19 @@ the same way as page dumps."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+import pytest
 from typer.testing import CliRunner
 
-from packager import build_release
+from packager import InputError, build_release
 from packager.cli import app
+from packager.inputs import tables
+from packager.inputs.tables import TableSource
 
 from .conftest import CREATED, EXAMPLES, TODAY
 
@@ -120,3 +124,46 @@ def test_cli_build_with_map(tmp_path: Path) -> None:
     )
     assert bad.exit_code == 2
     assert "'oops' is not TARGET=SOURCE" in bad.stderr
+
+
+def _read(source: TableSource) -> list[tuple[list[int], list[tuple[str, int | None]]]]:
+    """Each batch's row numbers, with the issues known when it comes."""
+    seen = []
+    for _, rows, _ in source.batches:
+        seen.append((rows.to_pylist(), [(i.code, i.row) for i in source.issues]))
+    seen.append(([], [(i.code, i.row) for i in source.issues]))
+    return seen
+
+
+def test_a_table_read_ahead_gives_its_batches_and_issues_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tables, "BLOCK_SIZE", 256)  # many batches
+    lines = ["a,b"] + [f"{k},x" if k % 37 else f"{k}" for k in range(400)]  # short rows
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(lines) + "\n")
+    plain = _read(tables.open_table(path, "t.csv"))
+    assert len(plain) > 10 and any(issues for _, issues in plain)
+    assert _read(tables.read_ahead(tables.open_table(path, "t.csv"))) == plain
+    # an error that ends the reading comes where it would: after the batches before it
+    broken = tmp_path / "broken.parquet"
+    pq.write_table(pa.table({"a": list(range(5000))}), broken, row_group_size=1000)
+    data = broken.read_bytes()
+    broken.write_bytes(data[:4] + data[4:-4000].replace(b"\x00", b"\x01", 2000) + data[-4000:])
+    before: list[list[int]] = [[], []]
+    for got, source in zip(before, (tables.open_table(broken, "b"),
+                                    tables.read_ahead(tables.open_table(broken, "b"))),
+                           strict=True):  # fmt: skip
+        with pytest.raises(InputError, match="not a readable Parquet file"):
+            for batch, _, _ in source.batches:
+                got.append(batch.num_rows)
+    assert before[0] == before[1]
+
+
+def test_a_read_ahead_stopped_early_ends_its_thread(tmp_path: Path) -> None:
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"a": list(range(50_000))}), path, row_group_size=1000)
+    batches = tables.read_ahead(tables.open_table(path, "t")).batches
+    next(batches)
+    batches.close()
+    assert not [t for t in threading.enumerate() if t.name == "packager-read-ahead"]

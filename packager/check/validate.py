@@ -35,7 +35,7 @@ from packager.errors import InputError
 from packager.inputs import parse_file
 from packager.inputs.files import TABLE_SUFFIXES, InputFile, input_files, shown_path
 from packager.inputs.rows import RELATED, TableOptions, TableRows
-from packager.inputs.tables import TableSource, open_table, open_tables
+from packager.inputs.tables import TableSource, open_table, open_tables, read_ahead
 from packager.release.checksums import read_sha256sums, sha256_file
 from packager.release.descriptor import (
     DESCRIPTOR,
@@ -655,7 +655,7 @@ def _check_table(
         # The contract's rules and the key checks run on one format; the other must equal it.
         own_rules = contract if table == "articles" and n == 0 else None
         checker = TableChecker(resource["schema"], label, out, contract=own_rules, keys=n == 0)
-        source = open_tables(paths, label)
+        source = read_ahead(open_tables(paths, label))
         checker.header(source.columns)
         checkers.append(checker)
         streams.append(_typed_stream(checker, source, out))
