@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -359,16 +360,55 @@ def _read_descriptor(path: Path, out: Collector) -> dict[str, Any] | None:
     return descriptor
 
 
+class _Hashes:
+    """The sha256 of files, each file read once (the descriptor and SHA256SUMS name the
+    same data files), the regular files of a release hashed two at a time up front
+    (hashlib releases the GIL)."""
+
+    def __init__(self) -> None:
+        self._known: dict[Path, str] = {}
+
+    def prefetch(self, paths: list[Path]) -> None:
+        def digest(path: Path) -> tuple[Path, str | None]:
+            try:
+                return path, sha256_file(path)
+            except OSError:  # hashed again where it is checked, which reports it
+                return path, None
+
+        with ThreadPoolExecutor(2, thread_name_prefix="packager-hash") as pool:
+            for path, found in pool.map(digest, paths):
+                if found is not None:
+                    self._known[path] = found
+
+    def get(self, path: Path) -> str:
+        found = self._known.get(path)
+        return found if found is not None else sha256_file(path)
+
+
 def validate_release(descriptor_path: Path, out: Collector, contract: ContractRules) -> int:
     """Check a release: descriptor, every file's size and sha256, SHA256SUMS, every row.
 
     Returns the number of rows read."""
     folder = descriptor_path.parent
     files = release_files(folder, out)
+    hashes = _Hashes()
+    regular = [folder / name for name in sorted(files)]
+    hashes.prefetch([path for path in regular if not path.is_symlink() and path.is_file()])
+    return _validate_release(descriptor_path, folder, files, hashes, out, contract)
+
+
+def _validate_release(
+    descriptor_path: Path,
+    folder: Path,
+    files: set[str],
+    hashes: _Hashes,
+    out: Collector,
+    contract: ContractRules,
+) -> int:
     if descriptor_path.name not in files:
         if not os.path.lexists(descriptor_path):  # else a link or a pipe: reported, not read
             out.add(_issue("package-error", "the release has no datapackage.json", DESCRIPTOR))
-        _check_sha256sums(folder, files, out)
+        _check_sha256sums(folder, files, hashes, out)
         return 0
     descriptor = _read_descriptor(descriptor_path, out)
     if descriptor is None:
@@ -386,16 +426,16 @@ def validate_release(descriptor_path: Path, out: Collector, contract: ContractRu
             continue
         label = _table_label(resource, paths)
         if len(paths) == 1:
-            _check_size_and_hash(resource, paths[0], label, out)
+            _check_size_and_hash(resource, paths[0], label, hashes, out)
         else:
-            _check_parts(resource, folder, files, out)
+            _check_parts(resource, folder, files, hashes, out)
         if not _schema_ok(resource.get("schema"), label, out):
             broken = True
             continue
         table = str(resource.get("name", label)).removesuffix("-parquet")
         tables.setdefault(table, []).append((resource, paths))
-    _check_listed(descriptor.get(METADATA_FILES), folder, files, out)
-    _check_sha256sums(folder, files, out)
+    _check_listed(descriptor.get(METADATA_FILES), folder, files, hashes, out)
+    _check_sha256sums(folder, files, hashes, out)
     if broken:
         return 0
     return _check_rows(tables, out, contract)
@@ -444,11 +484,15 @@ def _unsafe(folder: Path, name: object) -> str:
     return ""
 
 
-def _check_parts(resource: dict[str, Any], folder: Path, files: set[str], out: Collector) -> None:
-    _check_listed(resource.get(PARTS), folder, files, out)
+def _check_parts(
+    resource: dict[str, Any], folder: Path, files: set[str], hashes: _Hashes, out: Collector
+) -> None:
+    _check_listed(resource.get(PARTS), folder, files, hashes, out)
 
 
-def _check_listed(parts: object, folder: Path, files: set[str], out: Collector) -> None:
+def _check_listed(
+    parts: object, folder: Path, files: set[str], hashes: _Hashes, out: Collector
+) -> None:
     """The size and sha256 of each file a descriptor lists with them (a partitioned table's
     parts, the release's metadata files)."""
     if not isinstance(parts, list):
@@ -458,7 +502,7 @@ def _check_listed(parts: object, folder: Path, files: set[str], out: Collector) 
         if path is None:
             out.add(_issue("scheme-error", f"listed file {excerpt(part)} is missing", DESCRIPTOR))
             continue
-        _check_size_and_hash(part, path, str(part["path"]), out)
+        _check_size_and_hash(part, path, str(part["path"]), hashes, out)
 
 
 def _schema_ok(schema: object, label: str, out: Collector) -> bool:
@@ -497,7 +541,9 @@ def _own_schema(table: str) -> dict[str, Any]:
     return {k: v for k, v in table_schema(table).items() if k != "$schema"}
 
 
-def _check_size_and_hash(resource: dict[str, Any], path: Path, label: str, out: Collector) -> None:
+def _check_size_and_hash(
+    resource: dict[str, Any], path: Path, label: str, hashes: _Hashes, out: Collector
+) -> None:
     expected_bytes = resource.get("bytes", resource.get(PARQUET_BYTES))
     actual_bytes = path.stat().st_size
     if expected_bytes is not None and expected_bytes != actual_bytes:
@@ -509,11 +555,11 @@ def _check_size_and_hash(resource: dict[str, Any], path: Path, label: str, out: 
         algorithm, _, digest = expected_hash.rpartition(":")
         if algorithm not in ("", "sha256"):
             out.add(_issue("hash-count", f"unsupported hash algorithm {algorithm!r}", label))
-        elif digest != sha256_file(path):
+        elif digest != hashes.get(path):
             out.add(_issue("hash-count", "the file's sha256 differs from the descriptor's", label))
 
 
-def _check_sha256sums(folder: Path, files: set[str], out: Collector) -> None:
+def _check_sha256sums(folder: Path, files: set[str], hashes: _Hashes, out: Collector) -> None:
     if "SHA256SUMS" not in files:
         if not (folder / "SHA256SUMS").is_symlink():  # a link is reported as unsafe
             out.add(_issue("checksum-missing", "the release has no SHA256SUMS file", "SHA256SUMS"))
@@ -531,7 +577,7 @@ def _check_sha256sums(folder: Path, files: set[str], out: Collector) -> None:
         elif path is None:
             message = f"{excerpt(name)} is listed but missing"
             out.add(_issue("scheme-error", message, "SHA256SUMS", line=line))
-        elif sha256_file(path) != digest.lower():
+        elif hashes.get(path) != digest.lower():
             message = f"{excerpt(name)}: sha256 differs from SHA256SUMS"
             out.add(_issue("hash-count", message, "SHA256SUMS", line=line))
     for name in sorted(files - listed - {"SHA256SUMS"}):
