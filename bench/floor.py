@@ -1,11 +1,16 @@
-"""The floor a build is measured against: read every input byte, then write the same
-tables with plain pyarrow (Parquet zstd and CSV), nothing else.
+"""The floors packager is measured against, plain pyarrow and hashlib doing the least the
+command must do.
+
+- build: read every input byte, then write the same tables (Parquet zstd and CSV).
+- validate: the sha256 of every data file, then read both tables' CSV and Parquet files.
 
     python -m bench.floor CORPUS RELEASE OUT   (prints: seconds read, seconds write)
+    python -m bench.floor validate RELEASE     (prints: seconds hash, seconds read)
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import time
@@ -24,7 +29,29 @@ def read_all(corpus: Path) -> int:
     return total
 
 
+def validate_floor(release: Path) -> tuple[float, float]:
+    """(seconds hashing, seconds reading) a release's data files, as `packager validate`
+    must at least: every byte hashed, every table read from both formats."""
+    files = sorted(p for p in (release / "data").rglob("*") if p.is_file())
+    start = time.perf_counter()
+    for path in files:
+        with path.open("rb") as handle:
+            hashlib.file_digest(handle, "sha256")
+    hashed = time.perf_counter()
+    csv_options = pacsv.ParseOptions(newlines_in_values=True)  # bodies hold line breaks
+    for path in files:
+        if path.suffix == ".csv":
+            pacsv.read_csv(path, parse_options=csv_options)
+        elif path.suffix == ".parquet":
+            pq.read_table(path)
+    return hashed - start, time.perf_counter() - hashed
+
+
 def main() -> None:
+    if sys.argv[1] == "validate":
+        hashing, reading = validate_floor(Path(sys.argv[2]))
+        print(f"{hashing:.3f} {reading:.3f}")
+        return
     corpus, release, out = (Path(a) for a in sys.argv[1:4])
     start = time.perf_counter()
     read_all(corpus)
