@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -163,7 +164,7 @@ def test_a_table_read_ahead_gives_its_batches_and_issues_in_order(
 def test_a_read_ahead_stopped_early_ends_its_thread(tmp_path: Path) -> None:
     path = tmp_path / "t.parquet"
     pq.write_table(pa.table({"a": list(range(50_000))}), path, row_group_size=1000)
-    batches = tables.read_ahead(tables.open_table(path, "t")).batches
+    batches: Any = tables.read_ahead(tables.open_table(path, "t")).batches  # a generator
     next(batches)
     batches.close()
     assert not [t for t in threading.enumerate() if t.name == "packager-read-ahead"]
