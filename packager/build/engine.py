@@ -44,7 +44,7 @@ from packager.inputs.remote import StorageOptions
 from packager.inputs.rows import TableOptions, TableRows
 
 ROW_BITS = 32  # an input's index: file position << ROW_BITS | row
-MIN_CHUNK, MAX_CHUNK = 32, 2_048  # page files a worker takes at a time
+MIN_CHUNK, MAX_CHUNK = 32, 4_096  # page files a worker takes at a time (bench/README.md)
 T = TypeVar("T")
 IN_FLIGHT = 4  # chunks queued per worker: a chunk is two numbers, and a worker never waits
 
