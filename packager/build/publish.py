@@ -81,11 +81,12 @@ def _checked_files(folder: Path) -> list[str]:
         if Path(name).is_absolute() or ".." in Path(name).parts:
             raise InputError(f"{sums}:{line}: {name} is not a file of the release")
     digests = Digests(folder)
-    try:
-        digests.prefetch(name for _, _, name in entries)
-    except OSError as exc:
-        raise InputError(f"{folder}: a listed file cannot be read: {exc}") from None
+    digests.prefetch(name for _, _, name in entries)
     for line, digest, name in entries:
-        if digests(name) != digest:
+        try:
+            found = digests(name)
+        except OSError as exc:
+            raise InputError(f"{folder}: a listed file cannot be read: {exc}") from None
+        if found != digest:
             raise InputError(f"{sums}:{line}: {name} differs from its sha256: not published")
     return sorted(name for _, _, name in entries if name != DESCRIPTOR)

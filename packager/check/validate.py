@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -37,7 +36,7 @@ from packager.inputs import parse_file
 from packager.inputs.files import TABLE_SUFFIXES, InputFile, input_files, shown_path
 from packager.inputs.rows import RELATED, TableOptions, TableRows
 from packager.inputs.tables import TableSource, open_table, open_tables, read_ahead
-from packager.release.checksums import read_sha256sums, sha256_file
+from packager.release.checksums import Digests, read_sha256sums
 from packager.release.descriptor import (
     DESCRIPTOR,
     METADATA_FILES,
@@ -360,40 +359,17 @@ def _read_descriptor(path: Path, out: Collector) -> dict[str, Any] | None:
     return descriptor
 
 
-class _Hashes:
-    """The sha256 of files, each file read once (the descriptor and SHA256SUMS name the
-    same data files), the regular files of a release hashed two at a time up front
-    (hashlib releases the GIL)."""
-
-    def __init__(self) -> None:
-        self._known: dict[Path, str] = {}
-
-    def prefetch(self, paths: list[Path]) -> None:
-        def digest(path: Path) -> tuple[Path, str | None]:
-            try:
-                return path, sha256_file(path)
-            except OSError:  # hashed again where it is checked, which reports it
-                return path, None
-
-        with ThreadPoolExecutor(2, thread_name_prefix="packager-hash") as pool:
-            for path, found in pool.map(digest, paths):
-                if found is not None:
-                    self._known[path] = found
-
-    def get(self, path: Path) -> str:
-        found = self._known.get(path)
-        return found if found is not None else sha256_file(path)
-
-
 def validate_release(descriptor_path: Path, out: Collector, contract: ContractRules) -> int:
     """Check a release: descriptor, every file's size and sha256, SHA256SUMS, every row.
 
     Returns the number of rows read."""
     folder = descriptor_path.parent
     files = release_files(folder, out)
-    hashes = _Hashes()
-    regular = [folder / name for name in sorted(files)]
-    hashes.prefetch([path for path in regular if not path.is_symlink() and path.is_file()])
+    # Every regular file hashed once, two at a time: the descriptor and SHA256SUMS name
+    # the same data files.
+    hashes = Digests(folder)
+    regular = [name for name in sorted(files) if (folder / name).is_file()]
+    hashes.prefetch(name for name in regular if not (folder / name).is_symlink())
     return _validate_release(descriptor_path, folder, files, hashes, out, contract)
 
 
@@ -401,7 +377,7 @@ def _validate_release(
     descriptor_path: Path,
     folder: Path,
     files: set[str],
-    hashes: _Hashes,
+    hashes: Digests,
     out: Collector,
     contract: ContractRules,
 ) -> int:
@@ -485,13 +461,13 @@ def _unsafe(folder: Path, name: object) -> str:
 
 
 def _check_parts(
-    resource: dict[str, Any], folder: Path, files: set[str], hashes: _Hashes, out: Collector
+    resource: dict[str, Any], folder: Path, files: set[str], hashes: Digests, out: Collector
 ) -> None:
     _check_listed(resource.get(PARTS), folder, files, hashes, out)
 
 
 def _check_listed(
-    parts: object, folder: Path, files: set[str], hashes: _Hashes, out: Collector
+    parts: object, folder: Path, files: set[str], hashes: Digests, out: Collector
 ) -> None:
     """The size and sha256 of each file a descriptor lists with them (a partitioned table's
     parts, the release's metadata files)."""
@@ -542,7 +518,7 @@ def _own_schema(table: str) -> dict[str, Any]:
 
 
 def _check_size_and_hash(
-    resource: dict[str, Any], path: Path, label: str, hashes: _Hashes, out: Collector
+    resource: dict[str, Any], path: Path, label: str, hashes: Digests, out: Collector
 ) -> None:
     expected_bytes = resource.get("bytes", resource.get(PARQUET_BYTES))
     actual_bytes = path.stat().st_size
@@ -555,11 +531,11 @@ def _check_size_and_hash(
         algorithm, _, digest = expected_hash.rpartition(":")
         if algorithm not in ("", "sha256"):
             out.add(_issue("hash-count", f"unsupported hash algorithm {algorithm!r}", label))
-        elif digest != hashes.get(path):
+        elif digest != hashes.of(path):
             out.add(_issue("hash-count", "the file's sha256 differs from the descriptor's", label))
 
 
-def _check_sha256sums(folder: Path, files: set[str], hashes: _Hashes, out: Collector) -> None:
+def _check_sha256sums(folder: Path, files: set[str], hashes: Digests, out: Collector) -> None:
     if "SHA256SUMS" not in files:
         if not (folder / "SHA256SUMS").is_symlink():  # a link is reported as unsafe
             out.add(_issue("checksum-missing", "the release has no SHA256SUMS file", "SHA256SUMS"))
@@ -577,7 +553,7 @@ def _check_sha256sums(folder: Path, files: set[str], hashes: _Hashes, out: Colle
         elif path is None:
             message = f"{excerpt(name)} is listed but missing"
             out.add(_issue("scheme-error", message, "SHA256SUMS", line=line))
-        elif hashes.get(path) != digest.lower():
+        elif hashes.of(path) != digest.lower():
             message = f"{excerpt(name)}: sha256 differs from SHA256SUMS"
             out.add(_issue("hash-count", message, "SHA256SUMS", line=line))
     for name in sorted(files - listed - {"SHA256SUMS"}):

@@ -23,11 +23,25 @@ class Digests:
         self._known: dict[str, str] = {}
 
     def prefetch(self, names: Iterable[str]) -> None:
-        """Hash `names` two at a time (hashlib releases the GIL on large reads)."""
+        """Hash `names` two at a time (hashlib releases the GIL on large reads). A file
+        that cannot be read is left out: asked for, it is read again, and the error is
+        the asker's."""
         todo = [n for n in names if n not in self._known]
+
+        def digest(name: str) -> str | None:
+            try:
+                return sha256_file(self.folder / name)
+            except OSError:
+                return None
+
         with ThreadPoolExecutor(2) as pool:
-            digests = pool.map(lambda name: sha256_file(self.folder / name), todo)
-            self._known.update(zip(todo, digests, strict=True))
+            for name, found in zip(todo, pool.map(digest, todo), strict=True):
+                if found is not None:
+                    self._known[name] = found
+
+    def of(self, path: Path) -> str:
+        """The digest of `path`, a file in `folder`."""
+        return self(path.relative_to(self.folder).as_posix())
 
     def __call__(self, name: str) -> str:
         if name not in self._known:
