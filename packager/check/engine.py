@@ -5,26 +5,25 @@ columns from Parquet) and reports what frictionless would report for the same ro
 schema, with frictionless's codes and row numbers, plus the contract's own rules. Cells are
 checked with pyarrow.compute; only cells that fail the fast path are looked at in Python,
 to decide them exactly as frictionless does. Keys for `unique`, `primaryKey` and
-`foreignKeys` are kept as compact Arrow columns and checked when the table ends, so memory
-holds a batch and the key columns, never the table.
+`foreignKeys` go to `packager.check.keys`, which checks them as they pass where they come
+sorted, so memory holds a batch, never the table.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from packager.check.keys import ROW, Keys, Lookup
 from packager.contract import rules
 from packager.contract.models import Issue
 from packager.contract.schema import ARROW_TYPES
 from packager.inputs.pages import FAST
-
-ROW = "__row"
 
 
 class ErrorLimit(Exception):
@@ -113,6 +112,7 @@ class TableChecker:
         *,
         contract: ContractRules | None = None,
         keys: bool = True,
+        lookups: Mapping[str, Lookup | None] | None = None,
     ) -> None:
         self.schema = schema
         # A field's type is "string" where the schema leaves it out (Table Schema's default).
@@ -122,16 +122,9 @@ class TableChecker:
         self.out = collector
         self.contract = contract
         self.rows = 0
-        unique = [[f["name"]] for f in self.fields if f.get("constraints", {}).get("unique")]
-        self.key_sets: list[list[str]] = unique
-        self.primary_key: list[str] = list(schema.get("primaryKey", []))
-        key_names = {n for key in [*unique, self.primary_key] for n in key}
-        for fk in schema.get("foreignKeys", []):
-            key_names |= set(fk["fields"])
-        self._keys: list[pa.Table] = []
         # keys=False: the caller checks keys elsewhere (a release's second format, which
         # must equal the first row for row), so they are not kept.
-        self._key_names = [n for n in self.names if n in key_names] if keys else []
+        self.keys: Keys | None = Keys(schema, lookups or {}) if keys else None
 
     # -- reporting ---------------------------------------------------------------------
 
@@ -192,10 +185,10 @@ class TableChecker:
         for i, position, code, message in sorted(problems):
             self._issue(code, message, row_of(i), self.fields[position]["name"])
         result = pa.RecordBatch.from_arrays([typed[n] for n in self.names], names=self.names)
-        if self._key_names:
+        if self.keys is not None and self.keys.names:
             # Row numbers as int32 (two billion rows) halve the memory the keys take.
-            keys = result.select(self._key_names).append_column(ROW, pc.cast(rows, pa.int32()))
-            self._keys.append(pa.Table.from_batches([keys]))
+            keys = result.select(self.keys.names).append_column(ROW, pc.cast(rows, pa.int32()))
+            self.keys.add(pa.Table.from_batches([keys]))
         if self.contract is not None:
             self._contract(result, row_of)
         return result
@@ -312,54 +305,29 @@ class TableChecker:
 
     # -- end of table --------------------------------------------------------------------
 
-    def keys(self) -> pa.Table | None:
-        if not self._keys:
-            return None
-        return pa.concat_tables(self._keys)
-
-    def finish(self, lookups: dict[str, pa.Table | None] | None = None) -> None:
-        """The checks that need the whole table: unique, primary key, foreign keys."""
-        keys = self.keys()
-        if keys is None or not keys.num_rows:
+    def finish(self) -> None:
+        """The checks that need the whole table: unique, primary key, foreign keys
+        (`packager.check.keys`)."""
+        if self.keys is None:
             return
-        for names in self.key_sets:
-            for row, first in _duplicates(keys, names):
-                self._issue(
-                    "unique-error", f"the same as in the row at position {first}", row, names[0]
+        for found in self.keys.finish():
+            if found.kind == "unique":
+                name = self.keys.unique[found.key][0]
+                message = f"the same as in the row at position {found.first}"
+                self._issue("unique-error", message, found.row, name)
+            elif found.kind == "primary-null":
+                message = 'cells composing the primary keys are all "None"'
+                self._issue("primary-key", message, found.row, None)
+            elif found.kind == "primary":
+                message = f"the same as in the row at position {found.first}"
+                self._issue("primary-key", message, found.row, None)
+            else:
+                fk = self.keys.foreign[found.key]
+                message = (
+                    f'for "{fk.local}": values "{found.first}" not found in the lookup table '
+                    f'"{fk.resource}" as "{fk.remote}"'
                 )
-        if self.primary_key:
-            pk = keys.select([*self.primary_key, ROW])
-            all_null = _all([pc.is_null(pk.column(n)) for n in self.primary_key])
-            for row in pk.filter(all_null).column(ROW).to_pylist():
-                self._issue(
-                    "primary-key", 'cells composing the primary keys are all "None"', row, None
-                )
-            for row, first in _duplicates(keys, self.primary_key):
-                self._issue("primary-key", f"the same as in the row at position {first}", row, None)
-        for fk in self.schema.get("foreignKeys", []):
-            target = (lookups or {}).get(fk["reference"]["resource"])
-            if target is None:
-                continue
-            self._foreign_key(keys, fk, target)
-
-    def _foreign_key(self, keys: pa.Table, fk: dict[str, Any], target: pa.Table) -> None:
-        local, remote = fk["fields"], fk["reference"]["fields"]
-        if len(local) != 1:
-            raise NotImplementedError("composite foreign keys")
-        column = keys.column(local[0])
-        present = pc.is_valid(column)
-        found = pc.is_in(column, value_set=target.column(remote[0]).combine_chunks())
-        dangling = keys.filter(pc.and_(present, pc.invert(found)))
-        for value, row in zip(
-            dangling.column(local[0]).to_pylist(), dangling.column(ROW).to_pylist(), strict=True
-        ):
-            self._issue(
-                "foreign-key",
-                f'for "{local[0]}": values "{value}" not found in the lookup table '
-                f'"{fk["reference"]["resource"]}" as "{remote[0]}"',
-                row,
-                None,
-            )
+                self._issue("foreign-key", message, found.row, None)
 
 
 _PY_ONLY_SPACE = "[\x1c-\x1f]"  # whitespace to Python's str.split(), not to Arrow
@@ -438,36 +406,3 @@ def _any(masks: list[pa.Array]) -> pa.Array:
     for mask in masks[1:]:
         result = pc.or_(result, mask)
     return result
-
-
-def _all(masks: list[pa.ChunkedArray]) -> pa.ChunkedArray:
-    result = masks[0]
-    for mask in masks[1:]:
-        result = pc.and_(result, mask)
-    return result
-
-
-def _duplicates(keys: pa.Table, names: list[str]) -> Iterator[tuple[int, int]]:
-    """(row, first row with the same key) for each repeated non-null key."""
-    table = keys.select([*names, ROW])
-    table = table.filter(_all([pc.is_valid(table.column(n)) for n in names]))
-    if table.num_rows < 2:
-        return
-    table = table.sort_by([*((n, "ascending") for n in names), (ROW, "ascending")])
-    same = None
-    for n in names:
-        column = table.column(n).combine_chunks()
-        eq = pc.equal(column.slice(1), column.slice(0, len(column) - 1))
-        same = eq if same is None else pc.and_(same, eq)
-    assert same is not None
-    repeats = pc.indices_nonzero(same).to_pylist()
-    if not repeats:
-        return
-    rows = table.column(ROW).to_pylist()
-    found: list[tuple[int, int]] = []
-    first: dict[int, int] = {}
-    for i in repeats:  # i + 1 repeats the key of i
-        origin = first.get(i, rows[i])
-        first[i + 1] = origin
-        found.append((rows[i + 1], origin))
-    yield from sorted(found)

@@ -24,6 +24,7 @@ from packager.check.engine import (
     ErrorLimit,
     TableChecker,
 )
+from packager.check.keys import Keys
 from packager.contract import rules
 from packager.contract.language import detect_language
 from packager.contract.limits import DEFAULT_LIMITS, Limits
@@ -618,7 +619,7 @@ def _check_rows(
     contract: ContractRules,
 ) -> int:
     rows = 0
-    lookups: dict[str, pa.Table | None] = {}
+    lookups: dict[str, Keys | None] = {}
     # Referenced tables first, so their keys are there for the foreign keys.
     order = sorted(tables, key=lambda t: any(_foreign_keys(r) for r, _ in tables[t]))
     for table in order:
@@ -664,7 +665,7 @@ def _check_table(
     entries: list[tuple[dict[str, Any], list[Path]]],
     out: Collector,
     contract: ContractRules,
-    lookups: dict[str, pa.Table | None],
+    lookups: dict[str, Keys | None],
 ) -> int:
     """Check one table's files (one a format): rows, keys, the formats equal; returns the
     rows read, and leaves the table's keys in `lookups`."""
@@ -676,7 +677,9 @@ def _check_table(
         label = _table_label(resource, paths)
         # The contract's rules and the key checks run on one format; the other must equal it.
         own_rules = contract if table == "articles" and n == 0 else None
-        checker = TableChecker(resource["schema"], label, out, contract=own_rules, keys=n == 0)
+        checker = TableChecker(
+            resource["schema"], label, out, contract=own_rules, keys=n == 0, lookups=lookups
+        )
         source = read_ahead(open_tables(paths, label))
         checker.header(source.columns)
         checkers.append(checker)
@@ -694,7 +697,7 @@ def _check_table(
             for _ in stream:
                 pass
     for checker in checkers:
-        checker.finish(lookups)
+        checker.finish()
         rows += checker.rows
-    lookups[table] = checkers[0].keys()
+    lookups[table] = checkers[0].keys
     return rows
