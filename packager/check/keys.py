@@ -258,6 +258,8 @@ class Keys:
             column = self.table().column(name).combine_chunks()
             column = column.filter(pc.is_valid(column))
             self._values[name] = column.take(pc.array_sort_indices(column))
+            if self.done and self._values.keys() >= set(self.names):
+                self._kept = []  # every key is in `_values` now: the table is not needed
         return self._values[name]
 
     # -- the end of the table ----------------------------------------------------------
