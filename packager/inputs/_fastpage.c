@@ -442,6 +442,15 @@ static const char *word_count_and_language(const char *s, Py_ssize_t n, long *co
             if (langs < 0) return NULL;
             for (int k = 0; k < 4; k++) scores[k] += (langs >> k) & 1;
         }
+        if (i >= latin) break; /* the words after the sample are only counted */
+    }
+    /* s[i] is white space (or the end): a word starts at each other byte after one,
+     * counted with no branch. */
+    int after_space = 1;
+    for (; i < n; i++) {
+        int space = SPACE[(unsigned char)s[i]];
+        words += after_space & (space ^ 1);
+        after_space = space;
     }
     *count = words;
     if (script != NULL) return script;
