@@ -15,10 +15,13 @@ from pathlib import Path
 
 import frictionless
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from packager import BuildResult
-from packager.check.engine import Collector, TableChecker
+from packager.check.engine import _BLANK, Collector, TableChecker
 from packager.check.validate import check_table_schema
 from packager.contract.schema import arrow_schema, table_schema
 from packager.release.read import read_csv
@@ -254,3 +257,21 @@ def test_json_lines_and_parquet_inputs_with_a_column_map(
         assert ("missing-label", "source") in {(i.code, i.field) for i in unmapped.issues}
         mapped = check_table_schema(path, today=TODAY, mapping={"source": "publication"})
         assert mapped.issues == [], mapped.issues
+
+
+_SPACES = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*_SPACES, "a", "\u200b", "é", "\x00"]), max_size=12))
+def test_the_blank_body_test_agrees_with_str_strip(text: str) -> None:
+    """The column-wise test for a body of white space alone flags what `not body.strip()`
+    does (a row it flags is judged again in Python; one it misses is an error missed)."""
+    found = pc.match_substring_regex(pa.array([text]), _BLANK)[0].as_py()
+    assert found == (not text.strip())
+
+
+def test_the_blank_body_test_knows_every_white_space_character_python_does() -> None:
+    every = pa.array([chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000])
+    flagged = pc.match_substring_regex(every, _BLANK).to_pylist()
+    assert [c for c, f in zip(every.to_pylist(), flagged, strict=True) if f] == _SPACES
