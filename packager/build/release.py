@@ -210,13 +210,10 @@ def build_release(
     try:
         checkpoint("started")
         plan = _Plan(name, version, stamp, meta, layout, previous)
-        result = _write(
-            work,
-            files,
-            plan,
+        run = _Run(
             strict=strict,
             workers=workers or os.cpu_count() or 1,
-            today=today,
+            today=today or dt.date.today(),
             tables=tables,
             limits=limits,
             progress=progress,
@@ -226,6 +223,7 @@ def build_release(
             storage=storage_options,
             spool_url=spool,
         )
+        result = _write(work, files, plan, run)
         _publish(work, target, lambda: _compare_with_latest(folder, work, plan, result))
     except OSError as exc:
         raise ReleaseWriteError(f"{folder}: writing the release failed: {_reason(exc)}") from None
@@ -390,6 +388,23 @@ class _Plan:
     previous: Path | None
 
 
+@dataclass(frozen=True)
+class _Run:
+    """How a build does its work: `build_release`'s options past the plan."""
+
+    strict: bool
+    workers: int
+    today: dt.date
+    tables: TableOptions
+    limits: Limits
+    progress: Callable[[int, int], None] | None
+    engine: Engine | None
+    allow_empty: bool
+    releases: list[Path]
+    storage: StorageOptions
+    spool_url: str | None
+
+
 @contextmanager
 def _spool_place(
     work: Path, plan: _Plan, spool_url: str | None, storage: StorageOptions
@@ -408,44 +423,15 @@ def _spool_place(
         place.remove()
 
 
-def _write(
-    work: Path,
-    files: InputList,
-    plan: _Plan,
-    *,
-    strict: bool,
-    workers: int,
-    today: dt.date | None,
-    tables: TableOptions,
-    limits: Limits,
-    progress: Callable[[int, int], None] | None,
-    engine: Engine | None,
-    allow_empty: bool,
-    releases: list[Path],
-    storage: StorageOptions = (),
-    spool_url: str | None = None,
-) -> BuildResult:
+def _write(work: Path, files: InputList, plan: _Plan, run: _Run) -> BuildResult:
     """Parse `files` into a spool, then write the release's files into `work`. Clears
-    `files` once parsed: the writing never needs it. Closes `engine` once its work is
+    `files` once parsed: the writing never needs it. Closes the engine once its work is
     done (the parsing; for the partitioned layout, the partitions too)."""
-    tasks = engine or LocalEngine(workers)
+    tasks = run.engine or LocalEngine(run.workers)
     try:
-        with _spool_place(work, plan, spool_url, storage) as place:
+        with _spool_place(work, plan, run.spool_url, run.storage) as place:
             parsed, rejects, stats, merged = _parse_and_write(
-                place,
-                work / "data",
-                files,
-                plan,
-                strict=strict,
-                workers=workers,
-                today=today,
-                tables=tables,
-                limits=limits,
-                progress=progress,
-                engine=tasks,
-                allow_empty=allow_empty,
-                releases=releases,
-                storage=storage,
+                place, work / "data", files, plan, run, tasks
             )
     finally:
         tasks.close()
@@ -477,46 +463,33 @@ def _write(
 
 
 def _parse_and_write(
-    place: SpoolPlace,
-    data: Path,
-    files: InputList,
-    plan: _Plan,
-    *,
-    strict: bool,
-    workers: int,
-    today: dt.date | None,
-    tables: TableOptions,
-    limits: Limits,
-    progress: Callable[[int, int], None] | None,
-    engine: Engine,
-    allow_empty: bool,
-    releases: list[Path],
-    storage: StorageOptions,
+    place: SpoolPlace, data: Path, files: InputList, plan: _Plan, run: _Run, engine: Engine
 ) -> tuple[Parsed, list[Finding], CorpusStats, list[Merged]]:
-    """`files` parsed into the spool at `place`, and both tables written into `data`."""
+    """`files` parsed into the spool at `place` (on `engine`), and both tables written
+    into `data`."""
     spool = Spool(place)
     buckets = Buckets.for_inputs(len(files))
-    job = Job(place, today or dt.date.today(), limits, buckets, storage)
+    job = Job(place, run.today, run.limits, buckets, run.storage)
     parsed = parse_into(
         spool,
         files,
         job,
-        workers=workers,
-        tables=tables,
-        progress=progress,
+        workers=run.workers,
+        tables=run.tables,
+        progress=run.progress,
         # parse_into sizes a local pool to the pages (one process for a few)
         engine=None if isinstance(engine, LocalEngine) else engine,
-        releases=releases,
+        releases=run.releases,
     )
     files.clear()  # not needed for writing (and the caller built it for this build only)
     rejects = [finding for finding in parsed.findings if finding.severity == "error"]
     checkpoint("parsed")
-    if strict and rejects:
+    if run.strict and rejects:
         raise StrictRefusal(
             f"--strict: {len(rejects)} of {parsed.records} inputs rejected; nothing written",
             Report(issues=[finding.issue() for finding in parsed.findings]),
         )
-    if len(rejects) == parsed.records and not allow_empty:
+    if len(rejects) == parsed.records and not run.allow_empty:
         raise NoArticlesError(
             f"no article: {parsed.records} inputs, {len(rejects)} rejected; nothing written "
             "(--allow-empty writes an empty release)",
