@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import tempfile
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import IO, Any, NamedTuple, Protocol
 
 import pyarrow as pa
@@ -121,10 +121,8 @@ class _Sorted:
             return
         rows = table.column(ROW)
         first: dict[int, int] = {0: self._origin} if self._last is not None else {}
-        for i in pc.indices_nonzero(same).to_pylist() if n > 1 else []:
-            origin = first.get(i, rows[i].as_py())
-            first[i + 1] = origin
-            self.repeats.append((rows[i + 1].as_py(), origin))
+        repeats = pc.indices_nonzero(same).to_pylist() if n > 1 else []
+        self.repeats += _runs(repeats, lambda i: rows[i].as_py(), first)
         self._origin = first.get(n - 1, rows[n - 1].as_py())
         self._last = table.slice(n - 1)
 
@@ -210,7 +208,9 @@ class Keys:
         names |= {fk.local for fk in self.foreign}
         self.names = [f["name"] for f in fields if f["name"] in names]
         self._lookups = lookups
-        self._sorted = [_Sorted(key) for key in [*self.unique, self.primary] if key]
+        # A key named twice (a unique field that is also the primary key) is checked once.
+        self._sorted = {tuple(key): _Sorted(key) for key in [*self.unique, self.primary] if key}
+        self._sorted_once: dict[tuple[str, ...], list[tuple[int, int]]] = {}
         self._spill: _Spill | None = _Spill()  # None once the keys are kept in memory
         self._kept: list[pa.Table] = []
         self._values: dict[str, pa.Array] = {}
@@ -222,7 +222,7 @@ class Keys:
         if self.primary:
             nulls = keys.filter(_all_null(keys, self.primary)).column(ROW)
             self._primary_nulls += nulls.to_pylist()
-        for check in self._sorted:
+        for check in self._sorted.values():
             if not check.broken:
                 check.add(keys.filter(_all_valid(keys, check.names)))
                 if check.broken and self._spill is not None:
@@ -267,24 +267,26 @@ class Keys:
     def finish(self) -> Iterator[Finding]:
         """Every finding, in frictionless's order."""
         self.done = True  # a spill is kept: a table referencing this one may read it
-        checks = iter(self._sorted)
         for index, names in enumerate(self.unique):
-            for row, first in self._repeats(next(checks), names):
+            for row, first in self._repeats(names):
                 yield Finding("unique", index, row, first)
         if self.primary:
             for row in self._primary_nulls:
                 yield Finding("primary-null", 0, row)
-            for row, first in self._repeats(next(checks), self.primary):
+            for row, first in self._repeats(self.primary):
                 yield Finding("primary", 0, row, first)
         for index, fk in enumerate(self.foreign):
             fk.finish(self._lookups.get(fk.resource))
             for row, value in sorted(fk.dangling):
                 yield Finding("foreign", index, row, value)
 
-    def _repeats(self, check: _Sorted, names: list[str]) -> list[tuple[int, int]]:
-        if not check.broken:
-            return sorted(check.repeats)
-        return list(duplicates(self.table(), names))
+    def _repeats(self, names: list[str]) -> list[tuple[int, int]]:
+        key = tuple(names)
+        if not self._sorted[key].broken:
+            return sorted(self._sorted[key].repeats)
+        if key not in self._sorted_once:  # one sort for a key named twice
+            self._sorted_once[key] = list(duplicates(self.table(), names))
+        return self._sorted_once[key]
 
 
 def _all_valid(keys: pa.Table, names: list[str]) -> pa.ChunkedArray:
@@ -319,11 +321,18 @@ def duplicates(keys: pa.Table, names: list[str]) -> Iterator[tuple[int, int]]:
     repeats = pc.indices_nonzero(same).to_pylist()
     if not repeats:
         return
-    rows = table.column(ROW).to_pylist()
-    found: list[tuple[int, int]] = []
-    first: dict[int, int] = {}
-    for i in repeats:  # i + 1 repeats the key of i
-        origin = first.get(i, rows[i])
+    yield from sorted(_runs(repeats, table.column(ROW).to_pylist().__getitem__, {}))
+
+
+def _runs(
+    repeats: list[int], row_at: Callable[[int], int], first: dict[int, int]
+) -> list[tuple[int, int]]:
+    """(row, first row of its run) for each key at `i + 1` that repeats the key at `i`
+    (`repeats`, increasing), the keys in sorted order; `first` holds the run's first row
+    of a key whose run began earlier, and is left holding each repeat's."""
+    found = []
+    for i in repeats:
+        origin = first.get(i, row_at(i))
         first[i + 1] = origin
-        found.append((rows[i + 1], origin))
-    yield from sorted(found)
+        found.append((row_at(i + 1), origin))
+    return found
