@@ -4,14 +4,22 @@ whole table; a sorted stream's keys are never held in memory."""
 
 from __future__ import annotations
 
+import gc
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import packager.check.validate as validate_module
+from packager import BuildResult, validate
 from packager.check.keys import ROW, Finding, Keys, duplicates
+
+from .conftest import TODAY
 
 RELATED = {
     "fields": [
@@ -91,15 +99,35 @@ def test_findings_equal_one_sort_over_the_whole_table(
     assert list(keys.finish()) == _expected(found, referenced)
 
 
-def test_a_sorted_stream_holds_no_keys_in_memory_and_a_break_brings_them_back() -> None:
+def test_keys_wait_on_disk_until_the_table_ends_even_after_a_break(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A table's keys are read back into memory once, when it ends: not while its batches
+    # (and those of the formats read beside it) are still being read.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     rows = [(f"{n:04d}", p) for n in range(50) for p in (1, 2)]
     keys = Keys(RELATED, {"articles": _articles([f"{n:04d}" for n in range(50)])})
     for batch in _batches(rows, [10, 30, 60]):
         keys.add(batch)
     assert keys.held() == 0  # every key spilled: memory holds a batch
     keys.add(_batches([("0003", 2)], [], start=102)[0])  # out of order: repeats row 9
-    assert keys.held() == len(rows) + 1
+    assert keys.held() == 0
+    assert [p.name[:14] for p in tmp_path.iterdir()] == ["packager-keys-"]
     assert list(keys.finish()) == [Finding("primary", 0, 102, 9)]
+    assert keys.held() == len(rows) + 1
+    assert list(tmp_path.iterdir()) == []  # the spill file is gone once read
+
+
+def test_a_spill_let_go_unread_removes_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    keys = Keys(RELATED, {"articles": None})
+    keys.add(_batches([("a1", 1), ("a1", 2)], [])[0])
+    assert len(list(tmp_path.iterdir())) == 1
+    del keys  # a check stopped early (--max-errors)
+    gc.collect()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_unique_field_repeats_across_batches_name_their_first_row() -> None:
@@ -116,3 +144,23 @@ def test_unique_field_repeats_across_batches_name_their_first_row() -> None:
         Finding("primary", 0, 5, 4),
         Finding("primary", 0, 6, 4),
     ]
+
+
+def test_a_referenced_tables_keys_are_sorted_and_let_go_before_the_next_table(
+    example_release: BuildResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The related rows look their article_ids up in the articles' sorted ids: those are
+    # made when the articles are done, and the articles' keys let go, before the related
+    # files are opened (not beside the batches they are read in).
+    seen: dict[str, tuple[int, list[str]]] = {}
+    check_table = validate_module._check_table
+
+    def watched(table: str, entries: Any, out: Any, contract: Any, lookups: Any) -> int:
+        articles = lookups.get("articles")
+        if articles is not None:
+            seen[table] = (articles.held(), sorted(articles._values))
+        return check_table(table, entries, out, contract, lookups)
+
+    monkeypatch.setattr(validate_module, "_check_table", watched)
+    assert validate([example_release.path], today=TODAY).valid
+    assert seen == {"related": (0, ["article_id"])}

@@ -21,10 +21,12 @@ keys' dangling rows, each by row.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import tempfile
 import weakref
 from collections.abc import Callable, Iterator, Mapping
-from typing import IO, Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -56,36 +58,47 @@ class Lookup(Protocol):
 
 
 class _Spill:
-    """Tables of one schema written to a temporary file, read back on demand."""
+    """Tables of one schema written to a temporary file, read back on demand. Written and
+    read by Arrow's own file (not a Python file object, whose reads would be Python bytes
+    in the C library's heap, kept there after they are freed): the keys read back go to
+    Arrow's allocator, which gives them back when they are let go."""
 
     def __init__(self) -> None:
-        self._file: IO[bytes] | None = None
+        self._path: str | None = None
         self._writer: pa.ipc.RecordBatchStreamWriter | None = None
 
     def write(self, table: pa.Table) -> None:
         if self._writer is None:
-            # open across calls: closed by `read` or `close`, or when the spill is let go
-            # (a check stopped by --max-errors)
-            self._file = tempfile.TemporaryFile(prefix="packager-keys-")  # noqa: SIM115
-            weakref.finalize(self, self._file.close)
-            self._writer = pa.ipc.new_stream(pa.PythonFile(self._file, mode="w"), table.schema)
+            # open across calls: closed and removed by `read` or `close`, or when the spill
+            # is let go (a check stopped by --max-errors)
+            handle, self._path = tempfile.mkstemp(prefix="packager-keys-", suffix=".arrows")
+            os.close(handle)
+            weakref.finalize(self, _remove, self._path)
+            self._writer = pa.ipc.new_stream(pa.OSFile(self._path, "wb"), table.schema)
         self._writer.write_table(table)
 
     def read(self) -> list[pa.Table]:
-        """What was written, in order; the file is closed."""
-        if self._writer is None or self._file is None:
+        """What was written, in order; the file is removed."""
+        if self._writer is None or self._path is None:
             return []
-        self._writer.close()
-        self._file.seek(0)
-        with pa.ipc.open_stream(pa.PythonFile(self._file, mode="r")) as reader:
+        writer, self._writer = self._writer, None
+        writer.close()
+        with pa.ipc.open_stream(pa.OSFile(self._path, "rb")) as reader:
             tables = [reader.read_all()]
         self.close()
         return tables
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-        self._file = self._writer = None
+        if self._writer is not None:
+            self._writer.close()
+        if self._path is not None:
+            _remove(self._path)
+        self._path = self._writer = None
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
 
 
 class _Sorted:
@@ -225,8 +238,6 @@ class Keys:
         for check in self._sorted.values():
             if not check.broken:
                 check.add(keys.filter(_all_valid(keys, check.names)))
-                if check.broken and self._spill is not None:
-                    self._kept, self._spill = self._spill.read(), None
         for fk in self.foreign:
             valid = keys.select([fk.local, ROW]).filter(pc.is_valid(keys.column(fk.local)))
             fk.add(valid, self._lookups.get(fk.resource))
@@ -256,7 +267,8 @@ class Keys:
         """The table's values of `name`, nulls left out, sorted (made once)."""
         if name not in self._values:
             column = self.table().column(name).combine_chunks()
-            column = column.filter(pc.is_valid(column))
+            if column.null_count:
+                column = column.filter(pc.is_valid(column))
             self._values[name] = column.take(pc.array_sort_indices(column))
             if self.done and self._values.keys() >= set(self.names):
                 self._kept = []  # every key is in `_values` now: the table is not needed
@@ -321,7 +333,10 @@ def duplicates(keys: pa.Table, names: list[str]) -> Iterator[tuple[int, int]]:
     repeats = pc.indices_nonzero(same).to_pylist()
     if not repeats:
         return
-    yield from sorted(_runs(repeats, table.column(ROW).to_pylist().__getitem__, {}))
+    # the row numbers of the repeats and of the keys they repeat, not of every key
+    wanted = sorted({*repeats, *(i + 1 for i in repeats)})
+    rows = table.column(ROW).take(pa.array(wanted, pa.int64())).to_pylist()
+    yield from sorted(_runs(repeats, dict(zip(wanted, rows, strict=True)).__getitem__, {}))
 
 
 def _runs(

@@ -625,6 +625,7 @@ def _check_rows(
     for table in order:
         try:
             rows += _check_table(table, tables[table], out, contract, lookups)
+            _sort_referenced(table, tables, lookups)
         except InputError as exc:  # a data file that cannot be read: the rest goes on
             out.add(_issue("unreadable-table", *_unreadable(exc, tables[table])))
             lookups[table] = None
@@ -637,6 +638,27 @@ def _check_rows(
             out.add(_issue("schema-error", why, label))
             lookups[table] = None
     return rows
+
+
+def _sort_referenced(
+    table: str,
+    tables: dict[str, list[tuple[dict[str, Any], list[Path]]]],
+    lookups: dict[str, Keys | None],
+) -> None:
+    """Sort the values of `table` that other tables' foreign keys look up, as soon as the
+    table is checked: its keys are then let go before the next table's batches are read,
+    not held beside them."""
+    keys = lookups.get(table)
+    if keys is None:
+        return
+    for entries in tables.values():
+        for resource, _ in entries:
+            for fk in _foreign_keys(resource):
+                reference = fk.get("reference", {}) if isinstance(fk, dict) else {}
+                if reference.get("resource") == table and isinstance(reference.get("fields"), list):
+                    for name in reference["fields"]:
+                        if name in keys.names:
+                            keys.values(name)
 
 
 def _foreign_keys(resource: dict[str, Any]) -> list[Any]:
