@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -193,3 +194,23 @@ def test_commands_run_on_arrows_pool_that_returns_memory_at_once(tmp_path: Path)
             [sys.executable, "-c", _POOL_AFTER, *command], capture_output=True, text=True
         )
         assert done.stdout.split()[-2:] == ["0", "jemalloc"], (command, done.stderr[-500:])
+
+
+def test_arrow_allocates_from_jemalloc_inside_its_readers_too_unless_the_user_chose() -> None:
+    """Arrow reads which pool its readers and kernels allocate from once, when it loads:
+    importing packager chooses jemalloc (the pool the command returns memory from at once)
+    before it does, and a pool the user named is kept."""
+    import pyarrow as pa
+
+    try:
+        pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        pytest.skip("this pyarrow has no jemalloc: Arrow keeps the C library's allocator")
+    script = "import packager, pyarrow as pa; print(pa.default_memory_pool().backend_name)"
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    for chosen, expected in ((None, "jemalloc"), ("system", "system")):
+        run_env = env if chosen is None else {**env, "ARROW_DEFAULT_MEMORY_POOL": chosen}
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, env=run_env
+        )
+        assert (done.stdout.strip(), done.stderr) == (expected, "")
