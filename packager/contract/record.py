@@ -218,9 +218,14 @@ def related_records(
     out: Columns = {}
     for name in field_names("related"):
         values = given.get(name)
-        out[name] = list(values) if values is not None else [None] * count
-        if len(out[name]) != count:
+        if values is None:
+            values = [None] * count
+        elif len(values) != count:
             raise ValueError(f"related columns of unequal lengths ({name})")
+        if name in _MADE_AGAIN:  # a new list below; any other is copied
+            out[name] = values
+        else:
+            out[name] = list(values)
     out["article_id"] = [aid] * count
     out["position"] = list(range(1, count + 1))
     out["title"] = [
@@ -230,12 +235,17 @@ def related_records(
         (t.strip() or None if "\n" not in t else _one_line(t)) if type(t) is str else t
         for t in out["teaser"]
     ]
-    for position, day in enumerate(out["date_published"], start=1):
-        if day is None:
-            message = f"related item {position} has no date: the page may be cut short"
-            warnings.append(("incomplete-related-item", message, None))
+    dates = out["date_published"]
+    if None in dates:
+        for position, day in enumerate(dates, start=1):
+            if day is None:
+                message = f"related item {position} has no date: the page may be cut short"
+                warnings.append(("incomplete-related-item", message, None))
     _check_related(out, count, line)
     return out
+
+
+_MADE_AGAIN = frozenset({"article_id", "position", "title", "teaser"})
 
 
 def item_columns(items: Iterable[Mapping[str, Any]]) -> Columns:
@@ -252,18 +262,30 @@ def related_rows(columns: Mapping[str, list[Any]]) -> list[dict[str, Any]]:
 
 
 def _check_related(columns: Columns, count: int, line: int | None) -> None:
-    """Check an article's related rows against the Table Schema. The fields derived for
-    them (the article's id, the same in every row, and the positions, 1 to n) are checked
-    on the first and the last row, which bound them; the others on every row."""
+    """Check an article's related rows against the Table Schema: the first row that breaks
+    it, and its first field that does, in the schema's order. The fields derived for them
+    (the article's id, the same in every row, and the positions, 1 to n) are checked on
+    the first and the last row, which bound them; the others on every row."""
     if not count:
         return
-    full = record_check("related")
+    found = columns_check("related", _PER_ARTICLE)(columns)
+    derived = record_check("related", _GIVEN)
     for k in (0, count - 1) if count > 1 else (0,):
-        broken = full({name: values[k] for name, values in columns.items()})
-        if broken:
+        if found is not None and found[0] <= k:
+            break
+        broken = derived({name: columns[name][k] for name in _PER_ARTICLE})
+        if broken is not None:
+            if found is not None and found[0] == k and _before(found[1], broken[0]):
+                break
             _refuse(k, *broken, line)
-        if k == 0 and (found := columns_check("related", _PER_ARTICLE)(columns)):
-            _refuse(*found, line)
+    if found is not None:
+        _refuse(*found, line)
+
+
+def _before(name: str, other: str) -> bool:
+    """Whether the related field `name` comes before `other` in the schema."""
+    names = field_names("related")
+    return names.index(name) < names.index(other)
 
 
 def _refuse(row: int, name: str, problem: str, line: int | None) -> None:
@@ -271,6 +293,7 @@ def _refuse(row: int, name: str, problem: str, line: int | None) -> None:
 
 
 _PER_ARTICLE = frozenset({"article_id", "position"})
+_GIVEN = frozenset(field_names("related")) - _PER_ARTICLE
 
 
 def _one_line(text: str) -> str | None:
