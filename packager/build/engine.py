@@ -24,6 +24,8 @@ import gc
 import hashlib
 import multiprocessing
 import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -38,7 +40,7 @@ from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.models import Issue, Reject
 from packager.contract.record import Record
 from packager.contract.rejection import Rejection
-from packager.inputs.files import InputFile, InputList, read_input
+from packager.inputs.files import InputFile, InputList, prefetch, read_input
 from packager.inputs.pages import read_page
 from packager.inputs.remote import StorageOptions
 from packager.inputs.rows import TableOptions, TableRows
@@ -47,6 +49,7 @@ ROW_BITS = 32  # an input's index: file position << ROW_BITS | row
 MIN_CHUNK, MAX_CHUNK = 32, 4_096  # page files a worker takes at a time (bench/README.md)
 T = TypeVar("T")
 IN_FLIGHT = 4  # chunks queued per worker: a chunk is two numbers, and a worker never waits
+IO_BOUND = 0.85  # a chunk's CPU time under this share of its time: its worker waited for the disk
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,8 @@ class Parsed:
     carried: int = 0  # of which articles of releases given as inputs
     findings: list[Finding] = field(default_factory=list)  # rejects and warnings
     segments: list[Segment] = field(default_factory=list)
+    seconds: float = 0.0  # a chunk's time in its worker, and its CPU time (`Prefetch`)
+    cpu: float = 0.0
 
     def absorb(self, other: Parsed) -> None:
         self.records += other.records
@@ -141,7 +146,10 @@ def parse_chunk(job: Job, number: int, span: tuple[int, int]) -> Parsed:
     """Parse the page files at positions `span` (start, stop) of the build's input list
     into the spool (files ``{number}-*.arrows``): runs in a worker that inherited the
     input list."""
-    return parse_pages(job, number, chunk_of(span))
+    started, cpu = time.perf_counter(), time.process_time()
+    out = parse_pages(job, number, chunk_of(span))
+    out.seconds, out.cpu = time.perf_counter() - started, time.process_time() - cpu
+    return out
 
 
 def parse_pages(job: Job, number: int, chunk: Chunk) -> Parsed:
@@ -282,10 +290,10 @@ def parse_into(
         for part in results:
             take(part, part.records)
     finally:
-        _INPUTS = None
         close = getattr(results, "close", None)
         if close is not None:
             close()  # a generator's pool is ended at once, not when it is collected
+        _INPUTS = None
     total.findings += [
         Finding(-1, "warning", "skipped-file", why, name, None) for name, why in files.skipped
     ]
@@ -357,6 +365,7 @@ def _in_order(pool: Pool, job: Job, spans: list[tuple[int, int]], workers: int) 
     chunks per worker are queued at once; the first are queued before this returns."""
     numbered = iter(enumerate(spans))
     pending: deque[AsyncResult[Parsed]] = deque()
+    ahead = Prefetch(spans, workers, workers * IN_FLIGHT)
 
     def submit() -> None:
         item = next(numbered, None)
@@ -367,9 +376,67 @@ def _in_order(pool: Pool, job: Job, spans: list[tuple[int, int]], workers: int) 
         submit()
 
     def results() -> Iterator[Parsed]:
-        while pending:
-            part = pending.popleft().get()
-            submit()
-            yield part
+        try:
+            while pending:
+                part = pending.popleft().get()
+                ahead.done_one(part)
+                submit()
+                yield part
+        finally:
+            ahead.close()
 
     return results()
+
+
+class Prefetch:
+    """Asks the OS to read the page files of the chunks queued (`inputs.files.prefetch`),
+    from a thread of the main process, which only waits for the workers meanwhile: once a
+    chunk comes back whose worker spent less than `IO_BOUND` of its time on the CPU (it
+    waited for the disk: a million pages, more than the OS's cache keeps beside a build's
+    own files, left two workers a third of their time idle), the files of the chunks
+    after those being parsed are asked for, `ahead` chunks at most beyond those done.
+    Pages the cache holds are not asked for: the asking costs the main process ~10 us a
+    file, more than it saves then."""
+
+    def __init__(self, spans: list[tuple[int, int]], skip: int, ahead: int) -> None:
+        self._spans, self._skip, self._ahead = spans, skip, ahead
+        self._done = 0
+        self._stop = False
+        self._turn = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def done_one(self, part: Parsed) -> None:
+        """A chunk is back: start asking if its worker waited for the disk."""
+        with self._turn:
+            self._done += 1
+            self._turn.notify_all()
+        if self._thread is None and part.cpu < IO_BOUND * part.seconds:
+            self._thread = threading.Thread(target=self._run, name="packager-prefetch")
+            self._thread.daemon = True
+            self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            k = None
+            while True:
+                with self._turn:
+                    if k is None:
+                        k = self._done + self._skip  # the chunks after those being parsed
+                    while not self._stop and k >= self._done + self._ahead:
+                        self._turn.wait()
+                    if self._stop or k >= len(self._spans):
+                        return
+                for _, item in chunk_of(self._spans[k]):
+                    if self._stop:
+                        return
+                    prefetch(item)
+                k += 1
+        except Exception:  # noqa: S110 - a hint: the workers read and report every file
+            pass
+
+    def close(self) -> None:
+        with self._turn:
+            self._stop = True
+            self._turn.notify_all()
+        if self._thread is not None:
+            self._thread.join()

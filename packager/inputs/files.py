@@ -398,3 +398,23 @@ def read_input(
 
 
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+
+
+def prefetch(item: InputFile) -> None:
+    """Ask the OS to read the page file `item` into its cache ahead of `read_input`: a
+    hint, whose failures are left for the reading to report."""
+    if is_url(item.root) or item.outside_root or not _FADVISE:
+        return
+    try:
+        fd = os.open(os.path.join(item.root, item.source_file), _OPEN_FLAGS)
+    except OSError:
+        return
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+    except OSError:  # not a regular file
+        pass
+    finally:
+        os.close(fd)
+
+
+_FADVISE = hasattr(os, "posix_fadvise")

@@ -1,0 +1,74 @@
+"""Asking the OS for the page files ahead of the workers (`build.engine.Prefetch`): only
+once a worker waited for the disk, only the chunks after those being parsed, never a
+change to what is built."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+import packager.build.engine as engine
+from bench.corpus import write_corpus
+from packager import build_release
+from packager.build.engine import MIN_CHUNK, Parsed, Prefetch
+from packager.inputs.files import input_files, prefetch
+
+from .conftest import TODAY, digests
+
+
+def _pages(folder: Path, count: int) -> Path:
+    folder.mkdir()
+    for k in range(count):
+        (folder / f"{k:02d}.txt").write_text(f"page {k}\n")
+    return folder
+
+
+def test_asking_starts_when_a_worker_waited_and_skips_the_chunks_being_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = input_files([_pages(tmp_path / "pages", 12)])
+    monkeypatch.setattr(engine, "_INPUTS", (files, frozenset()))
+    asked: list[str] = []
+    monkeypatch.setattr(engine, "prefetch", lambda item: asked.append(item.source_file))
+    ahead = Prefetch([(0, 3), (3, 6), (6, 9), (9, 12)], skip=1, ahead=2)
+    try:
+        ahead.done_one(Parsed(seconds=1.0, cpu=0.99))  # on the CPU all along: nothing asked
+        time.sleep(0.05)
+        assert asked == []
+        # 2 chunks done, the third being parsed: the fourth is asked for (2 + 2 ahead)
+        ahead.done_one(Parsed(seconds=1.0, cpu=0.5))
+        deadline = time.monotonic() + 5
+        while len(asked) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        ahead.close()
+    assert asked == ["09.txt", "10.txt", "11.txt"]
+
+
+def test_asking_for_a_file_never_fails_nor_waits(tmp_path: Path) -> None:
+    folder = _pages(tmp_path / "pages", 1)
+    os.mkfifo(folder / "pipe.txt")  # opened without waiting for a writer
+    for item in input_files([folder]):
+        prefetch(item)
+    (folder / "00.txt").unlink()  # gone since it was listed: the reader reports it
+    for item in input_files([folder]):
+        prefetch(item)
+
+
+def test_builds_asking_ahead_or_not_are_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    write_corpus(corpus, 6 * MIN_CHUNK, seed=11)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    runs = []
+    for label, bound in (("never", 0.0), ("always", 100.0)):
+        monkeypatch.setattr(engine, "IO_BOUND", bound)
+        result = build_release(
+            [corpus], name="p", version="1.0.0", out=tmp_path / label, workers=2, today=TODAY
+        )
+        runs.append(digests(result.path))
+    assert runs[0] == runs[1]
