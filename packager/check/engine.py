@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
 
 import pyarrow as pa
@@ -157,7 +158,9 @@ class TableChecker:
             if n not in raw:
                 raw[n] = pa.nulls(batch.num_rows, pa.string())
         blank = pc.invert(
-            _any([pc.is_valid(raw[n]) for n in self.names]) if self.names else pa.array([])
+            reduce(pc.or_, [pc.is_valid(raw[n]) for n in self.names])
+            if self.names
+            else pa.array([])
         )
         blank_rows = set(pc.indices_nonzero(blank).to_pylist())
         row_list: list[int] | None = None
@@ -252,7 +255,8 @@ class TableChecker:
         derived_ids, counts = _derived_ids(table), _word_counts(table.column("body"))
         columns = {n: table.column(n) for n in want}
         # Rows that break a rule, found column-wise; only those are looked at row by row.
-        suspects = _any(
+        suspects = reduce(
+            pc.or_,
             [
                 pc.fill_null(pc.not_equal(columns["article_id"], derived_ids), True),
                 pc.fill_null(pc.not_equal(columns["word_count"], counts), False),
@@ -267,7 +271,7 @@ class TableChecker:
                     False,
                 ),
                 _byline_suspects(columns["byline"], columns["body"]),
-            ]
+            ],
         )
         for i in pc.indices_nonzero(suspects).to_pylist():
             row = {n: columns[n][i].as_py() for n in want}
@@ -403,10 +407,3 @@ def _byline_suspects(byline: pa.Array, body: pa.Array) -> pa.Array:
     )
     odd = pc.or_(pc.invert(pc.fill_null(fine, False)), pc.is_null(body))
     return pc.and_(pc.is_valid(byline), odd)
-
-
-def _any(masks: list[pa.Array]) -> pa.Array:
-    result = masks[0]
-    for mask in masks[1:]:
-        result = pc.or_(result, mask)
-    return result

@@ -26,6 +26,7 @@ import os
 import tempfile
 import weakref
 from collections.abc import Callable, Iterator, Mapping
+from functools import reduce
 from typing import Any, NamedTuple, Protocol
 
 import pyarrow as pa
@@ -302,18 +303,11 @@ class Keys:
 
 
 def _all_valid(keys: pa.Table, names: list[str]) -> pa.ChunkedArray:
-    return _fold(pc.and_, [pc.is_valid(keys.column(n)) for n in names])
+    return reduce(pc.and_, [pc.is_valid(keys.column(n)) for n in names])
 
 
 def _all_null(keys: pa.Table, names: list[str]) -> pa.ChunkedArray:
-    return _fold(pc.and_, [pc.is_null(keys.column(n)) for n in names])
-
-
-def _fold(function: Any, masks: list[Any]) -> Any:
-    result = masks[0]
-    for mask in masks[1:]:
-        result = function(result, mask)
-    return result
+    return reduce(pc.and_, [pc.is_null(keys.column(n)) for n in names])
 
 
 def duplicates(keys: pa.Table, names: list[str]) -> Iterator[tuple[int, int]]:
@@ -323,7 +317,7 @@ def duplicates(keys: pa.Table, names: list[str]) -> Iterator[tuple[int, int]]:
     if table.num_rows < 2:
         return
     table = table.sort_by([*((n, "ascending") for n in names), (ROW, "ascending")])
-    same = _fold(
+    same = reduce(
         pc.and_,
         [
             pc.equal(column.slice(1), column.slice(0, len(column) - 1))
