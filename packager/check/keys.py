@@ -5,9 +5,9 @@ a key's values come sorted (a release's related rows by `(article_id, position)`
 build writes them), its repeats are found as the batches pass, each batch with the last
 key before it, and nothing of it stays in memory: a release of millions of rows is
 checked in the memory of a batch. The first batch out of order ends that for its key:
-the table's keys are then kept in memory (the ones before it read back from a temporary
-file they were spilled to) and its repeats found when the table ends, by one sort, as for
-any table.
+its repeats are found when the table ends, by one sort, as for any table. Every batch's
+keys wait in a temporary file until then, out of order or not, and are read back into
+memory once, when the table ends.
 
 A foreign key is checked against the referenced table's key column, sorted once: a sorted
 batch is looked up in the slice of it between the batch's least and greatest value; a
@@ -225,7 +225,7 @@ class Keys:
         # A key named twice (a unique field that is also the primary key) is checked once.
         self._sorted = {tuple(key): _Sorted(key) for key in [*self.unique, self.primary] if key}
         self._sorted_once: dict[tuple[str, ...], list[tuple[int, int]]] = {}
-        self._spill: _Spill | None = _Spill()  # None once the keys are kept in memory
+        self._spill = _Spill()  # every batch's keys, until the table ends
         self._kept: list[pa.Table] = []
         self._values: dict[str, pa.Array] = {}
         self._primary_nulls: list[int] = []  # rows whose primary key is all null
@@ -242,19 +242,16 @@ class Keys:
         for fk in self.foreign:
             valid = keys.select([fk.local, ROW]).filter(pc.is_valid(keys.column(fk.local)))
             fk.add(valid, self._lookups.get(fk.resource))
-        if self._spill is not None:
-            self._spill.write(keys)
-        else:
-            self._kept.append(keys)
+        self._spill.write(keys)
 
     def held(self) -> int:
-        """How many keys are held in memory (none while every key comes sorted)."""
+        """How many keys are held in memory (none until the table ends: they wait in the
+        spill file)."""
         return sum(table.num_rows for table in self._kept)
 
     def table(self) -> pa.Table:
         """Every key taken so far (read back from the spill if need be)."""
-        if self._spill is not None:
-            self._kept, self._spill = self._spill.read(), None
+        self._kept += self._spill.read()  # the spill is read once: then it is empty
         if not self._kept:
             return pa.table({n: [] for n in [*self.names, ROW]})
         return pa.concat_tables(self._kept)
