@@ -11,7 +11,7 @@ import pytest
 
 from packager import Page, Reject, parse_page
 from packager.contract.language import detect_language
-from packager.contract.record import make_record
+from packager.contract.record import make_record, related_records
 from packager.contract.rejection import Rejection
 from packager.contract.rules import article_id, is_byline, norm
 
@@ -190,3 +190,20 @@ def test_every_related_item_is_checked_wherever_it_stands(broken: int) -> None:
         make_record(given, items, today=TODAY, line=4)
     assert (refused.value.code, refused.value.line) == ("invalid-article", 4)
     assert refused.value.message.startswith(f"related item {broken}: date_published")
+
+
+def test_a_related_rows_first_problem_is_the_first_rows_first_field() -> None:
+    # Derived fields (article_id, position) and given ones (title ...) are checked apart;
+    # what is reported is the first row that breaks the schema, and its first field.
+    titles = ["A", "", ""]
+    items = {"title": titles, "teaser": [None] * 3, "date_published": [TODAY] * 3}
+    with pytest.raises(Rejection) as refused:
+        related_records("not an id", items, 7, [])  # every row's article_id breaks its pattern
+    assert refused.value.message.startswith("related item 1: article_id")
+    with pytest.raises(Rejection) as refused:
+        related_records("0123456789abcdef", items, 7, [])
+    assert refused.value.message.startswith("related item 2: title")
+    titles[0] = ""
+    with pytest.raises(Rejection) as refused:
+        related_records("not an id", items, 7, [])  # row 1: article_id before title
+    assert refused.value.message.startswith("related item 1: article_id")

@@ -417,11 +417,10 @@ class Prefetch:
 
     def _run(self) -> None:
         try:
-            k = None
+            with self._turn:
+                k = self._done + self._skip  # the chunks after those being parsed
             while True:
                 with self._turn:
-                    if k is None:
-                        k = self._done + self._skip  # the chunks after those being parsed
                     while not self._stop and k >= self._done + self._ahead:
                         self._turn.wait()
                     if self._stop or k >= len(self._spans):

@@ -268,24 +268,16 @@ def _check_related(columns: Columns, count: int, line: int | None) -> None:
     the first and the last row, which bound them; the others on every row."""
     if not count:
         return
-    found = columns_check("related", _PER_ARTICLE)(columns)
+    problems = []  # (row, field, problem)
+    if found := columns_check("related", _PER_ARTICLE)(columns):
+        problems.append(found)
     derived = record_check("related", _GIVEN)
     for k in (0, count - 1) if count > 1 else (0,):
-        if found is not None and found[0] <= k:
-            break
-        broken = derived({name: columns[name][k] for name in _PER_ARTICLE})
-        if broken is not None:
-            if found is not None and found[0] == k and _before(found[1], broken[0]):
-                break
-            _refuse(k, *broken, line)
-    if found is not None:
-        _refuse(*found, line)
-
-
-def _before(name: str, other: str) -> bool:
-    """Whether the related field `name` comes before `other` in the schema."""
-    names = field_names("related")
-    return names.index(name) < names.index(other)
+        if broken := derived({name: columns[name][k] for name in _PER_ARTICLE}):
+            problems.append((k, *broken))
+    if problems:
+        names = field_names("related")
+        _refuse(*min(problems, key=lambda p: (p[0], names.index(p[1]))), line)
 
 
 def _refuse(row: int, name: str, problem: str, line: int | None) -> None:
