@@ -109,7 +109,8 @@ def test_finer_buckets_give_identical_bytes(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Buckets are sized from the corpus (more of them, and months cut in parts, for a
-    million pages): how rows are spread over them never shows in a release."""
+    million pages) and copied a piece at a time: how rows are spread over them never
+    shows in a release."""
     options = {"name": "r", "version": "1.0.0", "created": CREATED, "today": TODAY}
     coarse = {
         layout: build_release([corpus], out=tmp_path / f"coarse-{layout}", layout=layout, **options)
@@ -117,6 +118,7 @@ def test_finer_buckets_give_identical_bytes(
     }
     monkeypatch.setattr(packager.build.spool, "PAGES_PER_MONTH_PART", 8)  # 31 parts a month
     monkeypatch.setattr(packager.build.spool, "RELATED_BUCKET_ROWS", 20)  # 102 ranges of ids
+    monkeypatch.setattr(packager.build.spool, "PIECE_ROWS", 1)  # a bucket's rows one at a time
     assert packager.build.spool.Buckets.for_inputs(256) == packager.build.spool.Buckets(102, 31)
     for layout, release in coarse.items():
         fine = build_release([corpus], out=tmp_path / f"fine-{layout}", layout=layout, **options)

@@ -43,8 +43,12 @@ SPOOL_BUFFER = 1 << 20  # bytes a spool file's writes are gathered in
 FLUSH_BYTES = 256 << 20  # bodies buffered by a writer before it writes them out
 LARGE_BODY = 1 << 20  # characters of a body spooled from UTF-8 bytes, not its str
 RELATED_ROWS_PER_PAGE = 8  # an estimate, to choose the number of related buckets
-RELATED_BUCKET_ROWS = 30_000
-PAGES_PER_MONTH_PART = 200_000  # a month is cut in two parts from 400,000 pages, and so on
+# A bucket is read from a segment of every chunk, so segments number chunks x buckets:
+# fewer, larger buckets cost memory and save Arrow's ~40 us of decoding a segment
+# (bench/README.md, "Fewer, larger buckets").
+RELATED_BUCKET_ROWS = 60_000
+PAGES_PER_MONTH_PART = 500_000  # a month is cut in two parts from a million pages, and so on
+PIECE_ROWS = 10_000  # rows of a bucket copied in release order at a time
 
 
 @dataclass(frozen=True)
@@ -410,13 +414,21 @@ def _kept_rows(table: pa.Table) -> tuple[pa.Array, pa.Array]:
 
 
 class Resolved(NamedTuple):
-    """One bucket of articles resolved: the rows kept, in release order; a `Merged` for each
-    capture folded into another; and the pages of those captures (whose related rows are
-    dropped with them)."""
+    """One bucket of articles resolved: the bucket as read and which of its rows are kept,
+    in release order; a `Merged` for each capture folded into another; and the pages of
+    those captures (whose related rows are dropped with them)."""
 
-    table: pa.Table
+    bucket: pa.Table
+    kept: pa.Array
     merged: list[Merged]
     dropped: pa.Array
+
+    def pieces(self) -> Iterator[pa.Table]:
+        """The kept rows in release order, `PIECE_ROWS` at a time: a bucket's rows are
+        copied a piece at a time, not all at once beside the bucket itself."""
+        for start in range(0, len(self.kept), PIECE_ROWS):
+            rows = self.bucket.take(self.kept.slice(start, PIECE_ROWS))
+            yield rows.drop_columns([PAGE, RANK, LINE])
 
 
 def resolve(table: pa.Table) -> Resolved:
@@ -424,16 +436,14 @@ def resolve(table: pa.Table) -> Resolved:
     release order `(date_published, article_id)`."""
     order, starts = _kept_rows(table)
     losers = order.filter(pc.invert(starts))
-    # The kept rows in release order, taken from the bucket once: sorted by their keys
-    # alone, since a take copies every body.
+    # The kept rows in release order, sorted by their keys alone (a take copies bodies).
     kept = order.filter(starts)
     keys = table.select(["date_published", "article_id"]).take(kept)
     release = pc.sort_indices(
         keys, sort_keys=[("date_published", "ascending"), ("article_id", "ascending")]
     )
-    rows = table.take(kept.take(release)).drop_columns([PAGE, RANK, LINE])
     dropped = table.column(PAGE).take(losers).combine_chunks()
-    return Resolved(rows, _merged(table, order, starts), dropped)
+    return Resolved(table, kept.take(release), _merged(table, order, starts), dropped)
 
 
 def _merged(table: pa.Table, order: pa.Array, starts: pa.Array) -> list[Merged]:
@@ -479,7 +489,7 @@ class OrderedArticles:
             resolved = resolve(self.spool.read("articles", bucket))
             self.merged += resolved.merged
             dropped.append(resolved.dropped)
-            yield resolved.table
+            yield from resolved.pieces()
         self.dropped = pa.concat_arrays([self.dropped, *dropped])
 
 
@@ -518,4 +528,5 @@ def ordered_related(
         order = pc.sort_indices(
             table, sort_keys=[("article_id", "ascending"), ("position", "ascending")]
         )
-        yield table.take(order).drop_columns([PAGE])
+        for start in range(0, len(order), PIECE_ROWS):
+            yield table.take(order.slice(start, PIECE_ROWS)).drop_columns([PAGE])
