@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -98,3 +99,51 @@ def test_related_rows_are_exactly_those_of_the_kept_pages(tmp_path: Path) -> Non
     expected.sort(key=lambda row: (row["article_id"], row["position"]))
     assert {row["title"] for row in expected} >= {f"Coal miners {g}b" for g in range(1, 10)}
     assert pq.read_table(result.path / "data/related.parquet").to_pylist() == expected
+
+
+def test_every_kind_of_input_drops_its_related_rows_with_its_capture(tmp_path: Path) -> None:
+    # The related writer learns which captures were folded from the keys every spool
+    # writer sends (pages, table rows, a release's rows): a capture of each kind loses
+    # here, and its related items must go with it.
+    record = read_page(CLEAN.encode(), "p.txt", TODAY)
+    early = build_release(
+        [_page(tmp_path / "v1", "old.txt", CLEAN, 9)],  # article A, captured March 9
+        name="d",
+        version="1.0.0",
+        out=tmp_path / "out",
+        created=CREATED,
+        today=TODAY,
+    )
+    other = CLEAN.replace("05/03/2026", "06/03/2026")  # article B
+    pages = _page(tmp_path / "v2", "b-late.txt", other, 14)
+    b = read_page(other.encode(), "b.txt", TODAY)
+    table = tmp_path / "rows.jsonl"
+    rows = [
+        # A, captured after the release's row: wins over it
+        {**record.article, "date_captured": "2026-03-12", "related": [{"title": "Row A item"}]},
+        # B, captured before the page: loses to it
+        {**b.article, "date_captured": "2026-03-10", "related": [{"title": "Row B item"}]},
+    ]
+    table.write_text(
+        "\n".join(json.dumps(row, default=str) for row in rows) + "\n", encoding="utf-8"
+    )
+    result = build_release(
+        [early.path, pages, table],
+        name="d",
+        version="1.1.0",
+        out=tmp_path / "out",
+        created=CREATED,
+        today=TODAY,
+    )
+    assert result.duplicates == 2
+    related = pq.read_table(result.path / "data/related.parquet").to_pylist()
+    titles = {(row["article_id"], row["title"]) for row in related}
+    page_b = {(b.article["article_id"], title) for title in b.related["title"]}
+    assert titles == {(record.article["article_id"], "Row A item")} | page_b
+
+
+def _page(folder: Path, name: str, text: str, day: int) -> Path:
+    _write(
+        folder, name, text.replace("March 9, 2026Mar 9, 2026", f"March {day}, 2026Mar {day}, 2026")
+    )
+    return folder

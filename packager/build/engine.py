@@ -34,6 +34,8 @@ from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypeVar
 
+import pyarrow as pa
+
 from packager.build.carry import Carried
 from packager.build.spool import Buckets, Segment, Spool, SpoolPlace, SpoolWriter
 from packager.contract.limits import DEFAULT_LIMITS, Limits
@@ -108,6 +110,7 @@ class Parsed:
     carried: int = 0  # of which articles of releases given as inputs
     findings: list[Finding] = field(default_factory=list)  # rejects and warnings
     segments: list[Segment] = field(default_factory=list)
+    keys: list[pa.RecordBatch] = field(default_factory=list)  # `SpoolWriter.keys`
     seconds: float = 0.0  # a chunk's time in its worker, and its CPU time (`Prefetch`)
     cpu: float = 0.0
 
@@ -186,7 +189,7 @@ def _parse_chunk(job: Job, number: int, chunk: list[tuple[int, InputFile]]) -> P
             del data  # not kept while the chunk's rows are spooled: a page may be large
         out.findings += _warnings(index, item.source_file, record)
         writer.add(index, record)
-    out.segments = writer.close()
+    out.segments, out.keys = writer.close(), writer.keys
     return out
 
 
@@ -269,7 +272,7 @@ def parse_into(
     def take(part: Parsed, files_done: int) -> None:
         nonlocal done
         total.absorb(part)
-        spool.extend(part.segments)
+        spool.extend(part.segments, part.keys)
         done += files_done
         if progress is not None:
             progress(done, len(files))
@@ -318,7 +321,7 @@ def _parse_table(
             continue
         out.findings += _warnings(index | row, item.source_file, result)
         writer.add(index | row, result, rank=-(index | row))  # the latest row wins a tie
-    out.segments = writer.close()
+    out.segments, out.keys = writer.close(), writer.keys
     out.rows, out.tables = out.records, 1
     return out
 
@@ -341,6 +344,7 @@ def _carry(spool: Spool, base: int, folder: Path, job: Job) -> Parsed:
             for row, severity, code, message, line in carried.findings
         ],
         segments=writer.close(),
+        keys=writer.keys,
     )
 
 

@@ -467,7 +467,7 @@ def _parse_and_write(
 ) -> tuple[Parsed, list[Finding], CorpusStats, list[Merged]]:
     """`files` parsed into the spool at `place` (on `engine`), and both tables written
     into `data`."""
-    spool = Spool(place)
+    spool = Spool(place, keep_keys=plan.layout != "partitioned")
     buckets = Buckets.for_inputs(len(files))
     job = Job(place, run.today, run.limits, buckets, run.storage)
     parsed = parse_into(

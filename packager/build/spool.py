@@ -295,6 +295,9 @@ class SpoolWriter:
         self._bytes = 0
         self._flushes = 0
         self.segments: list[Segment] = []
+        # The articles' `_WINNER_ORDER` columns, copied out of each flush: the build finds
+        # the captures folded into others from these, not from the spool's bodies.
+        self.keys: list[pa.RecordBatch] = []
 
     def add(self, index: int, record: Record, rank: int | None = None) -> None:
         """Spool `record`, the input at `index`; `rank` decides among captures of one
@@ -336,6 +339,8 @@ class SpoolWriter:
             batches = rows.take_batches()
             if not batches:
                 continue
+            if table == "articles":
+                self.keys.append(_keys_of(batch for _, batch in batches))
             # One file per flush: each bucket's rows as one record batch message of an IPC
             # stream, found again by its offset and length (a read is one seek, no file
             # footer to parse). The stream writer writes the columns' buffers as they are,
@@ -357,19 +362,24 @@ class Spool:
     """The spool folder, and an index of its buckets (the segments of every writer, in
     the order they were added: the build adds them in input order)."""
 
-    def __init__(self, place: SpoolPlace | Path) -> None:
+    def __init__(self, place: SpoolPlace | Path, *, keep_keys: bool = True) -> None:
         self.place = _place(place)
+        self.keep_keys = keep_keys  # not for the partitioned layout: its years find their own
         self.place.create()
         self._files: dict[str, int] = {}
         # bucket -> file number, offset, size, ...: machine integers, not names or tuples,
         # as there are (files x buckets) of them (24 bytes a segment)
         self._index: dict[str, dict[Any, array[int]]] = {t: {} for t in _SCHEMAS}
         self._names: list[str] = []
+        self.keys: list[pa.RecordBatch] = []  # every writer's `SpoolWriter.keys`
 
     def writer(self, prefix: str, buckets: Buckets) -> SpoolWriter:
         return SpoolWriter(self.place, prefix, buckets)
 
-    def extend(self, segments: Iterable[Segment]) -> None:
+    def extend(self, segments: Iterable[Segment], keys: Iterable[pa.RecordBatch]) -> None:
+        """Add a writer's segments to the index, and its articles' keys if kept."""
+        if self.keep_keys:
+            self.keys += keys
         for segment in segments:
             number = self._files.get(segment.file)
             if number is None:
@@ -385,6 +395,7 @@ class Spool:
         """The same spool with the index of `buckets` of `table` alone: what a task that
         writes those buckets is sent (the whole index is 24 bytes a segment)."""
         part = copy.copy(self)
+        part.keys = []  # the build's own (a partition's task finds its year's duplicates)
         part._index = {name: {} for name in _SCHEMAS}
         found = self._index[table]
         part._index[table] = {bucket: found[bucket] for bucket in buckets if bucket in found}
@@ -501,16 +512,25 @@ _WINNER_ORDER = [
 ]
 
 
+_KEYS = pa.schema([_SCHEMAS["articles"].field(key) for key, _, _ in _WINNER_ORDER])
+
+
+def _keys_of(batches: Iterable[pa.RecordBatch]) -> pa.RecordBatch:
+    """The `_WINNER_ORDER` columns of `batches`, copied (slices would keep the bodies)."""
+    parts = list(batches)
+    columns = [pa.concat_arrays([part.column(f.name) for part in parts]) for f in _KEYS]
+    return pa.RecordBatch.from_arrays(columns, schema=_KEYS)
+
+
 def dropped_pages(spool: Spool) -> pa.Array:
     """The pages `OrderedArticles` drops (captures folded into another), found from the
-    keys alone (no bodies compared, no rows written), so that the related rows can be
-    written while the articles are. They are few: a build's duplicates."""
-    pages = []
-    for bucket in spool.buckets("articles"):
-        table = spool.read("articles", bucket).select([key for key, _, _ in _WINNER_ORDER])
-        order, kept = _kept_rows(table)
-        pages.append(table.column(PAGE).take(order.filter(pc.invert(kept))).combine_chunks())
-    return pa.concat_arrays(pages) if pages else pa.array([], pa.int64())
+    keys every writer sent with its segments (no bodies read or compared, no rows
+    written), so that the related rows can be written while the articles are. They are
+    few: a build's duplicates."""
+    assert spool.keep_keys, "dropped_pages needs a spool that keeps its keys"
+    keys = pa.Table.from_batches(spool.keys, schema=_KEYS)
+    order, kept = _kept_rows(keys)
+    return keys.column(PAGE).take(order.filter(pc.invert(kept))).combine_chunks()
 
 
 def ordered_related(
