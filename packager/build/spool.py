@@ -516,7 +516,8 @@ _KEYS = pa.schema([_SCHEMAS["articles"].field(key) for key, _, _ in _WINNER_ORDE
 
 
 def _keys_of(batches: Iterable[pa.RecordBatch]) -> pa.RecordBatch:
-    """The `_WINNER_ORDER` columns of `batches`, copied (slices would keep the bodies)."""
+    """The `_WINNER_ORDER` columns of `batches` (one flush's buckets) as one batch: the
+    columns alone, so that what the writer sends back holds no body."""
     parts = list(batches)
     columns = [pa.concat_arrays([part.column(f.name) for part in parts]) for f in _KEYS]
     return pa.RecordBatch.from_arrays(columns, schema=_KEYS)
