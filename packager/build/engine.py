@@ -189,7 +189,7 @@ def _parse_chunk(job: Job, number: int, chunk: list[tuple[int, InputFile]]) -> P
             del data  # not kept while the chunk's rows are spooled: a page may be large
         out.findings += _warnings(index, item.source_file, record)
         writer.add(index, record)
-    out.segments, out.keys = writer.close(), writer.keys
+    out.segments, out.keys = writer.close()
     return out
 
 
@@ -321,7 +321,7 @@ def _parse_table(
             continue
         out.findings += _warnings(index | row, item.source_file, result)
         writer.add(index | row, result, rank=-(index | row))  # the latest row wins a tie
-    out.segments, out.keys = writer.close(), writer.keys
+    out.segments, out.keys = writer.close()
     out.rows, out.tables = out.records, 1
     return out
 
@@ -336,6 +336,7 @@ def _carry(spool: Spool, base: int, folder: Path, job: Job) -> Parsed:
     )
     carried.related(lambda row, rows: writer.add_related(base | row, rows))
     label = folder.as_posix()
+    segments, keys = writer.close()
     return Parsed(
         records=carried.articles,
         carried=carried.articles,
@@ -343,8 +344,8 @@ def _carry(spool: Spool, base: int, folder: Path, job: Job) -> Parsed:
             Finding(base | row, severity, code, message, label, line)
             for row, severity, code, message, line in carried.findings
         ],
-        segments=writer.close(),
-        keys=writer.keys,
+        segments=segments,
+        keys=keys,
     )
 
 

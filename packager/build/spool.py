@@ -276,6 +276,13 @@ def _place(where: SpoolPlace | Path) -> SpoolPlace:
     return where if isinstance(where, SpoolPlace) else SpoolPlace(str(where))
 
 
+class Spooled(NamedTuple):
+    """What a writer wrote: its segments, and its articles' `_WINNER_ORDER` columns."""
+
+    segments: list[Segment]
+    keys: list[pa.RecordBatch]
+
+
 class SpoolWriter:
     """Writes records to spool files named `{prefix}-{table}-{flush}.arrows` in `place`.
     Rows are buffered by table and bucket until a flush, which writes one file per table
@@ -327,10 +334,11 @@ class SpoolWriter:
         if flush and self.flush_rows and self._rows >= self.flush_rows:
             self.flush()
 
-    def close(self) -> list[Segment]:
-        """Write what is buffered; the segments of every file written."""
+    def close(self) -> Spooled:
+        """Write what is buffered; the segments of every file written, and the keys of
+        every article (what `Spool.extend` takes)."""
         self.flush()
-        return self.segments
+        return Spooled(self.segments, self.keys)
 
     def flush(self) -> None:
         if not self._rows:
