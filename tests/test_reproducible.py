@@ -130,7 +130,7 @@ def test_a_buckets_pieces_are_taken_from_one_array_a_column(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A bucket comes from the spool as a chunk a segment, and Arrow's take concatenates a
-    column's chunks before it takes: each bucket is combined once before it is sorted,
+    column's chunks before it takes: each bucket is combined once, as it is read,
     not again at every piece's take (at a million pages, two million page faults)."""
     compute = pyarrow.compute
     sorted_tables: list[pyarrow.Table] = []

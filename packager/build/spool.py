@@ -419,7 +419,10 @@ class Spool:
             if message.type != "record batch":  # a file's first segment has its schema first
                 message = pa.ipc.read_message(source)
             batches.append(pa.ipc.read_record_batch(message, schema))
-        return pa.Table.from_batches(batches, schema=schema)
+        # One array a column, not a chunk a segment: Arrow's take concatenates a column's
+        # chunks before it takes, so every piece taken would copy the whole bucket again
+        # (at a million pages, 2 million page faults of the write phase).
+        return pa.Table.from_batches(batches, schema=schema).combine_chunks()
 
 
 def _kept_rows(table: pa.Table) -> tuple[pa.Array, pa.Array]:
@@ -453,10 +456,6 @@ class Resolved(NamedTuple):
 def resolve(table: pa.Table) -> Resolved:
     """A bucket's articles with one row an article_id (the winner of `_WINNER_ORDER`), in
     release order `(date_published, article_id)`."""
-    # One array a column (a bucket comes as a chunk a spool segment): Arrow's take
-    # concatenates a column's chunks before it takes, so every piece would copy the
-    # whole bucket again (at a million pages, 2 million page faults of the write phase).
-    table = table.combine_chunks()
     order, starts = _kept_rows(table)
     losers = order.filter(pc.invert(starts))
     # The kept rows in release order, sorted by their keys alone (a take copies bodies).
@@ -558,7 +557,6 @@ def ordered_related(
             table = table.filter(pc.starts_with(table["article_id"], prefix))
         if len(dropped):
             table = table.filter(pc.invert(pc.is_in(table[PAGE], value_set=dropped)))
-        table = table.combine_chunks()  # once, not at every piece's take (see `resolve`)
         order = pc.sort_indices(
             table, sort_keys=[("article_id", "ascending"), ("position", "ascending")]
         )
