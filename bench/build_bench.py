@@ -63,9 +63,11 @@ def main() -> None:
     )
     for pages in (int(s) for s in args.sizes.split(",")):
         corpus, size = corpus_for(pages)
-        # Read once, untimed: the build and the floor both read from the OS's page cache,
-        # never one from the disk and the other from memory.
-        read_all(corpus)
+        # The corpus is read, untimed, before every timed command: the build and the floor
+        # both read from the OS's page cache, never one from the disk and the other from
+        # memory. Once is not enough on a machine that pages out memory left unused for a
+        # while (this one's kernel runs DAMON's reclaim: a page unused for a minute goes,
+        # up to 128 MB a second), which had the later runs read more from the disk.
         builds: dict[str, list[Run]] = {label: [] for label in variants}
         floors: list[float] = []
         for _ in range(args.repeat):
@@ -73,10 +75,12 @@ def main() -> None:
                 out = OUT / f"build-{pages}"
                 shutil.rmtree(out, ignore_errors=True)
                 engine = ["--engine", "dask"] if label.endswith("dask") else []
+                read_all(corpus)
                 run = measure(_command(packager, corpus, out, args.workers) + engine)
                 if run.returncode:
                     raise SystemExit(f"{label}: build of {pages} pages failed ({run.returncode})")
                 builds[label].append(run)
+            read_all(corpus)
             floors.append(_floor(corpus, out / "b" / "1.0.0", OUT / f"floor-{pages}"))
         floor_s = statistics.median(floors)
         for label, runs in builds.items():
