@@ -15,6 +15,8 @@ import pytest
 
 from packager import build_release, validate
 from packager.contract.limits import MIB
+from packager.contract.models import Reject
+from packager.inputs.files import InputFile, OpenFolders, input_files, read_input
 
 from .conftest import CREATED, TODAY
 
@@ -184,3 +186,27 @@ def test_an_unreadable_file_is_a_reject(tmp_path: Path, monkeypatch: pytest.Monk
         "Permission denied",
     )
     assert result.articles == 1
+
+
+def test_a_file_read_from_its_folders_descriptor_reads_as_by_its_path(
+    corpus: Path, tmp_path: Path
+) -> None:
+    # A build's workers open page files from their folder's descriptor: the same bytes or
+    # the same reject as by the full path, for every kind of file above; a folder that
+    # cannot be opened (gone) leaves its files to their full paths, and their rejects.
+    (corpus / "sub").mkdir()
+    (corpus / "sub" / "nested.txt").write_bytes((BROKEN / "windows-1252.txt").read_bytes())
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "clean.txt").write_bytes((BROKEN.parent / "pages" / "clean.txt").read_bytes())
+    gone = InputFile("clean.txt", str(tmp_path / "gone"))
+    items = [*input_files([corpus]), *input_files([other]), gone]
+    assert "sub/nested.txt" in [item.source_file for item in items]
+    with OpenFolders() as folders:
+        by_folder = [read_input(item, folders=folders) for item in items]
+        assert folders.fd(str(corpus)) is not None and folders.fd(gone.root) is None
+    assert by_folder == [read_input(item) for item in items]
+    assert len({data for data in by_folder if isinstance(data, bytes)}) >= 8
+    assert sum(isinstance(data, bytes) for data in by_folder) >= 8
+    assert by_folder[-1] == read_input(items[-1])
+    assert isinstance(by_folder[-1], Reject) and by_folder[-1].code == "unreadable-file"

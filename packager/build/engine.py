@@ -42,7 +42,7 @@ from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.models import Issue, Reject
 from packager.contract.record import Record
 from packager.contract.rejection import Rejection
-from packager.inputs.files import InputFile, InputList, prefetch, read_input
+from packager.inputs.files import InputFile, InputList, OpenFolders, prefetch, read_input
 from packager.inputs.pages import read_page
 from packager.inputs.remote import StorageOptions
 from packager.inputs.rows import TableOptions, TableRows
@@ -174,21 +174,22 @@ def _parse_chunk(job: Job, number: int, chunk: list[tuple[int, InputFile]]) -> P
     out = Parsed(records=len(chunk))
     # A chunk is written in one go: its size bounds the rows a worker holds.
     writer = SpoolWriter(job.spool, f"{number:06d}", job.buckets, flush_rows=None)
-    for index, item in chunk:
-        data = read_input(item, job.limits, job.storage)
-        if isinstance(data, Reject):
-            out.findings.append(Finding.of_reject(index, data))
-            continue
-        sha256 = hashlib.sha256(data).hexdigest()
-        try:
-            record = read_page(data, item.source_file, job.today, job.limits, sha256)
-        except Rejection as rejection:
-            out.findings.append(Finding.of_reject(index, rejection.reject(item.source_file)))
-            continue
-        finally:
-            del data  # not kept while the chunk's rows are spooled: a page may be large
-        out.findings += _warnings(index, item.source_file, record)
-        writer.add(index, record)
+    with OpenFolders() as folders:
+        for index, item in chunk:
+            data = read_input(item, job.limits, job.storage, folders)
+            if isinstance(data, Reject):
+                out.findings.append(Finding.of_reject(index, data))
+                continue
+            sha256 = hashlib.sha256(data).hexdigest()
+            try:
+                record = read_page(data, item.source_file, job.today, job.limits, sha256)
+            except Rejection as rejection:
+                out.findings.append(Finding.of_reject(index, rejection.reject(item.source_file)))
+                continue
+            finally:
+                del data  # not kept while the chunk's rows are spooled: a page may be large
+            out.findings += _warnings(index, item.source_file, record)
+            writer.add(index, record)
     out.segments, out.keys = writer.close()
     return out
 

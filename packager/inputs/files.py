@@ -341,10 +341,52 @@ def shown_path(path: Path, size: int = 100) -> str:
     return text if len(text) <= size else f"{text[: size // 2]}…{text[-size // 2 :]}"
 
 
+class OpenFolders:
+    """The input folders that page files are opened in, each opened once (a descriptor a
+    folder): a file is then opened by its `source_file` from its folder's descriptor, and
+    the kernel walks the folder's own path once, not again for every file (measured: a
+    quarter of an open, ~4 us a page). A context: the descriptors are closed at its end.
+    A folder that cannot be opened is left out: its files are opened by their full path,
+    and reported as that open fails."""
+
+    def __init__(self) -> None:
+        self._fds: dict[str, int | None] = {}
+
+    def fd(self, root: str) -> int | None:
+        found = self._fds.get(root, -1)
+        if found == -1:
+            try:
+                found = os.open(root, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
+            except OSError:
+                found = None
+            self._fds[root] = found
+        return found
+
+    def close(self) -> None:
+        for fd in self._fds.values():
+            if fd is not None:
+                os.close(fd)
+        self._fds.clear()
+
+    def __enter__(self) -> OpenFolders:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+
+
 def read_input(
-    item: InputFile, limits: Limits = DEFAULT_LIMITS, storage: StorageOptions = ()
+    item: InputFile,
+    limits: Limits = DEFAULT_LIMITS,
+    storage: StorageOptions = (),
+    folders: OpenFolders | None = None,
 ) -> bytes | Reject:
-    """The bytes of one page file, or a `Reject` saying why they cannot be read."""
+    """The bytes of one page file, or a `Reject` saying why they cannot be read; opened
+    from its folder's descriptor in `folders` where given."""
 
     def reject(code: str, message: str) -> Reject:
         return Reject(source_file=item.source_file, code=code, message=message)
@@ -367,7 +409,11 @@ def read_input(
     try:
         # Non-blocking, so that opening a pipe never waits for a writer; the descriptor's
         # own stat says what was opened. Plain os calls: this runs once per page.
-        fd = os.open(os.path.join(item.root, item.source_file), _OPEN_FLAGS)
+        folder = folders.fd(item.root) if folders is not None else None
+        if folder is None:
+            fd = os.open(os.path.join(item.root, item.source_file), _OPEN_FLAGS)
+        else:
+            fd = os.open(item.source_file, _OPEN_FLAGS, dir_fd=folder)
     except OSError as exc:
         return reject("unreadable-file", exc.strerror or type(exc).__name__)
     try:
@@ -397,7 +443,7 @@ def read_input(
         os.close(fd)
 
 
-_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | _CLOEXEC
 
 
 def prefetch(item: InputFile) -> None:
