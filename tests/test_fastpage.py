@@ -326,6 +326,42 @@ def test_the_compiled_word_counts_of_a_column_are_str_split(
     assert _word_counts(column).to_pylist() == expected
 
 
+ASCII_SPACES = [c for c in PY_SPACES if c.isascii()]
+# Words between runs of white space of every kind, mixed; and words with one separator
+# each (one white-space character of any kind, or two spaces), perhaps at the ends too:
+# a text clean but for its one kind of separator.
+MIXED_TEXT = st.lists(
+    st.sampled_from([" ", " ", "  ", "a", "bc", "Z-", "\x00", *ASCII_SPACES]), max_size=20
+).map("".join)
+ONE_SEPARATOR = st.builds(
+    lambda words, gap, edges: (gap if edges else "") + gap.join(words) + (gap if edges else ""),
+    st.lists(st.sampled_from(["a", "bc", "Z-", "\x00"]), max_size=5),
+    st.sampled_from([*ASCII_SPACES, "  "]),
+    st.booleans(),
+)
+ASCII_TEXT = st.one_of(MIXED_TEXT, ONE_SEPARATOR)
+
+
+@needs_fast
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.lists(st.one_of(ASCII_TEXT, ASCII_TEXT, st.text(max_size=20)), max_size=12),
+    st.sampled_from([(), (None,), (7,), (b"a  b",)]),
+    st.integers(0, 12),
+)
+def test_the_compiled_collapse_is_the_rule(
+    texts: list[object], odd: tuple[object, ...], at: int
+) -> None:
+    texts[at % (len(texts) + 1) : at % (len(texts) + 1)] = odd  # perhaps one item not a str
+    found = FAST.collapse_all(texts)
+    if found is None:  # only where an item is not an ASCII str: Python's to collapse
+        assert not all(type(t) is str and t.isascii() for t in texts)
+        return
+    assert found == [rules.collapse(t) for t in texts]
+    for given_text, made in zip(texts, found, strict=True):  # a collapsed text: itself
+        assert (made is given_text) == (made == given_text)
+
+
 @needs_fast
 def test_the_compiled_word_count_takes_every_body_of_a_corpus(tmp_path: Path) -> None:
     from bench.corpus import write_corpus

@@ -23,7 +23,7 @@ from packager.contract.limits import Limits
 from packager.contract.record import Columns, Record, Warning, make_record, related_records
 from packager.contract.rejection import Rejection
 from packager.errors import InputError
-from packager.inputs.pages import WORDS
+from packager.inputs.pages import COMPILED
 from packager.release.read import parquet_batches
 from packager.release.write import table_files
 
@@ -112,7 +112,7 @@ class Carried:
             self.articles += 1
             self._old.append(row.get("article_id"))
             try:
-                record = make_record(row, today=today, limits=limits, line=line, words=WORDS)
+                record = make_record(row, today=today, limits=limits, line=line, compiled=COMPILED)
             except Rejection as rejection:
                 self.findings.append((row_index, "error", rejection.code, rejection.message, line))
                 self._new.append(None)

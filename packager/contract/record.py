@@ -29,6 +29,18 @@ Warning = tuple[str, str, int | None]
 Columns = dict[str, list[Any]]
 WordCounter = Callable[[str], "tuple[int, str] | None"]
 
+
+class Compiled(NamedTuple):
+    """The rules in compiled form (the page reader's module, `packager.inputs._fastpage`,
+    where it is built): each gives the rule's own answer, or None where it leaves the
+    input to the rule in Python. tests/test_fastpage.py holds each to its rule."""
+
+    # `rules.word_count_and_language(body)`
+    words: WordCounter
+    # `[rules.collapse(t) for t in texts]`, a text already collapsed given back itself
+    collapse_all: Callable[[list[Any]], list[str] | None]
+
+
 DERIVED = ("article_id", "word_count", "language")
 # Fields whose normal form is their own (below); every other string field is stripped,
 # and an empty string becomes null.
@@ -79,15 +91,13 @@ def make_record(
     limits: Limits = DEFAULT_LIMITS,
     line: int | None = None,
     title_line: int | None = None,
-    words: WordCounter | None = None,
+    compiled: Compiled | None = None,
 ) -> Record:
     """The record of one input, from the values its reader found (`given`, by field name;
     `body` as text, as a list of paragraphs or `Joined`) and its related items (`title`, `teaser`,
     `date_published`: a mapping each, or `Columns` of them). Raises `Rejection` for an
     input that cannot be an article; `line` is the line (or table row) a problem is
-    reported at. `words` is a faster
-    `rules.word_count_and_language` (the compiled one): the same answer, or None where
-    it leaves the body to the rule itself."""
+    reported at. `compiled` gives the rules compiled, for speed: the same answers."""
     warnings: list[Warning] = []
     article: dict[str, Any] = {}
     for name in field_names("articles"):
@@ -95,7 +105,7 @@ def make_record(
         if name not in _SHAPED and isinstance(value, str):
             value = value.strip() or None
         article[name] = value
-    source, title = _heading(given, limits, line, title_line)
+    source, title = _heading(given, limits, line, title_line, compiled)
     published, captured = given.get("date_published"), given.get("date_captured")
     if not isinstance(published, dt.date):
         raise Rejection("missing-date", "the article has no publication date", line)
@@ -107,7 +117,7 @@ def make_record(
     if problem:
         raise Rejection(problem[0], problem[1], line)
     aid = rules.article_id(source, published, title)
-    counted = words(body) if words is not None else None
+    counted = compiled.words(body) if compiled is not None else None
     count, language = counted or rules.word_count_and_language(body)
     article.update(
         source=source,
@@ -127,7 +137,7 @@ def make_record(
     broken = record_check("articles")(article)
     if broken:
         raise Rejection("invalid-article", f"{broken[0]} {broken[1]}", line)
-    items = related_records(aid, related, line, warnings)
+    items = related_records(aid, related, line, warnings, compiled)
     return Record(article, items, warnings)
 
 
@@ -135,13 +145,24 @@ _LANGUAGE = re.compile(r"[a-z]{2}")
 
 
 def _heading(
-    given: Mapping[str, Any], limits: Limits, line: int | None, title_line: int | None
+    given: Mapping[str, Any],
+    limits: Limits,
+    line: int | None,
+    title_line: int | None,
+    compiled: Compiled | None,
 ) -> tuple[str, str]:
     """The source and the title, white space collapsed; both must be there."""
-    source = rules.collapse(_text(given, "source", line))
+    source, title = _text(given, "source", line), given.get("title")
+    # both at once where compiled (None there if the title is not a str)
+    both = compiled.collapse_all([source, title]) if compiled is not None else None
+    if both is not None:
+        source, title = both
+    else:
+        source = rules.collapse(source)
     if not source:
         raise Rejection("missing-source", "the source is empty", line)
-    title = rules.collapse(_text(given, "title", line))
+    if both is None:
+        title = rules.collapse(_text(given, "title", line))
     if not title:
         raise Rejection("missing-title", "the article has no title", line)
     if len(title) > limits.max_title_length:
@@ -209,6 +230,7 @@ def related_records(
     items: Mapping[str, list[Any]] | Iterable[Mapping[str, Any]],
     line: int | None,
     warnings: list[Warning],
+    compiled: Compiled | None = None,
 ) -> Columns:
     """The related rows of the article `aid`, from its items (a mapping each, or their
     columns): positions from 1, titles collapsed, teasers as one line, other values as
@@ -228,9 +250,15 @@ def related_records(
             out[name] = list(values)
     out["article_id"] = [aid] * count
     out["position"] = list(range(1, count + 1))
-    out["title"] = [
-        " ".join(t.split()) if type(t) is str else _as_text(t, "title", line) for t in out["title"]
-    ]
+    titles = compiled.collapse_all(out["title"]) if compiled is not None else None
+    out["title"] = (
+        titles
+        if titles is not None
+        else [
+            rules.collapse(t) if type(t) is str else _as_text(t, "title", line)
+            for t in out["title"]
+        ]
+    )
     out["teaser"] = [
         (t.strip() or None if "\n" not in t else _one_line(t)) if type(t) is str else t
         for t in out["teaser"]

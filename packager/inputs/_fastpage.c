@@ -902,6 +902,64 @@ done:
     return result;
 }
 
+
+/* `next_word` with white space as Python's str.split knows it in ASCII (\x1c-\x1f too). */
+static int next_py_word(const char *s, Py_ssize_t n, Py_ssize_t *i, Py_ssize_t *start) {
+    Py_ssize_t k = *i;
+    while (k < n && PY_SPACE[(unsigned char)s[k]]) k++;
+    *i = k;
+    if (k == n) return 0;
+    *start = k;
+    while (k < n && !PY_SPACE[(unsigned char)s[k]]) k++;
+    *i = k;
+    return 1;
+}
+
+/* `packager.contract.rules.collapse` of each str of a list: white-space runs to one space,
+ * stripped, as `" ".join(text.split())`. A text already so is given back itself. A new
+ * list, or None where an item is not an ASCII str (Python collapses that list). */
+static PyObject *collapse_all(PyObject *module, PyObject *texts) {
+    (void)module;
+    if (!PyList_CheckExact(texts)) {
+        PyErr_SetString(PyExc_TypeError, "collapse_all(texts: list)");
+        return NULL;
+    }
+    Py_ssize_t count = PyList_GET_SIZE(texts);
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *text = PyList_GET_ITEM(texts, k);
+        if (!PyUnicode_CheckExact(text) || !PyUnicode_IS_ASCII(text)) Py_RETURN_NONE;
+    }
+    PyObject *out = PyList_New(count);
+    if (out == NULL) return NULL;
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *text = PyList_GET_ITEM(texts, k);
+        const char *s = (const char *)PyUnicode_DATA(text);
+        Py_ssize_t n = PyUnicode_GET_LENGTH(text), kept = 0;
+        int clean = n == 0 || (!PY_SPACE[(unsigned char)s[0]] && !PY_SPACE[(unsigned char)s[n - 1]]);
+        for (Py_ssize_t i = 0; i < n && clean; i++) /* a space alone between words, no other */
+            if (PY_SPACE[(unsigned char)s[i]] && (s[i] != ' ' || s[i + 1] == ' ')) clean = 0;
+        if (clean) {
+            PyList_SET_ITEM(out, k, Py_NewRef(text));
+            continue;
+        }
+        for (Py_ssize_t i = 0, start; next_py_word(s, n, &i, &start);) kept += (kept ? 1 : 0) + (i - start);
+        PyObject *made = PyUnicode_New(kept, 127);
+        if (made == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        char *to = (char *)PyUnicode_DATA(made);
+        Py_ssize_t at = 0;
+        for (Py_ssize_t i = 0, start; next_py_word(s, n, &i, &start);) {
+            if (at) to[at++] = ' ';
+            memcpy(to + at, s + start, (size_t)(i - start));
+            at += i - start;
+        }
+        PyList_SET_ITEM(out, k, made);
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"read_page", (PyCFunction)read_page, METH_O,
      "read_page(data) -> {'given': {...}, 'related': [...]} or None: a clean page dump's "
@@ -909,6 +967,9 @@ static PyMethodDef methods[] = {
     {"word_count_and_language", (PyCFunction)word_count_and_language_of, METH_O,
      "word_count_and_language(body) -> (words, language) or None: "
      "packager.contract.rules.word_count_and_language in C, or None for Python to count."},
+    {"collapse_all", (PyCFunction)collapse_all, METH_O,
+     "collapse_all(texts) -> list or None: packager.contract.rules.collapse of each str, "
+     "or None where one is not an ASCII str (Python collapses them)."},
     {"word_counts", (PyCFunction)word_counts, METH_VARARGS,
      "word_counts(offsets, data, start, count, wide) -> bytes: len(s.split()) of each string "
      "of an Arrow string array, as native int64."},

@@ -24,7 +24,7 @@ from typing import Any
 
 from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.models import Article, Issue, Page, Reject, Related
-from packager.contract.record import Joined, Record, WordCounter, make_record, related_rows
+from packager.contract.record import Compiled, Joined, Record, make_record, related_rows
 from packager.contract.rejection import Rejection
 from packager.contract.rules import collapse
 from packager.inputs.decode import Decoded as DecodedText
@@ -35,8 +35,11 @@ try:  # the compiled reader (packager/inputs/_fastpage.c), built where a C compi
     from packager.inputs import _fastpage as FAST
 except ImportError:  # pragma: no cover - depends on the machine it was installed on
     FAST = None
-# The compiled word count and language guess, for every reader's records.
-WORDS: WordCounter | None = FAST.word_count_and_language if FAST is not None else None
+# The compiled rules (word count and language, white space collapsed), for every reader's
+# records.
+COMPILED: Compiled | None = (
+    Compiled(FAST.word_count_and_language, FAST.collapse_all) if FAST is not None else None
+)
 
 _MONTH_NAMES = (
     "January February March April May June July August September October November December"
@@ -186,13 +189,13 @@ def read_page(
             "source_sha256": sha256,
         }
         try:
-            record = make_record(given, related, today=today, limits=limits, words=WORDS)
+            record = make_record(given, related, today=today, limits=limits, compiled=COMPILED)
         except Rejection:
             pass  # read again in Python, which knows the line to report it at
         else:
             record.warnings[:0] = decoded
             return record
-    return read_page_python(data, source_file, today, limits, sha256, WORDS)
+    return read_page_python(data, source_file, today, limits, sha256, COMPILED)
 
 
 Decoded = list[tuple[str, str, int | None]]
@@ -243,10 +246,10 @@ def read_page_python(
     today: dt.date,
     limits: Limits = DEFAULT_LIMITS,
     sha256: str | None = None,
-    words: WordCounter | None = None,
+    compiled: Compiled | None = None,
 ) -> Record:
     """`read_page` with the Python reader (what the compiled reader must agree with), and
-    the words counted by `words` where given (see `make_record`)."""
+    the rules compiled where given (see `make_record`)."""
     if len(data) > limits.max_page_bytes:
         raise Rejection(
             "too-large", f"{len(data)} bytes, over the limit of {limits.max_page_bytes}", None
@@ -258,7 +261,13 @@ def read_page_python(
         "source_sha256": sha256 or hashlib.sha256(data).hexdigest(),
     }
     record = make_record(
-        given, related, today=today, limits=limits, line=line, title_line=title_line, words=words
+        given,
+        related,
+        today=today,
+        limits=limits,
+        line=line,
+        title_line=title_line,
+        compiled=compiled,
     )
     record.warnings[:0] = warnings
     return record

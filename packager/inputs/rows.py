@@ -28,7 +28,7 @@ from packager.contract.rules import parse_iso_date
 from packager.contract.schema import field_names, fields, is_required
 from packager.errors import ColumnsError, InputError, UsageError
 from packager.inputs.files import InputFile
-from packager.inputs.pages import WORDS
+from packager.inputs.pages import COMPILED
 from packager.inputs.tables import open_table
 
 RELATED = "related"
@@ -212,7 +212,7 @@ def record_of_row(
     for name in DATES:
         given[name] = read_date(given.get(name), name, number, date_format)
     related = _related(row.get(RELATED), number, date_format)
-    record = make_record(given, related, today=today, limits=limits, line=number, words=WORDS)
+    record = make_record(given, related, today=today, limits=limits, line=number, compiled=COMPILED)
     return record._replace(line=number)
 
 
