@@ -1,6 +1,6 @@
 """Asking the OS for the page files ahead of the workers (`build.engine.Prefetch`): only
 once a worker waited for the disk, only the chunks after those being parsed, never a
-change to what is built."""
+change to what is built; and the chunks the workers take (`build.engine.chunk_spans`)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import packager.build.engine as engine
 from bench.corpus import write_corpus
 from packager import build_release
-from packager.build.engine import MIN_CHUNK, Parsed, Prefetch
+from packager.build.engine import MIN_CHUNK, Parsed, Prefetch, chunk_spans
 from packager.inputs.files import input_files, prefetch
 
 from .conftest import TODAY, digests
@@ -72,3 +74,21 @@ def test_builds_asking_ahead_or_not_are_identical(
         )
         runs.append(digests(result.path))
     assert runs[0] == runs[1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 200_000), st.integers(MIN_CHUNK, 4_096), st.integers(1, 8))
+def test_chunks_cover_every_input_once_and_get_smaller_at_the_end(
+    count: int, size: int, workers: int
+) -> None:
+    spans = chunk_spans(count, size, workers)
+    assert [start for start, _ in spans] == [0, *(stop for _, stop in spans)][: len(spans)]
+    assert (spans[-1][1] if spans else 0) == count
+    for start, stop in spans:
+        assert stop > start and stop - start <= size
+        # a chunk is at most a 2 x workers share of what is left, unless it is the smallest
+        assert (
+            stop - start == MIN_CHUNK
+            or stop == count
+            or (stop - start) * 2 * workers <= count - start
+        )

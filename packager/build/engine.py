@@ -266,7 +266,7 @@ def parse_into(
     table_files = [(i << ROW_BITS, files[i]) for i in positions]
     pages = len(files) - len(table_files)
     size = max(MIN_CHUNK, min(MAX_CHUNK, pages // (max(workers, 1) * 8) or 1))
-    spans = [(start, min(start + size, len(files))) for start in range(0, len(files), size)]
+    spans = chunk_spans(len(files), size, workers)
     total = Parsed()
     done = 0
 
@@ -303,6 +303,19 @@ def parse_into(
     ]
     total.findings.sort(key=lambda finding: finding.order)
     return total
+
+
+def chunk_spans(count: int, size: int, workers: int) -> list[tuple[int, int]]:
+    """Spans (start, stop) of `count` inputs, `size` at most, that get smaller towards the
+    end: each is at most the inputs left over 2 x `workers` (never under `MIN_CHUNK`), so
+    that the workers finish within a small chunk of each other, not one of them waiting
+    out a whole chunk of another's at the end."""
+    spans, start, share = [], 0, 2 * max(workers, 1)
+    while start < count:
+        step = max(MIN_CHUNK, min(size, (count - start) // share))
+        spans.append((start, min(start + step, count)))
+        start += step
+    return spans
 
 
 def _parse_table(
