@@ -210,3 +210,20 @@ def test_a_file_read_from_its_folders_descriptor_reads_as_by_its_path(
     assert sum(isinstance(data, bytes) for data in by_folder) >= 8
     assert by_folder[-1] == read_input(items[-1])
     assert isinstance(by_folder[-1], Reject) and by_folder[-1].code == "unreadable-file"
+
+
+def test_folders_beyond_the_most_held_open_are_read_by_their_paths(tmp_path: Path) -> None:
+    # Files named one by one can come from as many folders as there are files: no more
+    # than `most` descriptors are held, the other folders' files are read by full path.
+    items: list[InputFile] = []
+    for k in range(5):
+        folder = tmp_path / f"f{k}"
+        folder.mkdir()
+        (folder / "page.txt").write_bytes(f"page {k}\n".encode())
+        items += input_files([folder / "page.txt"])
+    assert len({item.root for item in items}) == 5
+    with OpenFolders(most=2) as folders:
+        read = [read_input(item, folders=folders) for item in items]
+        held = [folders.fd(item.root) for item in items]
+    assert read == [f"page {k}\n".encode() for k in range(5)]
+    assert sum(fd is not None for fd in held) == 2

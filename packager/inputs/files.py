@@ -347,14 +347,19 @@ class OpenFolders:
     the kernel walks the folder's own path once, not again for every file (measured: a
     quarter of an open, ~4 us a page). A context: the descriptors are closed at its end.
     A folder that cannot be opened is left out: its files are opened by their full path,
-    and reported as that open fails."""
+    and reported as that open fails. At most `most` folders are held open (files named one
+    by one may come from as many folders as files: descriptors are limited); the files of
+    any other folder are opened by their full path."""
 
-    def __init__(self) -> None:
+    def __init__(self, most: int = 64) -> None:
         self._fds: dict[str, int | None] = {}
+        self._most = most
 
     def fd(self, root: str) -> int | None:
         found = self._fds.get(root, -1)
         if found == -1:
+            if len(self._fds) >= self._most:
+                return None
             try:
                 found = os.open(root, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
             except OSError:
