@@ -181,17 +181,23 @@ static inline const char *block_text(const Blocks *b, Py_ssize_t k) {
     return block->lines == 1 ? b->page + block->first_off : b->arena.p + block->off;
 }
 
-/* The next word (a run of anything but white space) from s[*i]: 1 with the word at
- * s[*start..*i), 0 at the end. */
-static int next_word(const char *s, Py_ssize_t n, Py_ssize_t *i, Py_ssize_t *start) {
+/* The next word (a run of anything but white space, the bytes `space` marks) from s[*i]:
+ * 1 with the word at s[*start..*i), 0 at the end. */
+static inline int next_word_by(const unsigned char *space, const char *s, Py_ssize_t n,
+                               Py_ssize_t *i, Py_ssize_t *start) {
     Py_ssize_t k = *i; /* a local: a char pointer may alias *i, which the loops would reload */
-    while (k < n && is_space(s[k])) k++;
+    while (k < n && space[(unsigned char)s[k]]) k++;
     *i = k;
     if (k == n) return 0;
     *start = k;
-    while (k < n && !is_space(s[k])) k++;
+    while (k < n && !space[(unsigned char)s[k]]) k++;
     *i = k;
     return 1;
+}
+
+/* `next_word_by` with the white space of the page reader and the word loops (`SPACE`). */
+static int next_word(const char *s, Py_ssize_t n, Py_ssize_t *i, Py_ssize_t *start) {
+    return next_word_by(SPACE, s, n, i, start);
 }
 
 /* `collapse`: white-space runs to one space, stripped; appended to `out`. */
@@ -903,21 +909,10 @@ done:
 }
 
 
-/* `next_word` with white space as Python's str.split knows it in ASCII (\x1c-\x1f too). */
-static int next_py_word(const char *s, Py_ssize_t n, Py_ssize_t *i, Py_ssize_t *start) {
-    Py_ssize_t k = *i;
-    while (k < n && PY_SPACE[(unsigned char)s[k]]) k++;
-    *i = k;
-    if (k == n) return 0;
-    *start = k;
-    while (k < n && !PY_SPACE[(unsigned char)s[k]]) k++;
-    *i = k;
-    return 1;
-}
-
 /* `packager.contract.rules.collapse` of each str of a list: white-space runs to one space,
  * stripped, as `" ".join(text.split())`. A text already so is given back itself. A new
- * list, or None where an item is not an ASCII str (Python collapses that list). */
+ * list, or None where an item is not an ASCII str (Python collapses that list). White
+ * space is `PY_SPACE`'s: Python's str.split in ASCII, \x1c-\x1f too. */
 static PyObject *collapse_all(PyObject *module, PyObject *texts) {
     (void)module;
     if (!PyList_CheckExact(texts)) {
@@ -942,7 +937,8 @@ static PyObject *collapse_all(PyObject *module, PyObject *texts) {
             PyList_SET_ITEM(out, k, Py_NewRef(text));
             continue;
         }
-        for (Py_ssize_t i = 0, start; next_py_word(s, n, &i, &start);) kept += (kept ? 1 : 0) + (i - start);
+        for (Py_ssize_t i = 0, start; next_word_by(PY_SPACE, s, n, &i, &start);)
+            kept += (kept ? 1 : 0) + (i - start);
         PyObject *made = PyUnicode_New(kept, 127);
         if (made == NULL) {
             Py_DECREF(out);
@@ -950,7 +946,7 @@ static PyObject *collapse_all(PyObject *module, PyObject *texts) {
         }
         char *to = (char *)PyUnicode_DATA(made);
         Py_ssize_t at = 0;
-        for (Py_ssize_t i = 0, start; next_py_word(s, n, &i, &start);) {
+        for (Py_ssize_t i = 0, start; next_word_by(PY_SPACE, s, n, &i, &start);) {
             if (at) to[at++] = ' ';
             memcpy(to + at, s + start, (size_t)(i - start));
             at += i - start;
