@@ -152,17 +152,14 @@ def _heading(
     compiled: Compiled | None,
 ) -> tuple[str, str]:
     """The source and the title, white space collapsed; both must be there."""
-    source, title = _text(given, "source", line), given.get("title")
-    # both at once where compiled (None there if the title is not a str)
-    both = compiled.collapse_all([source, title]) if compiled is not None else None
-    if both is not None:
-        source, title = both
-    else:
-        source = rules.collapse(source)
+    source = _text(given, "source", line)
+    # both at once where compiled (None there if the title is not a str); else the source
+    # is checked before the title is read, as its reject comes first
+    both = compiled.collapse_all([source, given.get("title")]) if compiled is not None else None
+    source = both[0] if both is not None else rules.collapse(source)
     if not source:
         raise Rejection("missing-source", "the source is empty", line)
-    if both is None:
-        title = rules.collapse(_text(given, "title", line))
+    title = both[1] if both is not None else rules.collapse(_text(given, "title", line))
     if not title:
         raise Rejection("missing-title", "the article has no title", line)
     if len(title) > limits.max_title_length:
