@@ -292,6 +292,36 @@ def test_the_compiled_word_count_is_the_rule(pieces: list[tuple[str, str]]) -> N
     assert found == rules.word_count_and_language(text)
 
 
+# ASCII text as the compiled count reads it, eight bytes at a time: words of every length
+# about eight, stop words, every kind of white space the page reader knows in runs of
+# every length about eight, perhaps one odd byte (a separator str.split splits at, or a
+# control byte it does not) anywhere, the whole repeated past the language's sample.
+ASCII_WORD = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=11)
+ASCII_GAP = st.text(" \t\n\x0b\x0c\r", min_size=1, max_size=10)
+
+
+@needs_fast
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(st.tuples(st.one_of(ASCII_WORD, st.sampled_from(GUESS_WORDS[:13])), ASCII_GAP)),
+    st.sampled_from(["", " ", "\n\n"]),
+    st.sampled_from(["", "\x1c", "\x1d", "\x1e", "\x1f", "\x00", "\x1b", "\x20\x1f", "\x7f"]),
+    st.integers(min_value=0),
+    st.integers(min_value=1, max_value=40),
+)
+def test_the_compiled_count_of_ascii_is_str_split(
+    pieces: list[tuple[str, str]], lead: str, odd: str, at: int, times: int
+) -> None:
+    text = lead + "".join(word + gap for word, gap in pieces)
+    text = text[: at % (len(text) + 1)] + odd + text[at % (len(text) + 1) :]
+    text = (text * times).rstrip(" ") if at % 2 else text * times
+    found = FAST.word_count_and_language(text)
+    if any("\x1c" <= c <= "\x1f" for c in text):  # str.split's, not the page reader's
+        assert found is None
+    else:
+        assert found == rules.word_count_and_language(text)
+
+
 # Every character Python's str.split() splits at, and some that it does not.
 PY_SPACES = [chr(c) for c in range(0x110000) if chr(c).isspace()]
 NOT_SPACES = ["a", "Z", "é", "’", "\u200b", "\u180e", "\ufeff", "조", "😀", "\x00", "-"]

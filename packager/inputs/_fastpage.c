@@ -23,6 +23,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <datetime.h>
+#include <stdint.h>
 #include <string.h>
 
 #define SAMPLE 600         /* packager.contract.language.SAMPLE */
@@ -39,6 +40,8 @@ static inline int is_space(char c) { return SPACE[(unsigned char)c]; }
 /* 1: str.split's ASCII white space (SPACE and \x1c-\x1f); 2: the lead byte of one of its
  * non-ASCII white-space characters, or of another character (`py_space` tells) */
 static unsigned char PY_SPACE[256];
+/* \x1c-\x1f: white space to Python's str.split, not to the word loops. */
+static unsigned char FILE_SEPARATORS[256];
 static inline int is_digit(char c) { return c >= '0' && c <= '9'; }
 static inline int is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 static inline int is_lower(char c) { return c >= 'a' && c <= 'z'; }
@@ -417,60 +420,94 @@ static int script_of(Py_UCS4 c) {
     return -1;
 }
 
-/* `rules.word_count_and_language` on a body in UTF-8 (with only ASCII white space): the
- * language's code, or NULL on error. */
-static const char *word_count_and_language(const char *s, Py_ssize_t n, long *count) {
+/* `language.language_of` of a text in UTF-8 with only ASCII white space (`ascii`: all of
+ * it ASCII): the language's code, or NULL on error. */
+static const char *language_of(const char *s, Py_ssize_t n, int ascii) {
     static const char *CODES[4] = {"en", "fr", "es", "de"};
     static const char *SCRIPT_CODES[5] = {"ko", "ja", "zh", "ru", "ar"};
     static const double SHARES[5] = {0.3, 0.1, 0.3, 0.3, 0.3};
-    const char *script = NULL;
-    Py_ssize_t sample = char_offset(s, n, SAMPLE);
-    if (has_high(s, sample)) { /* ASCII text has no other script to look for */
-        Py_ssize_t letters = 0, found[5] = {0, 0, 0, 0, 0};
-        for (Py_ssize_t i = 0; i < sample;) {
-            Py_UCS4 c = next_char(s, &i);
-            letters += Py_UNICODE_ISALPHA(c) ? 1 : 0;
-            int k = script_of(c);
-            if (k >= 0) found[k]++;
+    if (!ascii) { /* ASCII text has no other script to look for */
+        Py_ssize_t sample = char_offset(s, n, SAMPLE);
+        if (has_high(s, sample)) {
+            Py_ssize_t letters = 0, found[5] = {0, 0, 0, 0, 0};
+            for (Py_ssize_t i = 0; i < sample;) {
+                Py_UCS4 c = next_char(s, &i);
+                letters += Py_UNICODE_ISALPHA(c) ? 1 : 0;
+                int k = script_of(c);
+                if (k >= 0) found[k]++;
+            }
+            if (letters == 0) letters = 1;
+            for (int k = 0; k < 5; k++)
+                if ((double)found[k] / (double)letters > SHARES[k]) return SCRIPT_CODES[k];
         }
-        if (letters == 0) letters = 1;
-        for (int k = 0; k < 5 && script == NULL; k++)
-            if ((double)found[k] / (double)letters > SHARES[k]) script = SCRIPT_CODES[k];
     }
     int scores[4] = {0, 0, 0, 0};
-    Py_ssize_t latin = char_offset(s, n, LATIN_SAMPLE);
-    long words = 0;
+    Py_ssize_t latin = ascii ? (n < LATIN_SAMPLE ? n : LATIN_SAMPLE) : char_offset(s, n, LATIN_SAMPLE);
     Py_ssize_t i = 0, start;
-    while (next_word(s, n, &i, &start)) {
-        words++;
-        if (script == NULL && start < latin) { /* a word cut at the sample's end counts so */
-            int langs = word_langs(s + start, (i < latin ? i : latin) - start);
-            if (langs < 0) return NULL;
-            for (int k = 0; k < 4; k++) scores[k] += (langs >> k) & 1;
-        }
-        if (i >= latin) break; /* the words after the sample are only counted */
+    while (next_word(s, latin, &i, &start)) { /* a word cut at the sample's end counts so */
+        int langs = word_langs(s + start, i - start);
+        if (langs < 0) return NULL;
+        for (int k = 0; k < 4; k++) scores[k] += (langs >> k) & 1;
     }
-    /* s[i] is white space (or the end): a word starts at each other byte after one,
-     * counted with no branch. */
-    int after_space = 1;
-    for (; i < n; i++) {
-        int space = SPACE[(unsigned char)s[i]];
-        words += after_space & (space ^ 1);
-        after_space = space;
-    }
-    *count = words;
-    if (script != NULL) return script;
     int best = 0; /* max() keeps the first best; "en" wins ties */
     for (int k = 1; k < 4; k++)
         if (scores[k] > scores[best]) best = k;
     return scores[best] ? CODES[best] : "en";
 }
 
+/* Eight bytes of ASCII at a time (little-endian: a byte's predecessor is the byte below
+ * it): bit 7 of each byte set where the byte is at least `low`. No carry crosses a byte,
+ * as no byte is over 0x7f. */
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+static inline uint64_t at_least(uint64_t x, unsigned low) { return (x + ONES * (0x80 - low)) & HIGHS; }
+static inline uint64_t within(uint64_t x, unsigned low, unsigned above) {
+    return at_least(x, low) & ~at_least(x, above);
+}
+
+/* The words that start in the eight bytes `x`, given whether the byte before them was
+ * white space (bit 63 of `*before`); adds their \x1c-\x1f to `*separators`. */
+static inline long word_starts(uint64_t x, uint64_t *before, uint64_t *separators) {
+    uint64_t space = within(x, '\t', '\r' + 1) | within(x, ' ', ' ' + 1);
+    uint64_t starts = ~space & HIGHS & ((space << 8) | (*before >> 56));
+    *before = space;
+    *separators |= within(x, 0x1c, 0x20);
+    return (long)(((starts >> 7) * ONES) >> 56); /* the bytes' bits summed in the top byte */
+}
+
+/* len(text.split()) of ASCII text: a word starts at each byte that is not white space
+ * (" \t\n\v\f\r") after one that is (or at the start). -1 where the text has \x1c-\x1f,
+ * white space to str.split but not to the page reader. */
+static long ascii_words(const char *s, Py_ssize_t n) {
+    long words = 0;
+#if !PY_LITTLE_ENDIAN
+    int after_space = 1, separators = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int space = SPACE[(unsigned char)s[i]];
+        words += after_space & (space ^ 1);
+        after_space = space;
+        separators |= FILE_SEPARATORS[(unsigned char)s[i]];
+    }
+#else
+    uint64_t before = 1ULL << 63, separators = 0; /* the byte before the start: white space */
+    Py_ssize_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        words += word_starts(x, &before, &separators);
+    }
+    if (i < n) {
+        uint64_t x = 0x2020202020202020ULL; /* the last bytes, padded with spaces */
+        memcpy(&x, s + i, (size_t)(n - i));
+        words += word_starts(x, &before, &separators);
+    }
+#endif
+    return separators ? -1 : words;
+}
+
 /* `packager.contract.rules.word_count_and_language(body)`: (words, language), or None
  * where the text has white space the loops above do not know as Python does (a
  * non-ASCII space, \x1c-\x1f) or cannot be had in UTF-8. */
-/* \x1c-\x1f: white space to Python's str.split, not to the word loops. */
-static unsigned char FILE_SEPARATORS[256];
 
 static PyObject *word_count_and_language_of(PyObject *module, PyObject *body) {
     (void)module;
@@ -482,10 +519,9 @@ static PyObject *word_count_and_language_of(PyObject *module, PyObject *body) {
     if (PyUnicode_IS_ASCII(body)) { /* most bodies: a byte a character, one table look-up */
         const char *s = PyUnicode_AsUTF8AndSize(body, &n); /* the str's own bytes, no copy */
         if (s == NULL) return NULL;
-        for (Py_ssize_t i = 0; i < n; i++)
-            if (FILE_SEPARATORS[(unsigned char)s[i]]) Py_RETURN_NONE;
-        long words;
-        const char *language = word_count_and_language(s, n, &words);
+        long words = ascii_words(s, n);
+        if (words < 0) Py_RETURN_NONE;
+        const char *language = language_of(s, n, 1);
         if (language == NULL) return NULL;
         return Py_BuildValue("(ls)", words, language);
     }
@@ -523,8 +559,7 @@ static PyObject *word_count_and_language_of(PyObject *module, PyObject *body) {
             if (Py_UNICODE_ISSPACE(cp)) goto python;
         }
     }
-    long sample_words;
-    const char *language = word_count_and_language(s, n, &sample_words);
+    const char *language = language_of(s, n, 0);
     if (language != NULL) result = Py_BuildValue("(ls)", words, language);
     goto done;
 python: /* white space the sample's loops do not know as Python does */
