@@ -564,11 +564,8 @@ def _write_lines(path: Path, lines: list[dict[str, Any]]) -> None:
 def _write_documents(work: Path, plan: _Plan, stats: CorpusStats, result: BuildResult) -> None:
     """The card, croissant.json, CITATION.cff, the descriptor, CHANGES.md and SHA256SUMS,
     once the data files are written."""
-    data_files = [
-        name for t in TABLES for fmt in ("csv", "parquet") for name in table_files(work, t, fmt)
-    ]
     digests = Digests(work)
-    digests.prefetch(data_files)
+    digests.prefetch(_data_files(work))
     card = render_card(
         name=plan.name,
         version=plan.version,
@@ -626,9 +623,13 @@ def write_changes(
     (work / "CHANGES.md").write_text(
         render_changes(changes, plan.name, plan.version), encoding="utf-8"
     )
-    data_files = [
+    listed = [DESCRIPTOR, "README.md", "CHANGES.md", CROISSANT, CITATION, "rejects.jsonl",
+              "merges.jsonl", *_data_files(work)]  # fmt: skip
+    write_sha256sums(work, listed, digests)
+
+
+def _data_files(work: Path) -> list[str]:
+    """The release's data files (every table in both formats), relative to `work`."""
+    return [
         name for t in TABLES for fmt in ("csv", "parquet") for name in table_files(work, t, fmt)
     ]
-    listed = [DESCRIPTOR, "README.md", "CHANGES.md", CROISSANT, CITATION, "rejects.jsonl",
-              "merges.jsonl", *data_files]  # fmt: skip
-    write_sha256sums(work, listed, digests)
