@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from packager import BuildResult
-from packager.check.engine import _BLANK, Collector, TableChecker
+from packager.check.engine import _BLANK, Collector, TableChecker, longer_than, shorter_than
 from packager.check.validate import check_table_schema
 from packager.contract.schema import arrow_schema, table_schema
 from packager.release.read import read_csv
@@ -275,3 +275,22 @@ def test_the_blank_body_test_knows_every_white_space_character_python_does() -> 
     every = pa.array([chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000])
     flagged = pc.match_substring_regex(every, _BLANK).to_pylist()
     assert [c for c, f in zip(every.to_pylist(), flagged, strict=True) if f] == _SPACES
+
+
+# Texts of characters of every UTF-8 length (1 to 4 bytes), and nulls, as a column.
+_TEXT = st.text(alphabet=st.sampled_from(["a", "é", "한", "😀"]), max_size=14)
+_TEXTS = st.lists(st.one_of(st.none(), _TEXT, st.text(alphabet="😀", max_size=14)), max_size=6)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_TEXTS, st.integers(0, 12))
+def test_the_length_constraints_count_characters(texts: list[str | None], bound: int) -> None:
+    """minLength and maxLength judged from byte lengths where those decide: the same rows
+    as a count of every text's characters."""
+    for column in [texts, *([t] for t in texts)]:  # the rows together, and each alone
+        assert shorter_than(pa.array(column, pa.string()), bound).to_pylist() == [
+            None if t is None else len(t) < bound for t in column
+        ]
+        assert longer_than(pa.array(column, pa.string()), bound).to_pylist() == [
+            None if t is None else len(t) > bound for t in column
+        ]

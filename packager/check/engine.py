@@ -222,9 +222,9 @@ class TableChecker:
                     continue
                 out.append((i, position, "constraint-error", 'constraint "required" is "True"'))
         if "minLength" in constraints:
-            flag(pc.less(pc.utf8_length(column), constraints["minLength"]), "minLength")
+            flag(shorter_than(column, constraints["minLength"]), "minLength")
         if "maxLength" in constraints:
-            flag(pc.greater(pc.utf8_length(column), constraints["maxLength"]), "maxLength")
+            flag(longer_than(column, constraints["maxLength"]), "maxLength")
         if "minimum" in constraints:
             flag(pc.less(column, pa.scalar(constraints["minimum"], column.type)), "minimum")
         if "maximum" in constraints:
@@ -339,6 +339,27 @@ _PY_ONLY_SPACE = "[\x1c-\x1f]"  # whitespace to Python's str.split(), not to Arr
 # takes: these, and the Unicode separators Zs, Zl, Zp): a test that stops at the first
 # other character, where trimming made a copy of every body.
 _BLANK = r"^[\t\n\x0b\f\r\x1c-\x1f\x85\pZ]*$"
+
+
+# A character is 1 to 4 bytes of UTF-8: a text's length in characters is bounded by its
+# length in bytes (free: Arrow's offsets), and is counted only where the bounds leave a
+# length constraint open, which a column of bodies and a minLength of 1 never do.
+def shorter_than(column: pa.Array, least: int) -> pa.Array:
+    """`pc.less(pc.utf8_length(column), least)`: under `least` bytes is shorter, `4 *
+    least` bytes or more is not."""
+    size = pc.binary_length(column)
+    if pc.any(pc.and_(pc.greater_equal(size, least), pc.less(size, 4 * least))).as_py():
+        return pc.less(pc.utf8_length(column), least)
+    return pc.less(size, least)
+
+
+def longer_than(column: pa.Array, most: int) -> pa.Array:
+    """`pc.greater(pc.utf8_length(column), most)`: `most` bytes or fewer is not longer,
+    over `4 * most` bytes is."""
+    size = pc.binary_length(column)
+    if pc.any(pc.and_(pc.greater(size, most), pc.less_equal(size, 4 * most))).as_py():
+        return pc.greater(pc.utf8_length(column), most)
+    return pc.greater(size, most)
 
 
 def _word_counts(body: pa.Array) -> pa.Array:
