@@ -95,6 +95,7 @@ def test_a_corrupt_data_file_is_an_issue_and_the_other_checks_go_on(tmp_path: Pa
 
 def _interrupted_build(tmp_path: Path, signum: int, group: bool) -> tuple[int, str, Path]:
     import os
+    import signal
     import time
 
     from bench.corpus import write_corpus
@@ -110,14 +111,21 @@ def _interrupted_build(tmp_path: Path, signum: int, group: bool) -> tuple[int, s
         start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 60
-    while not list((out / "s").glob(".1.0.0.partial-*")) if (out / "s").is_dir() else True:
-        assert time.monotonic() < deadline and process.poll() is None, "the build never started"
-        time.sleep(0.05)
-    time.sleep(0.5)  # the workers are parsing
-    if group:
-        os.killpg(process.pid, signum)
-    else:
-        os.kill(process.pid, signum)
+    while not list(out.glob("s/.1.0.0.partial-*/.spool/*.arrows")):  # a chunk is parsed
+        assert time.monotonic() < deadline and process.poll() is None, "no chunk was parsed"
+        time.sleep(0.01)
+    # The build's processes stopped while the workers parse the other chunks, signalled,
+    # then let go: the signal comes mid-parse however fast this machine parses (a pause
+    # of half a second let a fast machine finish the build first).
+    os.killpg(process.pid, signal.SIGSTOP)
+    try:
+        assert process.poll() is None, "the build ended before it could be interrupted"
+        if group:
+            os.killpg(process.pid, signum)
+        else:
+            os.kill(process.pid, signum)
+    finally:
+        os.killpg(process.pid, signal.SIGCONT)
     _, stderr = process.communicate(timeout=60)
     return process.returncode, stderr, out / "s"
 
