@@ -508,7 +508,6 @@ static long ascii_words(const char *s, Py_ssize_t n) {
 /* `packager.contract.rules.word_count_and_language(body)`: (words, language), or None
  * where the text has white space the loops above do not know as Python does (a
  * non-ASCII space, \x1c-\x1f) or cannot be had in UTF-8. */
-
 static PyObject *word_count_and_language_of(PyObject *module, PyObject *body) {
     (void)module;
     if (!PyUnicode_Check(body)) {
@@ -516,7 +515,7 @@ static PyObject *word_count_and_language_of(PyObject *module, PyObject *body) {
         return NULL;
     }
     Py_ssize_t n;
-    if (PyUnicode_IS_ASCII(body)) { /* most bodies: a byte a character, one table look-up */
+    if (PyUnicode_IS_ASCII(body)) { /* most bodies: a byte a character, eight at a time */
         const char *s = PyUnicode_AsUTF8AndSize(body, &n); /* the str's own bytes, no copy */
         if (s == NULL) return NULL;
         long words = ascii_words(s, n);
