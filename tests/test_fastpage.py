@@ -356,6 +356,35 @@ def test_the_compiled_word_counts_of_a_column_are_str_split(
     assert _word_counts(column).to_pylist() == expected
 
 
+# Texts with runs of ASCII long enough to be counted eight bytes at a time: words and
+# every ASCII white space of str.split, in runs of every length about eight, and now and
+# then a character of another length in UTF-8 (a space or not) that breaks a run.
+MOSTLY_ASCII = st.lists(
+    st.one_of(
+        ASCII_WORD,
+        st.text("".join(c for c in PY_SPACES if c.isascii()), min_size=1, max_size=10),
+        st.sampled_from(["é", "\u00a0", "\u3000", "조", "😀", "\x85"]),
+    ),
+    max_size=60,
+).map("".join)
+
+
+@needs_fast
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.none(), MOSTLY_ASCII), max_size=8), st.booleans())
+def test_the_column_count_of_mostly_ascii_text_is_str_split(
+    texts: list[str | None], wide: bool
+) -> None:
+    import pyarrow as pa
+
+    from packager.check.engine import _word_counts
+
+    column = pa.array(texts, pa.large_string() if wide else pa.string())
+    assert _word_counts(column).to_pylist() == [
+        None if t is None else len(t.split()) for t in texts
+    ]
+
+
 ASCII_SPACES = [c for c in PY_SPACES if c.isascii()]
 # Words between runs of white space of every kind, mixed; and words with one separator
 # each (one white-space character of any kind, or two spaces), perhaps at the ends too:
