@@ -465,14 +465,20 @@ static inline uint64_t within(uint64_t x, unsigned low, unsigned above) {
     return at_least(x, low) & ~at_least(x, above);
 }
 
-/* The words that start in the eight bytes `x`, given whether the byte before them was
- * white space (bit 63 of `*before`); adds their \x1c-\x1f to `*separators`. */
-static inline long word_starts(uint64_t x, uint64_t *before, uint64_t *separators) {
-    uint64_t space = within(x, '\t', '\r' + 1) | within(x, ' ', ' ' + 1);
+/* The words that start in eight bytes whose white space is `space` (bit 7 of each byte
+ * set), given whether the byte before them was white space (bit 63 of `*before`, made
+ * that of their last byte). */
+static inline long starts_in(uint64_t space, uint64_t *before) {
     uint64_t starts = ~space & HIGHS & ((space << 8) | (*before >> 56));
     *before = space;
-    *separators |= within(x, 0x1c, 0x20);
     return (long)(((starts >> 7) * ONES) >> 56); /* the bytes' bits summed in the top byte */
+}
+
+/* `starts_in` the eight bytes `x` with the page reader's white space; adds their
+ * \x1c-\x1f to `*separators`. */
+static inline long word_starts(uint64_t x, uint64_t *before, uint64_t *separators) {
+    *separators |= within(x, 0x1c, 0x20);
+    return starts_in(within(x, '\t', '\r' + 1) | within(x, ' ', ' ' + 1), before);
 }
 
 /* len(text.split()) of ASCII text: a word starts at each byte that is not white space
@@ -889,11 +895,8 @@ static int64_t py_words(const unsigned char *s, int64_t n) {
     while (i < n) {
 #if PY_LITTLE_ENDIAN
         uint64_t x;
-        if (n - i >= 8 && (memcpy(&x, s + i, 8), !(x & HIGHS))) {
-            uint64_t space = within(x, '\t', '\r' + 1) | within(x, 0x1c, ' ' + 1);
-            uint64_t starts = ~space & HIGHS & ((space << 8) | (before >> 56));
-            words += (int64_t)(((starts >> 7) * ONES) >> 56);
-            before = space;
+        if (n - i >= 8 && (memcpy(&x, s + i, 8), !(x & HIGHS))) { /* str.split's ASCII white space */
+            words += starts_in(within(x, '\t', '\r' + 1) | within(x, 0x1c, ' ' + 1), &before);
             i += 8;
             continue;
         }
