@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +160,27 @@ def test_a_table_read_ahead_gives_its_batches_and_issues_in_order(
             for batch, _, _ in source.batches:
                 got.append(batch.num_rows)
     assert before[0] == before[1]
+
+
+def test_a_csv_file_is_read_a_few_blocks_ahead_of_its_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Arrow's CSV reader reads blocks ahead on a thread of its own (32 of them);
+    packager holds it to `CSV_READ_AHEAD`, and every row comes."""
+    monkeypatch.setattr(tables, "BLOCK_SIZE", 1 << 16)
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n" + "".join(f"{k},{'x' * 1000}\n" for k in range(4000)))  # 62 blocks
+    reads = []
+    read = tables._Paced.read
+    monkeypatch.setattr(
+        tables._Paced, "read", lambda self, size=-1: reads.append(size) or read(self, size)
+    )
+    batches: Any = tables.open_table(path, "t.csv").batches
+    next(batches)
+    time.sleep(0.5)  # Arrow's thread reads what it may
+    assert len(reads) <= tables.CSV_READ_AHEAD + 2
+    rows = [rows.to_pylist() for _, rows, _ in batches]
+    assert sum(rows, [])[-1] == 4001 and len(reads) > 60
 
 
 def test_a_read_ahead_stopped_early_ends_its_thread(tmp_path: Path) -> None:

@@ -194,10 +194,12 @@ def _open_csv(
     on_invalid: Callable[[pacsv.InvalidRow], str],
 ) -> Iterator[pa.RecordBatch]:
     """Arrow's streaming reader of a CSV file, every column as text (nothing for an empty
-    file); raises `pa.ArrowInvalid` for a file it cannot read."""
+    file), `CSV_READ_AHEAD` blocks ahead of the batches taken; raises `pa.ArrowInvalid`
+    for a file it cannot read."""
+    paced = _Paced(pa.input_stream(str(path), compression="gzip" if gzipped else None))
     try:
-        yield from pacsv.open_csv(
-            pa.input_stream(str(path), compression="gzip" if gzipped else None),
+        reader = pacsv.open_csv(
+            pa.PythonFile(paced, mode="r"),
             read_options=pacsv.ReadOptions(use_threads=False, block_size=block),
             parse_options=pacsv.ParseOptions(
                 newlines_in_values=True, invalid_row_handler=on_invalid
@@ -209,9 +211,49 @@ def _open_csv(
                 quoted_strings_can_be_null=False,
             ),
         )
+        for batch in reader:
+            paced.taken()
+            yield batch
     except pa.ArrowInvalid as exc:
         if "Empty CSV file" not in str(exc):
             raise
+    finally:
+        paced.close()
+
+
+# Arrow's streaming CSV reader reads up to 32 blocks ahead of the batches taken, on a
+# thread of its own (64 MB at 2 MiB a block), and it has no option to read fewer: a few
+# blocks keep the parser busy while a batch is checked.
+CSV_READ_AHEAD = 4
+
+
+class _Paced(io.RawIOBase):
+    """A stream that Arrow's CSV reader reads at most `CSV_READ_AHEAD` reads ahead of the
+    batches taken (`taken`). A read waits for its turn at most a second: the pace bounds
+    memory and never stops the reading."""
+
+    def __init__(self, stream: pa.NativeFile) -> None:
+        super().__init__()
+        self.stream = stream
+        self.turns = threading.Semaphore(CSV_READ_AHEAD)
+        self.done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> pa.Buffer:
+        if not self.done:
+            self.turns.acquire(timeout=1.0)
+        return self.stream.read_buffer(None if size < 0 else size)
+
+    def taken(self) -> None:
+        self.turns.release()
+
+    def close(self) -> None:
+        """No more waits: the reader's thread may be in a read (the stream is closed
+        with the reader, when it is let go)."""
+        self.done = True
+        self.turns.release()  # a read waiting for its turn goes on
 
 
 @contextlib.contextmanager
