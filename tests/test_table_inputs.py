@@ -183,6 +183,28 @@ def test_a_csv_file_is_read_a_few_blocks_ahead_of_its_batches(
     assert sum(rows, [])[-1] == 4001 and len(reads) > 60
 
 
+def test_parquet_batches_hold_about_the_same_bytes_whatever_the_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table of short rows comes in as few batches as one of long rows, each about
+    `PARQUET_BATCH_BYTES`, its rows numbered on."""
+    monkeypatch.setattr(tables, "PARQUET_BATCH_BYTES", 1 << 20)
+    sizes = {}
+    for name, table in {
+        "short": pa.table({"n": list(range(400_000)), "s": ["ab"] * 400_000}),
+        "long": pa.table({"n": list(range(4_000)), "s": [f"{k:04}" * 500 for k in range(4_000)]}),
+    }.items():
+        path = tmp_path / f"{name}.parquet"
+        pq.write_table(table, path, row_group_size=50_000, compression="zstd")
+        batches = list(tables.open_table(path, path.name).batches)
+        assert pa.concat_arrays([rows for _, rows, _ in batches]).to_pylist() == list(
+            range(2, table.num_rows + 2)
+        )
+        sizes[name] = [batch.nbytes for batch, _, _ in batches[:-1]]
+    for found in sizes.values():
+        assert len(found) >= 3 and all((1 << 19) < size < (1 << 21) for size in found)
+
+
 def test_a_read_ahead_stopped_early_ends_its_thread(tmp_path: Path) -> None:
     path = tmp_path / "t.parquet"
     pq.write_table(pa.table({"a": list(range(50_000))}), path, row_group_size=1000)
