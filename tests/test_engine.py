@@ -8,6 +8,7 @@ contract's own problems on top.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from collections.abc import Callable
@@ -21,8 +22,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from packager import BuildResult
-from packager.check.engine import _BLANK, Collector, TableChecker, longer_than, shorter_than
+from packager.check.engine import (
+    _BLANK,
+    Collector,
+    TableChecker,
+    _derived_ids,
+    longer_than,
+    shorter_than,
+)
 from packager.check.validate import check_table_schema
+from packager.contract import rules
 from packager.contract.schema import arrow_schema, table_schema
 from packager.release.read import read_csv
 
@@ -294,3 +303,29 @@ def test_the_length_constraints_count_characters(texts: list[str | None], bound:
         assert longer_than(pa.array(column, pa.string()), bound).to_pylist() == [
             None if t is None else len(t) > bound for t in column
         ]
+
+
+# Sources and titles of printable ASCII with runs of spaces (the rows derived column-wise)
+# or with every kind of white space Python's str.split() knows (the ASCII ones, \x1c-\x1f
+# among them, and others) and characters NFKC or casefold change.
+_ID_TEXT = st.one_of(
+    st.lists(st.sampled_from(["a", "B", " ", "  ", "~"]), min_size=1, max_size=8),
+    st.lists(
+        st.sampled_from(["a", "B", " ", *_SPACES[:12], "\u3000", "é", "ß", "Ⅻ"]),
+        min_size=1,
+        max_size=8,
+    ),
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(_ID_TEXT, _ID_TEXT, st.dates()), min_size=1, max_size=5))
+def test_the_derived_ids_are_the_contracts(rows: list[tuple[str, str, dt.date]]) -> None:
+    """The article_ids validate derives, column-wise where it can, are `rules.article_id`'s
+    (an id it gets wrong is a correct release reported as broken)."""
+    sources, titles, days = zip(*rows, strict=True)
+    batch = pa.record_batch(
+        {"source": list(sources), "title": list(titles), "date_published": list(days)}
+    )
+    expected = [rules.article_id(s, d, t) for s, t, d in rows]
+    assert _derived_ids(batch).to_pylist() == expected

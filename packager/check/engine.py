@@ -393,25 +393,28 @@ def _compiled_word_counts(body: pa.Array) -> pa.Array:
 
 
 def _derived_ids(table: pa.RecordBatch) -> pa.Array:
-    """The article_id each row should have. ASCII text is normalised column-wise (NFKC and
-    casefold change nothing there but case); other rows go through `rules.article_id`."""
+    """The article_id each row should have. Where source and title are printable ASCII
+    with no two spaces together (titles as build writes them), NFKC and casefold change
+    nothing but case and white space is single spaces: the key is made column-wise, by
+    lower-casing and trimming. Other rows go through `rules.article_id`."""
     source, title, published = (table.column(n) for n in ("source", "title", "date_published"))
 
+    def plain(column: pa.Array) -> pa.Array:
+        return pc.and_(pc.ascii_is_printable(column), pc.equal(pc.count_substring(column, "  "), 0))
+
     def norm(column: pa.Array) -> pa.Array:
-        return pc.utf8_trim_whitespace(
-            pc.replace_substring_regex(pc.utf8_lower(column), r"\s+", " ")
-        )
+        return pc.ascii_trim_whitespace(pc.ascii_lower(column))
 
     keys = pc.binary_join_element_wise(
         norm(source), pc.cast(published, pa.string()), norm(title), "\x1f"
     )
-    ascii_rows = pc.and_(pc.string_is_ascii(source), pc.string_is_ascii(title))
-    key_list, ascii_list = keys.to_pylist(), ascii_rows.to_pylist()
+    plain_rows = pc.and_(plain(source), plain(title))
+    key_list, plain_list = keys.to_pylist(), plain_rows.to_pylist()
     ids: list[str | None] = []
     for i, key in enumerate(key_list):
         if key is None:
             ids.append(None)
-        elif ascii_list[i]:
+        elif plain_list[i]:
             ids.append(rules.id_of_key(key))
         else:
             ids.append(rules.article_id(source[i].as_py(), published[i].as_py(), title[i].as_py()))
