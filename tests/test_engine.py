@@ -27,6 +27,8 @@ from packager.check.engine import (
     Collector,
     TableChecker,
     _derived_ids,
+    _frictionless_int,
+    _typed,
     longer_than,
     shorter_than,
 )
@@ -329,3 +331,32 @@ def test_the_derived_ids_are_the_contracts(rows: list[tuple[str, str, dt.date]])
     )
     expected = [rules.article_id(s, d, t) for s, t, d in rows]
     assert _derived_ids(batch).to_pylist() == expected
+
+
+# Cells near an integer's or a date's shape: days, numbers of any size, signs, spaces,
+# other digits and separators.
+_CELLS = st.one_of(
+    st.none(),
+    st.dates().map(dt.date.isoformat),
+    st.integers(-(10**20), 10**20).map(str),
+    st.text(alphabet="0123456789-+ x_", max_size=11),
+    st.sampled_from(
+        ["0x10", "\u0663", "1_000", " 5", "-7", "2024-1-5", "2024-02-30", "2025-13-01"]
+    ),
+    st.sampled_from(["0000-01-01", "0001-01-01", "2023-02-29", "2024-00-10", "9999-12-31"]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_CELLS, max_size=8), st.sampled_from(["integer", "date"]))
+def test_a_column_is_typed_as_its_cells_are_read_one_by_one(
+    cells: list[str | None], kind: str
+) -> None:
+    """A CSV column typed column-wise where it can be (a column of dates at once, short
+    runs of digits by Arrow's cast) holds what frictionless's reading of each cell gives,
+    and the cells it cannot read are the type errors."""
+    read = {"integer": _frictionless_int, "date": rules.parse_iso_date}[kind]
+    expected = [None if cell is None else read(cell) for cell in cells]
+    column, bad = _typed(pa.array(cells, pa.string()), kind)
+    assert column.to_pylist() == expected
+    assert bad == [i for i, cell in enumerate(cells) if cell is not None and expected[i] is None]

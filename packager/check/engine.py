@@ -11,6 +11,7 @@ sorted, so memory holds a batch, never the table.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -50,14 +51,18 @@ class Collector:
 
 
 def _frictionless_int(text: str) -> int | None:
+    """An integer as frictionless reads one (Python's int()), or None; one a 64-bit
+    integer cannot hold (the type of an integer field in Parquet and in Arrow) is none."""
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
         return None
+    return value if -(1 << 63) <= value < 1 << 63 else None
 
 
 _SLOW_PARSERS = {"integer": _frictionless_int, "date": rules.parse_iso_date}
-_FAST_SHAPES = {"integer": r"^-?[0-9]{1,18}$", "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+_DATE_SHAPE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_FIRST_DAY = pa.scalar(dt.date(1, 1, 1), pa.date32())
 
 
 def _typed(column: pa.Array, kind: str) -> tuple[pa.Array, list[int]]:
@@ -72,7 +77,18 @@ def _typed(column: pa.Array, kind: str) -> tuple[pa.Array, list[int]]:
             column = pc.cast(column, pa.string())
     if kind == "string":
         return column, []
-    fast = pc.fill_null(pc.match_substring_regex(column, _FAST_SHAPES[kind]), False)
+    if kind == "date":
+        # Arrow's cast takes YYYY-MM-DD of a real day, and nothing else (but year 0, which
+        # Python's dates lack): a column of them (every date a release holds) is typed at
+        # once; else cell by cell, below.
+        with contextlib.suppress(pa.ArrowInvalid):
+            typed = pc.cast(column, target)
+            if not pc.any(pc.less(typed, _FIRST_DAY)).as_py():
+                return typed, []
+        fast = pc.fill_null(pc.match_substring_regex(column, _DATE_SHAPE), False)
+    else:  # up to 18 ASCII digits, no sign: there Arrow's cast and int() agree
+        short = pc.less_equal(pc.binary_length(column), 18)
+        fast = pc.fill_null(pc.and_(pc.ascii_is_decimal(column), short), False)
     placeholder = "0" if kind == "integer" else "1970-01-01"
     candidates = pc.if_else(fast, column, placeholder)
     if kind == "integer":
@@ -80,7 +96,10 @@ def _typed(column: pa.Array, kind: str) -> tuple[pa.Array, list[int]]:
     else:
         parsed = pc.strptime(candidates, format="%Y-%m-%d", unit="s", error_is_null=True)
         typed = pc.cast(parsed, target)
-        fast = pc.and_(fast, pc.is_valid(typed))
+        # strptime moves a day past its month's end into the next (0001-02-30 is March 2)
+        # and takes year 0: those go to Python, which reads neither.
+        kept = pc.fill_null(pc.equal(pc.cast(typed, pa.string()), candidates), False)
+        fast = pc.and_(fast, pc.and_(kept, pc.greater_equal(candidates, "0001")))
     typed = pc.if_else(fast, typed, pa.scalar(None, target))
     slow = pc.indices_nonzero(pc.and_(pc.is_valid(column), pc.invert(fast))).to_pylist()
     if not slow:
