@@ -5,10 +5,18 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from packager import BuildResult, validate
+from packager.check.engine import TableChecker
+from packager.inputs import tables
 
 from .conftest import TODAY
 
@@ -155,3 +163,140 @@ def test_an_enormous_descriptor_is_refused_unread(copy: Path) -> None:
     report = validate([copy], today=TODAY)
     [issue] = [i for i in report.issues if i.code == "package-error"]
     assert "over the limit" in issue.message
+
+
+# Values that break the articles Table Schema (and some the contract), set in a row of
+# one format or of both; "csv-text" and "parquet-text" put a date that is not one in one
+# format's date_published (as text: the Parquet column then holds text) and null in the
+# other's, so that their typed rows are equal and one has a cell of the wrong type.
+_BREAKS: dict[str, list[Any]] = {
+    "title": [None, ""],
+    "language": ["xyz", "E"],
+    "byline": ["x" * 201],
+    "word_count": [-1],
+    "article_id": ["zz", None],
+    "source_sha256": ["0" * 63],
+}
+_ROW, _NAME, _WHICH = st.integers(0, 13), st.sampled_from(sorted(_BREAKS)), st.integers(0, 1)
+# Edits that keep the formats' typed rows equal, and at most one that does not.
+_EDITS = st.tuples(
+    st.lists(
+        st.tuples(
+            _ROW, _NAME, _WHICH, st.sampled_from(["both", "blank", "csv-text", "parquet-text"])
+        ),
+        max_size=4,
+    ),
+    st.lists(st.tuples(_ROW, _NAME, _WHICH, st.sampled_from(["csv", "parquet"])), max_size=1),
+).map(lambda edits: edits[0] + edits[1])
+
+
+def _rewrite(release: Path, edits: list[tuple[int, str, int, str]]) -> None:
+    """Rewrite the release's articles in both formats, each edit in the format(s) it
+    names ("blank": the row emptied in both)."""
+    table = pq.read_table(release / "data/articles.parquet")
+    rows: dict[str, list[dict[str, Any]]] = {"csv": table.to_pylist(), "parquet": table.to_pylist()}
+    text_dates = False
+    for row, name, which, where in edits:
+        values = _BREAKS[name]
+        if where.endswith("-text"):
+            text, null = ("csv", "parquet") if where == "csv-text" else ("parquet", "csv")
+            rows[text][row]["date_published"] = "not a date"
+            rows[null][row]["date_published"] = None
+            text_dates = text_dates or text == "parquet"
+            continue
+        for fmt in ("csv", "parquet") if where in ("both", "blank") else (where,):
+            if where == "blank":
+                rows[fmt][row] = dict.fromkeys(rows[fmt][row])
+            else:
+                rows[fmt][row][name] = values[which % len(values)]
+    nullable = [f.with_nullable(True) for f in table.schema]
+    as_text = pa.schema([f.with_type(pa.string()) for f in nullable])
+    dates = pa.schema(
+        [f.with_type(pa.string()) if f.name == "date_published" and text_dates else f
+         for f in nullable]
+    )  # fmt: skip
+    parquet = [{k: _text(v) if k == "date_published" and text_dates else v
+                for k, v in row.items()} for row in rows["parquet"]]  # fmt: skip
+    pq.write_table(pa.Table.from_pylist(parquet, dates), release / "data/articles.parquet")
+    csv_rows = [{k: _text(v) for k, v in row.items()} for row in rows["csv"]]
+    pacsv.write_csv(pa.Table.from_pylist(csv_rows, as_text), release / "data/articles.csv")
+
+
+def _text(value: object) -> str | None:
+    return (
+        None if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
+    )
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    _EDITS,
+    st.sampled_from([600, 2_000, 9_000, 1 << 20]),
+    st.sampled_from([500, 3_000, 1 << 20]),
+)
+def test_the_second_formats_findings_are_found_or_taken_alike(
+    copy: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    edits: list[tuple[int, str, int, str]],
+    block: int,
+    parquet_bytes: int,
+) -> None:
+    """Where a batch of a release's second format equals the first's, its findings are
+    the first's, reported under its name, not found again: the same report, issue for
+    issue and in order, as when every batch of both is checked, whatever the batches'
+    sizes and whether the formats agree."""
+    release = copy.parent / "edited"
+    shutil.rmtree(release, ignore_errors=True)
+    shutil.copytree(copy, release)
+    _rewrite(release, edits)
+    monkeypatch.setattr(tables, "BLOCK_SIZE", block)
+    monkeypatch.setattr(tables, "PARQUET_BATCH_BYTES", parquet_bytes)
+    taken = validate([release], today=TODAY)
+    with monkeypatch.context() as patch:  # undone for hypothesis's next example
+        patch.setattr(TableChecker, "typed", _never_equal)  # every batch checked
+        found = validate([release], today=TODAY)
+    assert taken.issues == found.issues
+    assert taken.stats == found.stats
+
+
+def _never_equal(self: TableChecker, batch: pa.RecordBatch) -> tuple[pa.RecordBatch, bool]:
+    return batch, False
+
+
+def test_the_second_format_is_not_checked_again_where_it_equals_the_first(
+    copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _rewrite(copy, [(3, "title", 1, "both"), (5, "language", 0, "both")])
+    checked: list[str] = []
+    check = TableChecker.check
+    monkeypatch.setattr(
+        TableChecker,
+        "check",
+        lambda self, *a, **k: checked.append(self.file) or check(self, *a, **k),
+    )
+    report = validate([copy], today=TODAY)
+    assert set(checked) == {"data/articles.csv", "data/related.csv"}
+    assert {(i.file, i.row, i.field) for i in report.issues if i.code == "constraint-error"} == {
+        (f"data/articles.{fmt}", row, field)
+        for fmt in ("csv", "parquet")
+        for row, field in ((5, "title"), (7, "language"))
+    }
+
+
+def test_a_second_format_with_a_schema_of_its_own_is_checked_against_it(copy: Path) -> None:
+    """The formats' rows are equal, but the Parquet resource's Table Schema has no pattern
+    for language: its rows are checked against it, not given the CSV's findings."""
+    _rewrite(copy, [(5, "language", 0, "both")])
+    descriptor = json.loads((copy / "datapackage.json").read_text())
+    for resource in descriptor["resources"]:
+        if resource["path"] == "data/articles.parquet":
+            for field in resource["schema"]["fields"]:
+                if field["name"] == "language":
+                    del field["constraints"]
+    (copy / "datapackage.json").write_text(json.dumps(descriptor))
+    report = validate([copy], today=TODAY)
+    found = {(i.file, i.row, i.field) for i in report.issues if i.code == "constraint-error"}
+    assert found == {("data/articles.csv", 7, "language")}
+    assert "table-mismatch" not in {i.code for i in report.issues}

@@ -145,11 +145,20 @@ class TableChecker:
         # keys=False: the caller checks keys elsewhere (a release's second format, which
         # must equal the first row for row), so they are not kept.
         self.keys: Keys | None = Keys(schema, lookups or {}) if keys else None
+        # The last batch's Table Schema findings (blank-row, type-error, constraint-error)
+        # as (code, message, row, field), and whether each of its cells was of its type
+        # and present: then a batch of equal typed rows has the same findings (`adopt`).
+        self.findings: list[tuple[str, str, int, str | None]] = []
+        self.clean = True
 
     # -- reporting ---------------------------------------------------------------------
 
     def _issue(self, code: str, message: str, row: int | None, name: str | None) -> None:
         self.out.add(Issue(code=code, message=message, file=self.file, row=row, field=name))
+
+    def _finding(self, code: str, message: str, row: int, name: str | None) -> None:
+        self.findings.append((code, message, row, name))
+        self._issue(code, message, row, name)
 
     def header(self, columns: list[str], *, required_only: set[str] | None = None) -> None:
         """Report schema fields missing from the file, and columns the schema lacks."""
@@ -170,12 +179,10 @@ class TableChecker:
     ) -> pa.RecordBatch:
         """Check a batch whose rows have the given row numbers; return it typed."""
         self.rows += batch.num_rows
+        self.findings = []
         missing = missing or {}
-        present = [n for n in self.names if n in batch.schema.names]
-        raw = {n: batch.column(n) for n in present}
-        for n in self.names:
-            if n not in raw:
-                raw[n] = pa.nulls(batch.num_rows, pa.string())
+        self.clean = not missing
+        raw = self._columns(batch)
         blank = pc.invert(
             reduce(pc.or_, [pc.is_valid(raw[n]) for n in self.names])
             if self.names
@@ -191,7 +198,7 @@ class TableChecker:
             return row_list[i]
 
         for i in sorted(blank_rows):
-            self._issue("blank-row", "the row is empty", row_of(i), None)
+            self._finding("blank-row", "the row is empty", row_of(i), None)
 
         typed: dict[str, pa.Array] = {}
         problems: list[tuple[int, int, str, str]] = []  # (row index, field index, code, message)
@@ -199,13 +206,14 @@ class TableChecker:
             name, kind = f["name"], f["type"]
             column, bad = _typed(raw[name], kind)
             typed[name] = column
+            self.clean = self.clean and not bad
             for i in bad:
                 if i not in blank_rows:
                     problems.append((i, position, "type-error", f'type is "{kind}/default"'))
             skip = blank_rows | set(bad)  # a cell of the wrong type is not checked further
             problems += self._constraints(position, f, column, skip, missing)
         for i, position, code, message in sorted(problems):
-            self._issue(code, message, row_of(i), self.fields[position]["name"])
+            self._finding(code, message, row_of(i), self.fields[position]["name"])
         result = pa.RecordBatch.from_arrays([typed[n] for n in self.names], names=self.names)
         if self.keys is not None and self.keys.names:
             # Row numbers as int32 (two billion rows) halve the memory the keys take.
@@ -214,6 +222,33 @@ class TableChecker:
         if self.contract is not None:
             self._contract(result, row_of)
         return result
+
+    def _columns(self, batch: pa.RecordBatch) -> dict[str, pa.Array]:
+        """The batch's column of each field (nulls where it has none)."""
+        names = batch.schema.names
+        return {
+            n: batch.column(n) if n in names else pa.nulls(batch.num_rows, pa.string())
+            for n in self.names
+        }
+
+    def typed(self, batch: pa.RecordBatch) -> tuple[pa.RecordBatch, bool]:
+        """`batch` typed as `check` types it, and whether every cell was of its type;
+        nothing is checked or counted."""
+        raw, fine = self._columns(batch), True
+        columns = []
+        for f in self.fields:
+            column, bad = _typed(raw[f["name"]], f["type"])
+            columns.append(column)
+            fine = fine and not bad
+        return pa.RecordBatch.from_arrays(columns, names=self.names), fine
+
+    def adopt(self, findings: list[tuple[str, str, int, str | None]], rows: int) -> None:
+        """Take a batch of `rows` rows whose findings are known (another checker's of the
+        same Table Schema, for equal typed rows, each cell of its type): report them as
+        this file's."""
+        self.rows += rows
+        for code, message, row, name in findings:
+            self._issue(code, message, row, name)
 
     def _constraints(
         self,

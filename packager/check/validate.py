@@ -36,7 +36,7 @@ from packager.errors import InputError
 from packager.inputs import parse_file
 from packager.inputs.files import TABLE_SUFFIXES, InputFile, input_files, shown_path
 from packager.inputs.rows import RELATED, TableOptions, TableRows
-from packager.inputs.tables import TableSource, open_table, open_tables, read_ahead
+from packager.inputs.tables import Batch, TableSource, open_table, open_tables, read_ahead
 from packager.release.checksums import Digests, read_sha256sums
 from packager.release.descriptor import (
     DESCRIPTOR,
@@ -567,50 +567,124 @@ def excerpt(value: object, size: int = 60) -> str:
     return text if len(text) <= size else text[: size - 1] + "…"
 
 
-def _typed_stream(
-    checker: TableChecker, source: TableSource, out: Collector
-) -> Iterator[pa.RecordBatch]:
+def _check_all(checker: TableChecker, source: TableSource, out: Collector) -> None:
     for batch, rows, missing in source.batches:
         _drain(source, out)
-        yield checker.check(batch, rows, missing)
+        checker.check(batch, rows, missing)
     _drain(source, out)
 
 
-def _same(a: Iterator[pa.RecordBatch], b: Iterator[pa.RecordBatch]) -> bool:
-    """Whether two streams of batches hold equal rows; reads both to the end."""
+def _check_both(
+    first: TableChecker, second: TableChecker, a: TableSource, b: TableSource, out: Collector
+) -> bool:
+    """Check a table's two formats, the second's rows taken as many at a time as each
+    batch of the first holds; whether the two hold equal rows. Where a batch of the
+    second equals the first's, typed, row for row and number for number, the first's
+    cells were each present and of their type and both have the same fields, the
+    second's findings are the first's (the same Table Schema judging the same values):
+    they are reported under its name, not found again."""
+    rest = _Rows(b, out)
     equal = True
-    left: pa.Table | None = None
-    right: pa.Table | None = None
-    a_done = b_done = False
-    while True:
-        if not a_done and (left is None or left.num_rows == 0):
-            nxt = next(a, None)
-            a_done = nxt is None
-            left = _plain(nxt) if nxt is not None else left
-        if not b_done and (right is None or right.num_rows == 0):
-            nxt = next(b, None)
-            b_done = nxt is None
-            right = _plain(nxt) if nxt is not None else right
-        lrows = left.num_rows if left is not None else 0
-        rrows = right.num_rows if right is not None else 0
-        if (a_done and lrows == 0) or (b_done and rrows == 0):
-            if lrows or rrows or not (a_done and b_done):
-                equal = False
-                for _ in a:
-                    pass
-                for _ in b:
-                    pass
-            return equal
-        n = min(lrows, rrows)
-        assert left is not None and right is not None
-        if equal and not left.slice(0, n).equals(right.slice(0, n)):
-            equal = False
-        left, right = left.slice(n), right.slice(n)
+    alike = first.fields == second.fields  # the same fields, types and constraints
+    for batch, rows, missing in a.batches:
+        _drain(a, out)
+        typed = first.check(batch, rows, missing)
+        parts = rest.take(batch.num_rows)
+        if not parts:
+            equal = equal and not batch.num_rows
+            continue
+        if alike and first.clean and _equal_parts(second, parts, typed, rows):
+            second.adopt(first.findings, batch.num_rows)
+            continue
+        other, other_rows, other_missing = _joined(parts)
+        checked = second.check(other, other_rows, other_missing)
+        whole = other.num_rows == batch.num_rows  # else the second has ended
+        equal = equal and whole and _plain(checked).equals(_plain(typed))
+    for other, other_rows, other_missing in rest.rest():
+        equal = equal and not other.num_rows
+        second.check(other, other_rows, other_missing)
+    return equal
 
 
-def _plain(batch: pa.RecordBatch) -> pa.Table:
+def _equal_parts(
+    checker: TableChecker, parts: list[Batch], typed: pa.RecordBatch, rows: pa.Array
+) -> bool:
+    """Whether `parts`, one after the other, hold `typed`'s rows with the same numbers,
+    each cell present and of its type."""
+    start = 0
+    for batch, numbers, missing in parts:
+        if missing or not numbers.equals(rows.slice(start, len(numbers))):
+            return False
+        candidate, fine = checker.typed(batch)
+        if not fine or not _plain(candidate).equals(_plain(typed.slice(start, len(numbers)))):
+            return False
+        start += len(numbers)
+    return bool(start == typed.num_rows)
+
+
+class _Rows:
+    """A table's batches (`source`'s, its issues reported as each is read) taken a given
+    number of rows at a time, whatever their own sizes."""
+
+    def __init__(self, source: TableSource, out: Collector) -> None:
+        self.source, self.out = source, out
+        self.batches = iter(source.batches)
+        self.held: Batch | None = None  # the part of a batch not taken yet
+
+    def _next(self) -> Batch | None:
+        if self.held is not None:
+            held, self.held = self.held, None
+            return held
+        item = next(self.batches, None)
+        _drain(self.source, self.out)
+        return item
+
+    def take(self, count: int) -> list[Batch]:
+        """The next `count` rows (fewer at the end, none after it), in parts."""
+        parts: list[Batch] = []
+        taken = 0
+        while taken < count:
+            item = self._next()
+            if item is None:
+                break
+            if item[0].num_rows > count - taken:
+                item, self.held = _cut(item, count - taken)
+            parts.append(item)
+            taken += item[0].num_rows
+        return parts
+
+    def rest(self) -> Iterator[Batch]:
+        while (item := self._next()) is not None:
+            yield item
+
+
+def _cut(item: Batch, at: int) -> tuple[Batch, Batch]:
+    batch, rows, missing = item
+    head = {i: names for i, names in missing.items() if i < at}
+    tail = {i - at: names for i, names in missing.items() if i >= at}
+    return (batch.slice(0, at), rows.slice(0, at), head), (batch.slice(at), rows.slice(at), tail)
+
+
+def _joined(parts: list[Batch]) -> Batch:
+    if len(parts) == 1:
+        return parts[0]
+    missing: dict[int, set[str]] = {}
+    start = 0
+    for batch, _, held in parts:
+        missing.update({start + i: names for i, names in held.items()})
+        start += batch.num_rows
+    table = pa.concat_tables(
+        [pa.Table.from_batches([batch]) for batch, _, _ in parts], promote_options="permissive"
+    ).combine_chunks()
+    batch = table.to_batches()[0] if table.num_rows else parts[0][0].slice(0, 0)
+    rows = pa.concat_arrays([rows for _, rows, _ in parts])
+    return batch, rows, missing
+
+
+def _plain(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """`batch` with every field nullable and no metadata, to be compared by value."""
     schema = pa.schema([f.with_nullable(True).remove_metadata() for f in batch.schema])
-    return pa.Table.from_batches([batch]).cast(schema)
+    return pa.RecordBatch.from_arrays(batch.columns, schema=schema)
 
 
 def _check_rows(
@@ -693,7 +767,7 @@ def _check_table(
     rows read, and leaves the table's keys in `lookups`."""
     rows = 0
     checkers = []
-    streams = []
+    sources = []
     for n, (resource, paths) in enumerate(entries):
         # a partitioned table is one table: its rows are numbered across its parts
         label = _table_label(resource, paths)
@@ -705,19 +779,14 @@ def _check_table(
         source = read_ahead(open_tables(paths, label))
         checker.header(source.columns)
         checkers.append(checker)
-        streams.append(_typed_stream(checker, source, out))
-    if len(streams) == 2 and not _same(streams[0], streams[1]):
-        out.add(
-            _issue(
-                "table-mismatch",
-                f"the Parquet and CSV files of {table!r} hold different rows",
-                checkers[1].file,
-            )
-        )
+        sources.append(source)
+    if len(sources) == 2:
+        if not _check_both(checkers[0], checkers[1], sources[0], sources[1], out):
+            message = f"the Parquet and CSV files of {table!r} hold different rows"
+            out.add(_issue("table-mismatch", message, checkers[1].file))
     else:
-        for stream in streams:
-            for _ in stream:
-                pass
+        for checker, source in zip(checkers, sources, strict=True):
+            _check_all(checker, source, out)
     for checker in checkers:
         checker.finish()
         rows += checker.rows
