@@ -5,6 +5,7 @@ change to what is built; and the chunks the workers take (`build.engine.chunk_sp
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -48,6 +49,24 @@ def test_asking_starts_when_a_worker_waited_and_skips_the_chunks_being_parsed(
     finally:
         ahead.close()
     assert asked == ["09.txt", "10.txt", "11.txt"]
+
+
+def test_an_interrupt_while_the_asking_starts_leaves_only_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ctrl-C or SIGTERM arriving inside the thread's start: closing the Prefetch (the
+    build's clean-up) does not raise over it (a thread not started cannot be joined)."""
+
+    def interrupted(self: threading.Thread) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(threading.Thread, "start", interrupted)
+    ahead = Prefetch([(0, 3), (3, 6)], skip=1, ahead=2)
+    with pytest.raises(KeyboardInterrupt):
+        try:
+            ahead.done_one(Parsed(seconds=1.0, cpu=0.5))
+        finally:
+            ahead.close()
 
 
 def test_asking_for_a_file_never_fails_nor_waits(tmp_path: Path) -> None:

@@ -430,9 +430,11 @@ class Prefetch:
             self._done += 1
             self._turn.notify_all()
         if self._thread is None and part.cpu < IO_BOUND * part.seconds:
-            self._thread = threading.Thread(target=self._run, name="packager-prefetch")
-            self._thread.daemon = True
-            self._thread.start()
+            thread = threading.Thread(target=self._run, name="packager-prefetch", daemon=True)
+            thread.start()
+            # Kept once started: a Ctrl-C or SIGTERM inside start() leaves none to join
+            # (joining a thread not started raises), and the thread sees `close`'s stop.
+            self._thread = thread
 
     def _run(self) -> None:
         try:
