@@ -181,7 +181,6 @@ class TableChecker:
         self.rows += batch.num_rows
         self.findings = []
         missing = missing or {}
-        self.clean = not missing
         raw = self._columns(batch)
         blank = pc.invert(
             reduce(pc.or_, [pc.is_valid(raw[n]) for n in self.names])
@@ -200,21 +199,18 @@ class TableChecker:
         for i in sorted(blank_rows):
             self._finding("blank-row", "the row is empty", row_of(i), None)
 
-        typed: dict[str, pa.Array] = {}
+        columns, wrong = self._typed_columns(raw)
+        self.clean = not missing and not any(wrong)
         problems: list[tuple[int, int, str, str]] = []  # (row index, field index, code, message)
-        for position, f in enumerate(self.fields):
-            name, kind = f["name"], f["type"]
-            column, bad = _typed(raw[name], kind)
-            typed[name] = column
-            self.clean = self.clean and not bad
+        for position, (f, column, bad) in enumerate(zip(self.fields, columns, wrong, strict=True)):
             for i in bad:
                 if i not in blank_rows:
-                    problems.append((i, position, "type-error", f'type is "{kind}/default"'))
+                    problems.append((i, position, "type-error", f'type is "{f["type"]}/default"'))
             skip = blank_rows | set(bad)  # a cell of the wrong type is not checked further
             problems += self._constraints(position, f, column, skip, missing)
         for i, position, code, message in sorted(problems):
             self._finding(code, message, row_of(i), self.fields[position]["name"])
-        result = pa.RecordBatch.from_arrays([typed[n] for n in self.names], names=self.names)
+        result = pa.RecordBatch.from_arrays(columns, names=self.names)
         if self.keys is not None and self.keys.names:
             # Row numbers as int32 (two billion rows) halve the memory the keys take.
             keys = result.select(self.keys.names).append_column(ROW, pc.cast(rows, pa.int32()))
@@ -231,16 +227,16 @@ class TableChecker:
             for n in self.names
         }
 
+    def _typed_columns(self, raw: dict[str, pa.Array]) -> tuple[list[pa.Array], list[list[int]]]:
+        """Each field's column as its type, and the indices of its cells that are not."""
+        typed = [_typed(raw[f["name"]], f["type"]) for f in self.fields]
+        return [column for column, _ in typed], [bad for _, bad in typed]
+
     def typed(self, batch: pa.RecordBatch) -> tuple[pa.RecordBatch, bool]:
         """`batch` typed as `check` types it, and whether every cell was of its type;
         nothing is checked or counted."""
-        raw, fine = self._columns(batch), True
-        columns = []
-        for f in self.fields:
-            column, bad = _typed(raw[f["name"]], f["type"])
-            columns.append(column)
-            fine = fine and not bad
-        return pa.RecordBatch.from_arrays(columns, names=self.names), fine
+        columns, wrong = self._typed_columns(self._columns(batch))
+        return pa.RecordBatch.from_arrays(columns, names=self.names), not any(wrong)
 
     def adopt(self, findings: list[tuple[str, str, int, str | None]], rows: int) -> None:
         """Take a batch of `rows` rows whose findings are known (another checker's of the
