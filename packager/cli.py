@@ -519,8 +519,13 @@ def publish(
     Example: packager publish dist/kcna-sample/1.0.0 s3://my-bucket/releases
     """
     storage = tuple(_pairs(storage_option or [], "--storage-option", "KEY=VALUE").items())
-    done = _run(lambda: publish_release(release, url, storage))
+    done = _run(lambda: publish_release(release, url, storage, verify=_validated))
     typer.echo(f"published {done.url}: {done.files} files, {done.size:,} bytes")
+
+
+def _validated(folder: Path) -> Report:
+    """`packager validate FOLDER`'s report, for a release about to be published."""
+    return validate_paths([folder])
 
 
 @contextmanager

@@ -118,7 +118,10 @@ def _write_table(rows: list[dict[str, object]], path: Path) -> None:
         pq.write_table(table, path)
 
 
-def _build(inputs: list[Path], out: Path) -> BuildResult:
+LAYOUTS = st.sampled_from(["single", "partitioned"])
+
+
+def _build(inputs: list[Path], out: Path, layout: str = "single") -> BuildResult:
     return build_release(
         inputs,
         name="inv",
@@ -128,6 +131,7 @@ def _build(inputs: list[Path], out: Path) -> BuildResult:
         today=TODAY,
         workers=1,
         allow_empty=True,
+        layout=layout,
     )
 
 
@@ -143,9 +147,10 @@ def _assert_valid(result: BuildResult) -> None:
 @given(
     st.lists(articles(), min_size=1, max_size=4),
     st.lists(st.text(st.characters(exclude_categories=("Cs",)), max_size=60), max_size=3),
+    LAYOUTS,
 )
 def test_every_release_built_from_pages_is_valid(
-    tmp_path_factory: pytest.TempPathFactory, pages: list[dict], stray: list[str]
+    tmp_path_factory: pytest.TempPathFactory, pages: list[dict], stray: list[str], layout: str
 ) -> None:
     folder = tmp_path_factory.mktemp("pages")
     for n, page in enumerate(pages):
@@ -154,18 +159,70 @@ def test_every_release_built_from_pages_is_valid(
             text = data.decode("utf-8").replace("\n\n", f"\n\n{stray[n % len(stray)]}\n\n", 2)
             data = text.encode("utf-8")
         (folder / f"{n}.txt").write_bytes(data)
-    _assert_valid(_build([folder], tmp_path_factory.mktemp("out")))
+    _assert_valid(_build([folder], tmp_path_factory.mktemp("out"), layout))
 
 
 @SETTINGS
-@given(st.lists(rows(), min_size=1, max_size=6), st.sampled_from([".jsonl", ".csv", ".parquet"]))
+@given(
+    st.lists(rows(), min_size=1, max_size=6),
+    st.sampled_from([".jsonl", ".csv", ".parquet"]),
+    LAYOUTS,
+    st.booleans(),
+)
 def test_every_release_built_from_table_rows_is_valid(
-    tmp_path_factory: pytest.TempPathFactory, table: list[dict[str, object]], suffix: str
+    tmp_path_factory: pytest.TempPathFactory,
+    table: list[dict[str, object]],
+    suffix: str,
+    layout: str,
+    no_related: bool,
 ) -> None:
+    if no_related:  # as most scrapers' tables are: no related items at all
+        table = [{k: v for k, v in row.items() if k != "related"} for row in table]
     folder = tmp_path_factory.mktemp("table")
     path = folder / f"scraped{suffix}"
     _write_table(table, path)
-    _assert_valid(_build([path], tmp_path_factory.mktemp("out")))
+    _assert_valid(_build([path], tmp_path_factory.mktemp("out"), layout))
+
+
+@settings(SETTINGS, max_examples=6)
+@given(st.lists(rows(), min_size=1, max_size=4), LAYOUTS)
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # rdflib's, inside mlcroissant
+def test_every_release_passes_mlcroissant_and_loads_in_datasets(
+    tmp_path_factory: pytest.TempPathFactory, table: list[dict[str, object]], layout: str
+) -> None:
+    """Tables without related items, in both layouts: the shelves' own readers take them."""
+    table = [{k: v for k, v in row.items() if k != "related"} for row in table]
+    path = tmp_path_factory.mktemp("table") / "scraped.jsonl"
+    _write_table(table, path)
+    result = _build([path], tmp_path_factory.mktemp("out"), layout)
+    _assert_valid(result)
+    command = Path(sys.executable).parent / "mlcroissant"
+    checked = subprocess.run(
+        [str(command), "validate", "--jsonld", str(result.path / "croissant.json")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert checked.returncode == 0, checked.stderr[-3000:]
+    if result.articles:  # a table with no rows has no config for datasets to load
+        loaded = subprocess.run(
+            [sys.executable, "-c", _LOAD, str(result.path)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert loaded.returncode == 0, loaded.stderr[-3000:]
+        assert loaded.stdout.split() == [str(result.articles)]
+
+
+# datasets in a process of its own, its cache in a fresh folder: one release per process.
+_LOAD = """
+import sys, tempfile, datasets
+datasets.disable_progress_bars()
+with tempfile.TemporaryDirectory() as cache:
+    rows = datasets.load_dataset(sys.argv[1], "articles", split="train", cache_dir=cache)
+print(rows.num_rows)
+"""
 
 
 def test_the_frictionless_command_passes_releases_of_pages_and_of_tables(

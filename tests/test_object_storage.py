@@ -4,6 +4,7 @@ S3-compatible server (moto's) started by the test on 127.0.0.1."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -200,3 +201,33 @@ def test_publish_refuses_a_changed_release(corpus: Path, tmp_path: Path) -> None
 def _line_of(release: Path, name: str) -> int:
     lines = (release / "SHA256SUMS").read_text().splitlines()
     return next(k for k, line in enumerate(lines, start=1) if line.endswith(f"  {name}"))
+
+
+def test_publish_refuses_a_release_that_does_not_validate(corpus: Path, tmp_path: Path) -> None:
+    """Data and SHA256SUMS changed to match each other: only the descriptor's hash is stale,
+    which `packager validate` reports; such a release is not published."""
+    release = _build([corpus], tmp_path / "out")
+    changes = release / "CHANGES.md"
+    changes.write_text(changes.read_text() + "one more line\n")
+    digest = hashlib.sha256(changes.read_bytes()).hexdigest()
+    sums = [
+        f"{digest}  CHANGES.md" if line.endswith("  CHANGES.md") else line
+        for line in (release / "SHA256SUMS").read_text().splitlines()
+    ]
+    (release / "SHA256SUMS").write_text("\n".join(sums) + "\n")
+    tampered = release / "data/articles.csv"
+    tampered.write_bytes(tampered.read_bytes().replace(b"KCNA", b"KCNX", 1))
+    sums = [
+        f"{hashlib.sha256(tampered.read_bytes()).hexdigest()}  data/articles.csv"
+        if line.endswith("  data/articles.csv")
+        else line
+        for line in sums
+    ]
+    (release / "SHA256SUMS").write_text("\n".join(sums) + "\n")
+    refused = _publish(str(release), "s3://shelf/invalid")
+    assert refused.returncode == 2
+    [line] = refused.stderr.strip().splitlines()
+    assert line.startswith(f"Error: {release}: does not validate (")
+    assert "the first: data/articles.csv: hash-count: the file's sha256 differs" in line
+    assert line.endswith(f"not published (packager validate {release} lists them)")
+    assert not fsspec.filesystem("s3").exists("shelf/invalid")

@@ -108,6 +108,7 @@ class Parsed:
     rows: int = 0  # of which rows of tables
     tables: int = 0  # table files read
     carried: int = 0  # of which articles of releases given as inputs
+    carried_rejects: int = 0  # of the rejects, those of articles of releases
     findings: list[Finding] = field(default_factory=list)  # rejects and warnings
     segments: list[Segment] = field(default_factory=list)
     keys: list[pa.RecordBatch] = field(default_factory=list)  # `SpoolWriter.keys`
@@ -119,6 +120,7 @@ class Parsed:
         self.rows += other.rows
         self.tables += other.tables
         self.carried += other.carried
+        self.carried_rejects += other.carried_rejects
         self.findings += other.findings
 
 
@@ -354,6 +356,7 @@ def _carry(spool: Spool, base: int, folder: Path, job: Job) -> Parsed:
     return Parsed(
         records=carried.articles,
         carried=carried.articles,
+        carried_rejects=sum(1 for finding in carried.findings if finding[1] == "error"),
         findings=[
             Finding(base | row, severity, code, message, label, line)
             for row, severity, code, message, line in carried.findings

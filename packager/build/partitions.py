@@ -24,7 +24,7 @@ from packager.build.faults import checkpoint
 from packager.build.spool import Buckets, Merged, OrderedArticles, Spool, ordered_related
 from packager.contract.schema import arrow_schema
 from packager.release.card import CorpusStats
-from packager.release.write import TableWriter, partition_writer
+from packager.release.write import TableWriter, partition_writer, write_empty_partition
 
 DIGITS = "0123456789abcdef"
 
@@ -81,6 +81,9 @@ def write_partitioned(
         for digit in DIGITS
     ]
     stats.related = sum(engine.run(write_prefix, digits, "prefix"))
+    for table, rows in (("articles", stats.articles), ("related", stats.related)):
+        if not rows:
+            write_empty_partition(data, table, arrow_schema(table))
     return stats, merged
 
 

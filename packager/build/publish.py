@@ -12,10 +12,12 @@ A version that is published already is never written again.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from packager.build.faults import checkpoint
+from packager.contract.models import Report
 from packager.errors import InputError, ReleaseWriteError, VersionExistsError
 from packager.inputs.remote import StorageOptions, filesystem
 from packager.release.checksums import Digests, read_sha256sums
@@ -33,12 +35,20 @@ class Published:
     size: int
 
 
-def publish_release(release: Path, url: str, storage: StorageOptions = ()) -> Published:
+def publish_release(
+    release: Path,
+    url: str,
+    storage: StorageOptions = (),
+    *,
+    verify: Callable[[Path], Report] | None = None,
+) -> Published:
     """Copy the release folder `release` to ``URL/NAME/VERSION/`` (fsspec's URL, opened
-    with `storage`), its descriptor last.
+    with `storage`), its descriptor last. `verify` judges the folder first (the CLI
+    gives `packager.validate`): a release with an error is not published.
 
     Raises:
-        InputError: not a release, or a file differs from its SHA256SUMS line.
+        InputError: not a release, it does not validate, or a file differs from its
+            SHA256SUMS line.
         VersionExistsError: that version is published at `url` already.
         ReleaseWriteError: the storage refused a copy (what was copied is removed).
     """
@@ -50,6 +60,8 @@ def publish_release(release: Path, url: str, storage: StorageOptions = ()) -> Pu
     if not (isinstance(name, str) and isinstance(version, str)):
         raise InputError(f"{folder / DESCRIPTOR}: no name and version to publish it under")
     names = _checked_files(folder)
+    if verify is not None:
+        _refuse_invalid(folder, verify(folder))
     fs, base = filesystem(url, storage)
     target = f"{base}/{name}/{version}"
     shown = f"{url.rstrip('/')}/{name}/{version}"
@@ -66,6 +78,18 @@ def publish_release(release: Path, url: str, storage: StorageOptions = ()) -> Pu
         raise ReleaseWriteError(f"{shown}: publishing failed: {exc}") from None
     size = sum((folder / relative).stat().st_size for relative in [*names, SUMS, DESCRIPTOR])
     return Published(shown, len(names) + 2, size)
+
+
+def _refuse_invalid(folder: Path, report: Report) -> None:
+    errors = [issue for issue in report.issues if issue.severity == "error"]
+    if errors:
+        first = errors[0]
+        where = f"{first.file}: " if first.file else ""
+        raise InputError(
+            f"{folder}: does not validate ({len(errors)} errors; the first: {where}"
+            f"{first.code}: {first.message}); not published (packager validate {folder} "
+            "lists them)"
+        )
 
 
 def _checked_files(folder: Path) -> list[str]:

@@ -481,6 +481,7 @@ def _parse_and_write(
         engine=None if isinstance(engine, LocalEngine) else engine,
         releases=run.releases,
     )
+    new_inputs = len(files) > 0  # inputs besides releases: pages or tables
     files.clear()  # not needed for writing (and the caller built it for this build only)
     rejects = [finding for finding in parsed.findings if finding.severity == "error"]
     checkpoint("parsed")
@@ -489,18 +490,35 @@ def _parse_and_write(
             f"--strict: {len(rejects)} of {parsed.records} inputs rejected; nothing written",
             Report(issues=[finding.issue() for finding in parsed.findings]),
         )
-    if len(rejects) == parsed.records and not run.allow_empty:
-        raise NoArticlesError(
-            f"no article: {parsed.records} inputs, {len(rejects)} rejected; nothing written "
-            "(--allow-empty writes an empty release)",
-            Report(issues=[finding.issue() for finding in parsed.findings]),
-        )
+    if not run.allow_empty:
+        _refuse_empty(parsed, len(rejects), new_inputs)
     if plan.layout == "partitioned":
         stats, merged = write_partitioned(spool, data, buckets, engine)
     else:
         engine.close()  # not needed to write single files: its memory goes now
         stats, merged = _write_tables(spool, data)
     return parsed, rejects, stats, merged
+
+
+def _refuse_empty(parsed: Parsed, rejects: int, new_inputs: bool) -> None:
+    """`NoArticlesError` when no input gave an article, or when pages or tables were given
+    beside releases and every one of them was rejected: a broken scraper's week is not
+    published on the strength of the articles carried from earlier releases."""
+    new = parsed.records - parsed.carried
+    new_rejects = rejects - parsed.carried_rejects
+    if rejects == parsed.records:
+        why = f"no article: {parsed.records} inputs, {rejects} rejected"
+    elif new_inputs and new_rejects == new:
+        why = (
+            f"no new article: every one of the {new} pages and table rows given beside "
+            f"the {parsed.carried} articles of earlier releases was rejected"
+        )
+    else:
+        return
+    raise NoArticlesError(
+        f"{why}; nothing written (--allow-empty writes the release all the same)",
+        Report(issues=[finding.issue() for finding in parsed.findings]),
+    )
 
 
 def _write_tables(spool: Spool, data: Path) -> tuple[CorpusStats, list[Merged]]:

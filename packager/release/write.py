@@ -172,6 +172,17 @@ def partition_writer(data: Path, table: str, value: str, schema: pa.Schema) -> T
     return TableWriter(paths["parquet"], schema, parquet=paths["parquet"], csv=paths["csv"])
 
 
+# The partition of a table with no rows in the `partitioned` layout: Hive's name for a
+# partition whose key has no value. Every table has at least one part in each format, so
+# that the descriptor, the card and Croissant always name files that exist.
+EMPTY_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+
+
+def write_empty_partition(data: Path, table: str, schema: pa.Schema) -> None:
+    """The one part of a table with no rows (a CSV header, a Parquet file of no rows)."""
+    partition_writer(data, table, EMPTY_PARTITION, schema).close()
+
+
 def parts_glob(table: str, fmt: str) -> str:
     """The partitioned layout's files of `table` in `fmt`, as one glob from the release
     folder (what readers such as Hugging Face and Croissant are given)."""
