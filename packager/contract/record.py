@@ -83,6 +83,15 @@ def paragraphs_of(text: str) -> list[str]:
 _BLOCK_BREAK = re.compile(r"\n(?:[^\S\n]*\n)+")
 
 
+def lines_of(text: str) -> list[str]:
+    """The paragraphs of a table's body: its lines that are not blank, each stripped. A
+    scraper's text separates paragraphs with one line break (`\n`, `\r\n` or `\r`);
+    blank lines between them collapse."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return [line.strip() for line in text.split("\n") if line.strip()]
+
+
 def make_record(
     given: Mapping[str, Any],
     related: Mapping[str, list[Any]] | Iterable[Mapping[str, Any]] = (),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import json
 import os
 import stat
@@ -22,7 +23,7 @@ from typing import Any
 
 from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.models import Reject
-from packager.contract.record import DERIVED, Record, make_record
+from packager.contract.record import DERIVED, Record, lines_of, make_record
 from packager.contract.rejection import Rejection
 from packager.contract.rules import parse_iso_date
 from packager.contract.schema import field_names, fields, is_required
@@ -145,7 +146,9 @@ class TableRows:
     ) -> None:
         self.item, self.today, self.limits = item, today or dt.date.today(), limits
         self.options = options or TableOptions()
-        self.source = open_table(openable(item), item.source_file, self.options.mapping)
+        path = openable(item)
+        self.source = open_table(path, item.source_file, self.options.mapping)
+        self.sha256 = file_sha256(path)
         unknown = self.options.unknown_columns(item.source_file, self.source.header)
         self.warnings: list[tuple[str, str, int | None]] = []
         if unknown:
@@ -159,7 +162,7 @@ class TableRows:
                 try:
                     yield record_of_row(
                         row | constants if constants else row,
-                        label,
+                        (label, self.sha256),
                         number,
                         self.today,
                         self.limits,
@@ -198,17 +201,33 @@ def openable(item: InputFile) -> Path:
     return item.path
 
 
+def file_sha256(path: Path) -> str:
+    """The sha256 of a table file's bytes (as stored: a gzip file's compressed bytes)."""
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError as exc:
+        raise InputError(f"{path.name}: cannot read: {exc.strerror or exc}") from None
+
+
 def record_of_row(
     row: Mapping[str, Any],
-    label: str,
+    provenance: tuple[str, str | None],
     number: int,
     today: dt.date,
     limits: Limits = DEFAULT_LIMITS,
     date_format: str | None = None,
 ) -> Record:
-    """The record of one table row (`number` is its row or line, for messages)."""
+    """The record of one table row (`number` is its row or line, for messages), from the
+    table `provenance` names (its source_file and sha256). A row that names its own
+    `source_file` (as `packager parse` writes them: the page it came from) keeps it and
+    its own `source_sha256`; any other row is the table's. The body's paragraphs are its
+    lines (`lines_of`)."""
     given = {name: value for name, value in row.items() if name != RELATED}
-    given["source_file"] = given.get("source_file") or label
+    if not given.get("source_file"):
+        given["source_file"], given["source_sha256"] = provenance
+    if isinstance(given.get("body"), str):
+        given["body"] = lines_of(given["body"])
     for name in DATES:
         given[name] = read_date(given.get(name), name, number, date_format)
     related = _related(row.get(RELATED), number, date_format)
