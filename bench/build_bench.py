@@ -31,7 +31,7 @@ from bench.validate_bench import OUT, runtime_packager
 
 
 def corpus_for(pages: int) -> tuple[Path, int]:
-    folder = OUT / f"pages-{pages}"
+    folder = OUT / f"pages-{pages}-edited"  # its duplicates edited one time in two
     if not folder.is_dir():
         write_corpus(folder, pages, seed=1)
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())

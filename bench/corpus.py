@@ -266,6 +266,7 @@ class CorpusInfo:
     pages: int = 0
     good: int = 0
     duplicates: int = 0
+    edited: int = 0  # of the duplicates, captures with a text of their own
     bad: int = 0
     bytes: int = 0
 
@@ -283,9 +284,14 @@ def write_corpus(
             data = _bad(_page(rng, index), rng, BAD_KINDS[index % len(BAD_KINDS)])
             info.bad += 1
         elif roll < bad_share + duplicate_share and kept:
-            # The same article captured again, a day later.
+            # The same article captured again, a day later; one time in two, edited since
+            # (a sentence added to its last paragraph: the release keeps both texts).
             original = rng.choice(kept)
             original.captured += dt.timedelta(days=1)
+            if rng.random() < 0.5:
+                last = f"{original.paragraphs[-1]} {_sentence(rng)}"
+                original.paragraphs = [*original.paragraphs[:-1], last]
+                info.edited += 1
             data = render(original, rng)
             info.duplicates += 1
         else:

@@ -56,7 +56,11 @@ def main() -> None:
     start = time.perf_counter()
     read_all(corpus)
     read_seconds = time.perf_counter() - start
-    tables = {t: pq.read_table(release / "data" / f"{t}.parquet") for t in ("articles", "related")}
+    tables = {
+        t: pq.read_table(release / "data" / f"{t}.parquet")
+        for t in ("articles", "related", "revisions")  # every table the release holds
+        if (release / "data" / f"{t}.parquet").is_file()
+    }
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     for name, table in tables.items():

@@ -6,6 +6,7 @@ printed as one line ``Error: ...`` on stderr with the contract's exit code.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import os
@@ -28,7 +29,7 @@ from packager.build.release import build_release
 from packager.check.validate import validate as validate_paths
 from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.models import Issue, Reject, Report
-from packager.errors import PackagerError
+from packager.errors import PackagerError, UsageError
 from packager.inputs import parse_file
 from packager.inputs.files import input_files
 from packager.inputs.remote import is_url
@@ -90,6 +91,24 @@ DateFormat = Annotated[
 MaxTitleLength = Annotated[
     int, typer.Option("--max-title-length", min=1, help="Reject titles longer than this.")
 ]
+EarliestDate = Annotated[
+    str,
+    typer.Option(
+        "--earliest-date",
+        help="Reject articles published before this day (YYYY-MM-DD): no outlet published earlier.",
+    ),
+]
+
+
+EARLIEST = DEFAULT_LIMITS.earliest_date.isoformat()
+
+
+def _limits(max_page_bytes: int, max_title_length: int, earliest_date: str) -> Limits:
+    try:
+        earliest = dt.date.fromisoformat(earliest_date)
+    except ValueError:
+        raise UsageError(f"--earliest-date {earliest_date!r}: give a day as YYYY-MM-DD") from None
+    return Limits(max_page_bytes, max_title_length, earliest)
 
 
 def _version(value: bool) -> None:
@@ -290,13 +309,14 @@ def validate(
     date_format: DateFormat = None,
     max_page_bytes: MaxPageBytes = DEFAULT_LIMITS.max_page_bytes,
     max_title_length: MaxTitleLength = DEFAULT_LIMITS.max_title_length,
+    earliest_date: EarliestDate = EARLIEST,
 ) -> None:
     """Check page dumps, parsed-article tables or a release; exit 1 when anything is invalid.
 
     Example: packager validate dist/kcna-sample/1.0.0
     """
     columns = _mapping(mapping or [])
-    limits = Limits(max_page_bytes, max_title_length)
+    limits = _run(lambda: _limits(max_page_bytes, max_title_length, earliest_date))
     constants = _pairs(values or [], "--set", "FIELD=VALUE")
     report = _run(
         lambda: validate_paths(
@@ -351,6 +371,7 @@ def build(
     values: FieldValues = None,
     max_page_bytes: MaxPageBytes = DEFAULT_LIMITS.max_page_bytes,
     max_title_length: MaxTitleLength = DEFAULT_LIMITS.max_title_length,
+    earliest_date: EarliestDate = EARLIEST,
     date_format: DateFormat = None,
     allow_empty: Annotated[
         bool, typer.Option("--allow-empty", help="Write a release even if no input gives one.")
@@ -420,7 +441,7 @@ def build(
                 mapping=columns,
                 constants=constants,
                 date_format=date_format,
-                limits=Limits(max_page_bytes, max_title_length),
+                limits=_limits(max_page_bytes, max_title_length, earliest_date),
                 progress=progress,
                 layout=layout.value,
                 allow_empty=allow_empty,

@@ -162,12 +162,20 @@ def test_every_release_built_from_pages_is_valid(
     _assert_valid(_build([folder], tmp_path_factory.mktemp("out"), layout))
 
 
+# Later captures of a row: its index in the table, and the text its body has now (an
+# edit, the same text, or one that the one step rejects).
+RECAPTURES = st.lists(
+    st.tuples(st.integers(0, 5), st.one_of(mostly_good(WORDS), st.just(""))), max_size=4
+)
+
+
 @SETTINGS
 @given(
     st.lists(rows(), min_size=1, max_size=6),
     st.sampled_from([".jsonl", ".csv", ".parquet"]),
     LAYOUTS,
     st.booleans(),
+    RECAPTURES,
 )
 def test_every_release_built_from_table_rows_is_valid(
     tmp_path_factory: pytest.TempPathFactory,
@@ -175,7 +183,12 @@ def test_every_release_built_from_table_rows_is_valid(
     suffix: str,
     layout: str,
     no_related: bool,
+    recaptures: list[tuple[int, str]],
 ) -> None:
+    """Tables whose rows are captured again, edited or not (so releases with revisions),
+    with or without related items, in both layouts."""
+    for index, body in recaptures:
+        table.append({**table[index % len(table)], "body": body})
     if no_related:  # as most scrapers' tables are: no related items at all
         table = [{k: v for k, v in row.items() if k != "related"} for row in table]
     folder = tmp_path_factory.mktemp("table")
@@ -254,3 +267,37 @@ def test_the_frictionless_command_passes_releases_of_pages_and_of_tables(
             text=True,
         )
         assert done.returncode == 0, done.stdout[-2000:]
+
+
+@settings(SETTINGS, max_examples=20)
+@given(st.lists(rows(), min_size=1, max_size=5), RECAPTURES, LAYOUTS)
+def test_a_release_carried_alone_keeps_its_articles_and_revisions(
+    tmp_path_factory: pytest.TempPathFactory,
+    table: list[dict[str, object]],
+    recaptures: list[tuple[int, str]],
+    layout: str,
+) -> None:
+    """A release given as the only input gives the same articles and the same revisions:
+    nothing an earlier release held is lost or renumbered by carrying it."""
+    for index, body in recaptures:
+        table.append({**table[index % len(table)], "body": body})
+    path = tmp_path_factory.mktemp("table") / "scraped.jsonl"
+    _write_table(table, path)
+    out = tmp_path_factory.mktemp("out")
+    first = _build([path], out, layout)
+    if not first.articles:
+        return
+    again = build_release(
+        [first.path], name="inv", version="1.1.0", out=out, created=CREATED, today=TODAY,
+        workers=1, layout=layout,
+    )  # fmt: skip
+    _assert_valid(again)
+    for table_name in ("articles", "revisions"):
+        assert _rows(first.path, table_name) == _rows(again.path, table_name)
+
+
+def _rows(release: Path, table: str) -> list[dict[str, object]]:
+    files = sorted(release.glob(f"data/{table}.parquet")) or sorted(
+        release.glob(f"data/parquet/{table}/*/*.parquet")
+    )
+    return [row for part in files for row in pq.read_table(part).to_pylist()]

@@ -163,4 +163,4 @@ def test_a_referenced_tables_keys_are_sorted_and_let_go_before_the_next_table(
 
     monkeypatch.setattr(validate_module, "_check_table", watched)
     assert validate([example_release.path], today=TODAY).valid
-    assert seen == {"related": (0, ["article_id"])}
+    assert seen == {"related": (0, ["article_id"]), "revisions": (0, ["article_id"])}

@@ -62,7 +62,7 @@ def test_the_scraper_and_new_release_sessions_print_what_the_readme_says(tmp_pat
     packager = f"{sys.executable} -m packager"
     steps = _session("Articles parsed by another scraper")
     steps += _session("A new release from the last one")
-    assert len(steps) == 5
+    assert len(steps) == 6
     for command, expected in steps:
         run = subprocess.run(
             command.replace(".venv/bin/packager", packager) + " 2>&1",

@@ -50,8 +50,10 @@ def test_frictionless_validate_passes(example_release: BuildResult) -> None:
     assert {t["name"] for t in report["tasks"]} == {
         "articles",
         "related",
+        "revisions",
         "articles-parquet",
         "related-parquet",
+        "revisions-parquet",
     }
     assert run.returncode == 0
 

@@ -57,8 +57,8 @@ def test_shuffled_files_and_worker_counts_give_identical_bytes(
         runs.append(digests(result.path))
     assert runs[0] == runs[1] == runs[2]
     assert "data/articles.parquet" in runs[0]
-    # 4 data files, descriptor, card, Croissant, CITATION.cff, CHANGES, rejects, merges, sums
-    assert len(runs[0]) == 12
+    # 6 data files, descriptor, card, Croissant, CITATION.cff, CHANGES, rejects, merges, sums
+    assert len(runs[0]) == 14
 
 
 def test_files_named_in_any_order_give_identical_bytes(corpus: Path, tmp_path: Path) -> None:

@@ -150,7 +150,10 @@ def test_dates_as_scrapers_write_them(tmp_path: Path) -> None:
         json.loads(line) for line in (result.path / "rejects.jsonl").read_text().splitlines()
     ]
     assert [(r["code"], r["line"]) for r in rejects] == [("bad-date", 3), ("missing-date", 4)]
-    assert "'1731283200000' is not an ISO 8601 date" in rejects[0]["message"]
+    assert rejects[0]["message"] == (
+        "date_published 1731283200000 is a number, not a date (as Unix milliseconds: "
+        "2024-11-11 UTC); map a column that holds dates (--map date_published=COLUMN)"
+    )
 
 
 def test_a_date_format_reads_day_first_csv(tmp_path: Path) -> None:
@@ -191,7 +194,10 @@ def test_parquet_dates_and_timestamps_are_read_as_such_and_integers_rejected(
         )  # fmt: skip
     [issue] = refused.value.report.errors
     assert (issue.code, issue.line) == ("bad-date", 2)
-    assert "is a int, not a date" in issue.message
+    assert issue.message == (  # 0 reads as no Unix time a publication could have
+        "date_published 0 is a number, not a date; map a column that holds dates "
+        "(--map date_published=COLUMN)"
+    )
 
 
 def test_gzip_tables_inside_folders_are_read(tmp_path: Path) -> None:

@@ -110,6 +110,8 @@ class Parsed:
     carried: int = 0  # of which articles of releases given as inputs
     carried_rejects: int = 0  # of the rejects, those of articles of releases
     findings: list[Finding] = field(default_factory=list)  # rejects and warnings
+    # How each table and release given was read: the release's recipe (`InputRecord`)
+    inputs: list[dict[str, Any]] = field(default_factory=list)
     segments: list[Segment] = field(default_factory=list)
     keys: list[pa.RecordBatch] = field(default_factory=list)  # `SpoolWriter.keys`
     seconds: float = 0.0  # a chunk's time in its worker, and its CPU time (`Prefetch`)
@@ -122,6 +124,7 @@ class Parsed:
         self.carried += other.carried
         self.carried_rejects += other.carried_rejects
         self.findings += other.findings
+        self.inputs += other.inputs
 
 
 # The build's input list and the positions of its tables, set before the worker processes
@@ -337,8 +340,23 @@ def _parse_table(
             continue
         out.findings += _warnings(index | row, item.source_file, result)
         writer.add(index | row, result, rank=-(index | row))  # the latest row wins a tie
+    out.findings += [
+        Finding(index | ((line or 1) - 1), "warning", code, message, item.source_file, line)
+        for code, message, line in rows.closing_warnings()
+    ]
     out.segments, out.keys = writer.close()
     out.rows, out.tables = out.records, 1
+    out.inputs.append(
+        {
+            "kind": "table",
+            "name": item.source_file,
+            "sha256": rows.sha256,
+            "rows": out.records,
+            "map": dict(options.mapping),
+            "set": dict(options.constants),
+            "date_format": options.date_format,
+        }
+    )
     return out
 
 
@@ -351,9 +369,24 @@ def _carry(spool: Spool, base: int, folder: Path, job: Job) -> Parsed:
         lambda row, record: writer.add(base | row, record, rank=base | row), job.today, job.limits
     )
     carried.related(lambda row, rows: writer.add_related(base | row, rows))
+    # An earlier text loses to every capture of its article at its capture date, the
+    # newer revision first: it wins only where the release's own rows were inconsistent.
+    carried.earlier_texts(
+        lambda row, record: writer.add(base | row, record, rank=(1 << 62) - row, revision=True),
+        job.today,
+        job.limits,
+    )
     label = folder.as_posix()
     segments, keys = writer.close()
     return Parsed(
+        inputs=[
+            {
+                "kind": "release",
+                **carried.identity(),
+                "articles": carried.articles,
+                "revisions": carried.revisions,
+            }
+        ],
         records=carried.articles,
         carried=carried.articles,
         carried_rejects=sum(1 for finding in carried.findings if finding[1] == "error"),

@@ -1,5 +1,5 @@
 """The partitioned layout, written a partition a task: articles a year each, then related
-rows a first hex digit of article_id each.
+rows and revisions a first hex digit of article_id each.
 
 A year's articles are all in the spool's buckets of that year, duplicates included (an
 article's id hashes its date), so a task resolves and writes its year alone. The related
@@ -21,7 +21,14 @@ import pyarrow as pa
 
 from packager.build.engine import Engine
 from packager.build.faults import checkpoint
-from packager.build.spool import Buckets, Merged, OrderedArticles, Spool, ordered_related
+from packager.build.spool import (
+    Buckets,
+    Merged,
+    OrderedArticles,
+    Spool,
+    Spooled,
+    ordered_related,
+)
 from packager.contract.schema import arrow_schema
 from packager.release.card import CorpusStats
 from packager.release.write import TableWriter, partition_writer, write_empty_partition
@@ -30,31 +37,36 @@ DIGITS = "0123456789abcdef"
 
 
 class YearWritten(NamedTuple):
-    """What writing one year's articles gave: its counts, merges and dropped pages."""
+    """What writing one year's articles gave: its counts, merges and dropped pages, and
+    its articles' revisions, spooled."""
 
     stats: CorpusStats
     merged: list[Merged]
     dropped: pa.Array
+    revisions: Spooled
 
 
-def write_year(spool: Spool, data: Path, year: int) -> YearWritten:
+def write_year(spool: Spool, data: Path, year: int, buckets: Buckets) -> YearWritten:
     """Write the partition of `year` from `spool` (its buckets of that year)."""
     stats = CorpusStats()
-    articles = OrderedArticles(spool)
+    articles = OrderedArticles(spool, buckets, prefix=f"revisions-{year}")
     with _Lazy(data, "articles", str(year)) as out:
         for table in articles:
             out.write(table)
             stats.add_articles(table)
+    stats.revised = articles.revised
     checkpoint("partition-written")
-    return YearWritten(stats, articles.merged, articles.dropped)
+    return YearWritten(stats, articles.merged, articles.dropped, articles.revisions)
 
 
-def write_prefix(spool: Spool, data: Path, digit: str, dropped: pa.Array) -> int:
-    """Write the partition of the related rows whose article_id starts with `digit`, but
-    those of the `dropped` pages; the number of rows written."""
-    with _Lazy(data, "related", digit) as out:
-        for table in ordered_related(spool, dropped, digit):
-            out.write(table)
+def write_prefix(
+    spool: Spool, data: Path, digit: str, dropped: pa.Array, table: str = "related"
+) -> int:
+    """Write the partition of `table`'s rows (related rows or revisions) whose article_id
+    starts with `digit`, but those of the `dropped` pages; the number of rows written."""
+    with _Lazy(data, table, digit) as out:
+        for rows in ordered_related(spool, dropped, digit, table):
+            out.write(rows)
     return out.rows
 
 
@@ -67,7 +79,7 @@ def write_partitioned(
     data = data.resolve()  # tasks may run in another folder, or on another machine
     data.mkdir()
     years = [
-        (spool.subset("articles", list(group)), data, year)
+        (spool.subset("articles", list(group)), data, year, buckets)
         for year, group in groupby(spool.buckets("articles"), key=Buckets.year_of)
     ]
     stats, merged, dropped = CorpusStats(), [], []
@@ -75,13 +87,24 @@ def write_partitioned(
         stats.merge(written.stats)
         merged += written.merged
         dropped.append(written.dropped)
+        spool.extend(written.revisions.segments, [])
     pages = pa.concat_arrays(dropped) if dropped else pa.array([], pa.int64())
     digits = [
         (spool.subset("related", buckets.related_of_prefix(digit)), data, digit, pages)
         for digit in DIGITS
     ]
     stats.related = sum(engine.run(write_prefix, digits, "prefix"))
-    for table, rows in (("articles", stats.articles), ("related", stats.related)):
+    none = pa.array([], pa.int64())
+    revised = [
+        (spool.subset("revisions", buckets.related_of_prefix(d)), data, d, none, "revisions")
+        for d in DIGITS
+    ]
+    stats.revisions = sum(engine.run(write_prefix, revised, "revisions"))
+    for table, rows in (
+        ("articles", stats.articles),
+        ("related", stats.related),
+        ("revisions", stats.revisions),
+    ):
         if not rows:
             write_empty_partition(data, table, arrow_schema(table))
     return stats, merged

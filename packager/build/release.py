@@ -57,6 +57,7 @@ from packager.release.citation import CITATION, Citable, render_cff
 from packager.release.croissant import CROISSANT, make_croissant
 from packager.release.descriptor import (
     DESCRIPTOR,
+    INPUTS,
     METADATA_FILES,
     make_descriptor,
     metadata_file,
@@ -91,6 +92,9 @@ class BuildResult:
     tables: int = 0  # table files read
     carried: int = 0  # of the inputs, articles of releases given as inputs
     report: Report = field(default_factory=Report)
+    # How the release was made from its inputs (the descriptor's `packager:inputs`): the
+    # number of pages, each table (name, sha256, rows, how it was read), each release.
+    recipe: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, object]:
         return {
@@ -449,6 +453,7 @@ def _write(work: Path, files: InputList, plan: _Plan, run: _Run) -> BuildResult:
         tables=parsed.tables,
         carried=parsed.carried,
         report=Report(issues=_issues(parsed.findings, merged)),
+        recipe=_recipe(parsed),
     )
     # The data files go to the disk while the rest of the release is made, so that the
     # final flush before the rename finds them written.
@@ -496,7 +501,7 @@ def _parse_and_write(
         stats, merged = write_partitioned(spool, data, buckets, engine)
     else:
         engine.close()  # not needed to write single files: its memory goes now
-        stats, merged = _write_tables(spool, data)
+        stats, merged = _write_tables(spool, data, buckets)
     return parsed, rejects, stats, merged
 
 
@@ -521,12 +526,13 @@ def _refuse_empty(parsed: Parsed, rejects: int, new_inputs: bool) -> None:
     )
 
 
-def _write_tables(spool: Spool, data: Path) -> tuple[CorpusStats, list[Merged]]:
-    """Both tables from the spool into `data` (one file a format), in release order; the
-    corpus's counts and the duplicates merged."""
+def _write_tables(spool: Spool, data: Path, buckets: Buckets) -> tuple[CorpusStats, list[Merged]]:
+    """Every table from the spool into `data` (one file a format), in release order; the
+    corpus's counts and the duplicates merged. The revisions are found as the articles
+    are resolved, spooled, and written once the articles are."""
     data.mkdir()
     stats = CorpusStats()
-    articles = OrderedArticles(spool)
+    articles = OrderedArticles(spool, buckets)
 
     def write_related() -> int:
         with TableWriter(data / "related", arrow_schema("related")) as out:
@@ -543,7 +549,30 @@ def _write_tables(spool: Spool, data: Path) -> tuple[CorpusStats, list[Merged]]:
                 out.write(table)
                 stats.add_articles(table)
         stats.related = related.result()
+    spool.extend(articles.revisions.segments, [])
+    with TableWriter(data / "revisions", arrow_schema("revisions")) as out:
+        for table in ordered_related(spool, pa.array([], pa.int64()), table_name="revisions"):
+            out.write(table)
+    stats.revisions = out.rows
+    stats.revised = articles.revised
     return stats, articles.merged
+
+
+def _recipe(parsed: Parsed) -> dict[str, Any]:
+    """How a release was made: its inputs by kind, each table and release by name."""
+
+    def of(kind: str) -> list[dict[str, Any]]:
+        return [
+            {k: v for k, v in one.items() if k != "kind"}
+            for one in parsed.inputs
+            if one["kind"] == kind
+        ]
+
+    return {
+        "pages": parsed.records - parsed.rows - parsed.carried,
+        "tables": of("table"),
+        "releases": of("release"),
+    }
 
 
 def _issues(findings: list[Finding], merged: list[Merged]) -> list[Issue]:
@@ -595,6 +624,7 @@ def _write_documents(work: Path, plan: _Plan, stats: CorpusStats, result: BuildR
         rejects=result.rejects,
         data=[TableData.of(work, table, digests) for table in TABLES],
         kinds=_kinds(result),
+        recipe=result.recipe,
     )
     (work / "README.md").write_text(card, encoding="utf-8")
     descriptor = make_descriptor(
@@ -614,6 +644,7 @@ def _write_documents(work: Path, plan: _Plan, stats: CorpusStats, result: BuildR
     descriptor[METADATA_FILES] = [
         metadata_file(work, name, digests) for name in (CROISSANT, CITATION)
     ]
+    descriptor[INPUTS] = result.recipe
     write_json(work / DESCRIPTOR, descriptor)
     write_changes(work, plan.previous, plan, result, digests)
 

@@ -90,16 +90,22 @@ PAGE = "_page"  # the input's place in the build (file, then row): makes every o
 # later row: daily snapshots keep the newest text).
 RANK = "_rank"
 LINE = "_line"  # a table row's number in its file, for the trace of a merge
+# 1 for an earlier text of an article carried from a release's revisions (not an input of
+# this build: it is never reported as a merge), null for every input's row.
+REVISION = "_revision"
+_OWN_ARTICLE_COLUMNS = [RANK, LINE, REVISION]
+# What makes two captures of an article one text: the revisions table keeps each other.
+TEXT = ("title", "byline", "body")
 
 
 def _spool_schema(table: str) -> pa.Schema:
     # Spooled rows come from the parser; nullability is enforced when writing.
     fields = [f.with_nullable(True) for f in arrow_schema(table)]
-    extra = [pa.field(RANK, pa.int64()), pa.field(LINE, pa.int64())] if table == "articles" else []
-    return pa.schema([*fields, pa.field(PAGE, pa.int64()), *extra])
+    own = [pa.field(name, pa.int64()) for name in _OWN_ARTICLE_COLUMNS]
+    return pa.schema([*fields, pa.field(PAGE, pa.int64()), *(own if table == "articles" else [])])
 
 
-_SCHEMAS = {"articles": _spool_schema("articles"), "related": _spool_schema("related")}
+_SCHEMAS = {table: _spool_schema(table) for table in ("articles", "related", "revisions")}
 
 
 class Segment(NamedTuple):
@@ -306,16 +312,19 @@ class SpoolWriter:
         # the captures folded into others from these, not from the spool's bodies.
         self.keys: list[pa.RecordBatch] = []
 
-    def add(self, index: int, record: Record, rank: int | None = None) -> None:
+    def add(
+        self, index: int, record: Record, rank: int | None = None, *, revision: bool = False
+    ) -> None:
         """Spool `record`, the input at `index`; `rank` decides among captures of one
-        article at an equal date (default: `index`, the smallest first)."""
+        article at an equal date (default: `index`, the smallest first); `revision`: the
+        record is an earlier text carried from a release's revisions."""
         article = record.article
         if len(article["body"]) >= LARGE_BODY:
             # Kept in UTF-8 and the str let go: converting a str, Arrow keeps a UTF-8 copy
             # beside it, and a str of text beyond Latin-1 is twice its UTF-8 size.
             article["body"] = article["body"].encode("utf-8")
         bucket = self.buckets.article(article["date_published"])
-        own = (index, index if rank is None else rank, record.line)
+        own = (index, index if rank is None else rank, record.line, 1 if revision else None)
         self._tables["articles"].add(bucket, article, own)
         self._rows += 1
         self._bytes += len(article["body"])
@@ -332,6 +341,16 @@ class SpoolWriter:
         self._tables["related"].add_columns(bucket, related, len(ids), (index,))
         self._rows += len(ids)
         if flush and self.flush_rows and self._rows >= self.flush_rows:
+            self.flush()
+
+    def add_revision(self, row: dict[str, Any]) -> None:
+        """Spool one row of the revisions table (bucketed as related rows are, by
+        article_id: its order is `(article_id, revision)`)."""
+        bucket = self.buckets.related_of(row["article_id"])
+        self._tables["revisions"].add(bucket, row, (0,))
+        self._rows += 1
+        self._bytes += len(row["body"])
+        if (self.flush_rows and self._rows >= self.flush_rows) or self._bytes >= FLUSH_BYTES:
             self.flush()
 
     def close(self) -> Spooled:
@@ -437,20 +456,22 @@ def _kept_rows(table: pa.Table) -> tuple[pa.Array, pa.Array]:
 
 class Resolved(NamedTuple):
     """One bucket of articles resolved: the bucket as read and which of its rows are kept,
-    in release order; a `Merged` for each capture folded into another; and the pages of
-    those captures (whose related rows are dropped with them)."""
+    in release order; a `Merged` for each capture folded into another; the pages of
+    those captures (whose related rows are dropped with them); and the rows of the
+    revisions table, each earlier text of an article."""
 
     bucket: pa.Table
     kept: pa.Array
     merged: list[Merged]
     dropped: pa.Array
+    revisions: list[dict[str, Any]]
 
     def pieces(self) -> Iterator[pa.Table]:
         """The kept rows in release order, `PIECE_ROWS` at a time: a bucket's rows are
         copied a piece at a time, not all at once beside the bucket itself."""
         for start in range(0, len(self.kept), PIECE_ROWS):
             rows = self.bucket.take(self.kept.slice(start, PIECE_ROWS))
-            yield rows.drop_columns([PAGE, RANK, LINE])
+            yield rows.drop_columns([PAGE, *_OWN_ARTICLE_COLUMNS])
 
 
 def resolve(table: pa.Table) -> Resolved:
@@ -465,54 +486,116 @@ def resolve(table: pa.Table) -> Resolved:
         keys, sort_keys=[("date_published", "ascending"), ("article_id", "ascending")]
     )
     dropped = table.column(PAGE).take(losers).combine_chunks()
-    return Resolved(table, kept.take(release), _merged(table, order, starts), dropped)
+    merged, revisions = _merged(table, order, starts)
+    return Resolved(table, kept.take(release), merged, dropped, revisions)
 
 
-def _merged(table: pa.Table, order: pa.Array, starts: pa.Array) -> list[Merged]:
-    """A `Merged` for each row that is not its group's first (the kept one), in group
-    order. Python looks at these rows alone: there are few."""
+def _merged(
+    table: pa.Table, order: pa.Array, starts: pa.Array
+) -> tuple[list[Merged], list[dict[str, Any]]]:
+    """A `Merged` for each input's row that is not its group's first (the kept one), in
+    group order; and the revisions: each text of an article that its kept row does not
+    hold, once, from the oldest capture that held it, numbered from the oldest (the
+    reverse of `_WINNER_ORDER`). Python looks at the groups of more than one row alone:
+    there are few."""
     dropped = pc.indices_nonzero(pc.invert(starts)).to_pylist()
     if not dropped:
-        return []
+        return [], []
     is_start = starts.to_pylist()
-    ids, files, lines, body = (table.column(c) for c in ("article_id", "source_file", LINE, "body"))
-    merged = []
+    ids, files, lines, carried = (
+        table.column(c) for c in ("article_id", "source_file", LINE, REVISION)
+    )
+    texts = [table.column(name) for name in TEXT]
+    merged: list[Merged] = []
+    revisions: list[dict[str, Any]] = []
+    groups: dict[int, list[int]] = {}  # the position of a group's first row: its others
     for i in dropped:
         first = i
         while not is_start[first]:
             first -= 1
-        row, kept = order[i].as_py(), order[first].as_py()
-        merged.append(
-            Merged(
-                article_id=ids[row].as_py(),
-                kept=files[kept].as_py(),
-                kept_line=lines[kept].as_py(),
-                dropped=files[row].as_py(),
-                dropped_line=lines[row].as_py(),
-                body_differs=body[row] != body[kept],
+        groups.setdefault(first, []).append(i)
+    for first, others in groups.items():
+        kept = order[first].as_py()
+        kept_text = tuple(column[kept].as_py() for column in texts)
+        earlier = []
+        for i in others:
+            row = order[i].as_py()
+            text = tuple(column[row].as_py() for column in texts)
+            earlier.append((row, text))
+            if carried[row].as_py():
+                continue  # an earlier release's revision: merged in an earlier build
+            merged.append(
+                Merged(
+                    article_id=ids[row].as_py(),
+                    kept=files[kept].as_py(),
+                    kept_line=lines[kept].as_py(),
+                    dropped=files[row].as_py(),
+                    dropped_line=lines[row].as_py(),
+                    body_differs=text[2] != kept_text[2],
+                )
             )
+        revisions += _revisions_of(table, ids[kept].as_py(), kept_text, earlier)
+    return merged, revisions
+
+
+def _revisions_of(
+    table: pa.Table,
+    article_id: str,
+    kept_text: tuple[Any, ...],
+    earlier: list[tuple[int, tuple[Any, ...]]],
+) -> list[dict[str, Any]]:
+    """The revisions rows of one article: the texts of `earlier` (its other rows, newest
+    first) unlike the kept one's and each other's, oldest first."""
+    seen = {kept_text}
+    out: list[dict[str, Any]] = []
+    for row, text in reversed(earlier):
+        if text in seen:
+            continue
+        seen.add(text)
+        values = {name: table.column(name)[row].as_py() for name in _REVISION_PROVENANCE}
+        out.append(
+            {
+                "article_id": article_id,
+                "revision": len(out) + 1,
+                **dict(zip(TEXT, text, strict=True)),
+                **values,
+            }
         )
-    return merged
+    return out
+
+
+_REVISION_PROVENANCE = ("date_captured", "source_file", "source_sha256")
 
 
 @dataclass
 class OrderedArticles:
     """Articles in release order, bucket by bucket (`resolve`); fills `merged`, and
     `dropped` once every bucket is read. (`dropped_pages` finds the same pages ahead of
-    it, for related rows written at the same time.)"""
+    it, for related rows written at the same time.) The revisions found on the way are
+    spooled, by a writer named `prefix`, into the spool's `revisions` buckets: `revisions`
+    says where, once every bucket is read."""
 
     spool: Spool
+    buckets: Buckets
+    prefix: str = "revisions"
     merged: list[Merged] = field(default_factory=list)
     dropped: pa.Array = field(default_factory=lambda: pa.array([], pa.int64()))
+    revisions: Spooled = field(default_factory=lambda: Spooled([], []))
+    revised: int = 0  # articles with one or more revisions
 
     def __iter__(self) -> Iterator[pa.Table]:
         dropped = []
+        writer = self.spool.writer(self.prefix, self.buckets)
         for bucket in self.spool.buckets("articles"):
             resolved = resolve(self.spool.read("articles", bucket))
             self.merged += resolved.merged
             dropped.append(resolved.dropped)
+            for row in resolved.revisions:
+                writer.add_revision(row)
+                self.revised += row["revision"] == 1
             yield from resolved.pieces()
         self.dropped = pa.concat_arrays([self.dropped, *dropped])
+        self.revisions = writer.close()
 
 
 _WINNER_ORDER = [
@@ -545,20 +628,27 @@ def dropped_pages(spool: Spool) -> pa.Array:
     return keys.column(PAGE).take(order.filter(pc.invert(kept))).combine_chunks()
 
 
+# The order of the tables keyed by article_id and a number.
+ROW_ORDER = {"related": "position", "revisions": "revision"}
+
+
 def ordered_related(
-    spool: Spool, dropped: pa.Array, prefix: str | None = None
+    spool: Spool, dropped: pa.Array, prefix: str | None = None, table_name: str = "related"
 ) -> Iterator[pa.Table]:
     """Related rows in release order `(article_id, position)`, but those of the `dropped`
     pages (every related row is spooled with its article's page: the rest are the kept
-    articles'); only those whose article_id starts with `prefix`, if given."""
-    for bucket in spool.buckets("related"):
-        table = spool.read("related", bucket)
+    articles'); only those whose article_id starts with `prefix`, if given. With
+    `table_name` "revisions", the revisions rows in their order `(article_id, revision)`
+    (none is dropped: they are made from the kept articles' groups)."""
+    for bucket in spool.buckets(table_name):
+        table = spool.read(table_name, bucket)
         if prefix is not None:
             table = table.filter(pc.starts_with(table["article_id"], prefix))
         if len(dropped):
             table = table.filter(pc.invert(pc.is_in(table[PAGE], value_set=dropped)))
         order = pc.sort_indices(
-            table, sort_keys=[("article_id", "ascending"), ("position", "ascending")]
+            table,
+            sort_keys=[("article_id", "ascending"), (ROW_ORDER[table_name], "ascending")],
         )
         for start in range(0, len(order), PIECE_ROWS):
             yield table.take(order.slice(start, PIECE_ROWS)).drop_columns([PAGE])

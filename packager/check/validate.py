@@ -231,6 +231,9 @@ def _judge_table(
             loser, row = (before, row) if row.rank > before.rank else (row, before)
             merged.append((aid, loser.file, loser.line, loser.body))
         kept[aid] = row
+    for code, message, line in table.closing_warnings():
+        out.add(Issue(code=code, message=message, file=item.source_file, line=line,
+                      severity="warning"))  # fmt: skip
     return rows
 
 

@@ -15,6 +15,8 @@ REJECTS = {
     "empty-body": "no body paragraph (a lone byline-like line is body, not byline)",
     "date-after-capture": "date_published is after the page's capture date",
     "date-in-future": "date_published is after today",
+    "date-before-outlets": "date_published is before any outlet published (--earliest-date)",
+    "epoch-date": "a table's date_published is 1970-01-01, the Unix epoch: a lost date",
     "invalid-article": "the record breaks a field rule of the Table Schemas (a type, a pattern)",
     "unreadable-file": "the file could not be read (permissions, I/O error, a symlink loop)",
     "not-a-regular-file": "a folder, device or pipe where a page was expected: not read",
@@ -36,6 +38,8 @@ WARNINGS = {
     "skipped-file": "a file in an input folder not read: no input (not .txt or a table), "
     "a name that is not UTF-8, or a subfolder that cannot be listed",
     "unknown-columns": "a table's columns that give no field of the contract, dropped (named)",
+    "language-differs": "a table's language that its body reads otherwise: kept, counted by file",
+    "revision-dropped": "a carried release's revision that is not a text of its article",
 }
 
 # Validation of a release. Names follow frictionless where it has one.

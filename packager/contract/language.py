@@ -35,6 +35,20 @@ def detect_language(text: str) -> str:
     return language_of(text, latin_words(text))
 
 
+def decided_language(text: str) -> str | None:
+    """`detect_language(text)` where something decides it (a script's share, or a Latin
+    language's short words outnumbering every other's), else None: the default "en" of a
+    text that says nothing is no reading to hold a given language against."""
+    script = _script_of(text)
+    if script is not None:
+        return script
+    scores = sorted(
+        ((n, code) for code, n in _latin_scores(latin_words(text)).items()), reverse=True
+    )
+    (best, code), (second, _) = scores[0], scores[1]
+    return code if best > second else None
+
+
 def latin_words(text: str) -> list[str]:
     """The case-folded words of `text`'s first `LATIN_SAMPLE` characters."""
     head = text[:LATIN_SAMPLE]
@@ -43,13 +57,26 @@ def latin_words(text: str) -> list[str]:
 
 def language_of(text: str, words: list[str]) -> str:
     """`detect_language(text)`, given `latin_words(text)`."""
+    script = _script_of(text)
+    if script is not None:
+        return script
+    scores = _latin_scores(words)
+    best = max(scores, key=lambda c: (scores[c], c == "en"))
+    return best if scores[best] else "en"
+
+
+def _script_of(text: str) -> str | None:
+    """The code of the script that holds its share of `text`'s first letters, if any."""
     sample = text[:SAMPLE]
     if not sample.isascii():  # ASCII text has no other script to look for
         letters = sum(map(str.isalpha, sample)) or 1
         for code, pattern, share in _SCRIPTS:
             if len(pattern.findall(sample)) / letters > share:
                 return code
+    return None
+
+
+def _latin_scores(words: list[str]) -> dict[str, int]:
+    """How many of `words` are each Latin-script language's short words."""
     hits = list(filter(_STOPWORDS.__contains__, words))
-    scores = {code: sum(map(stop.__contains__, hits)) for code, stop in _LATIN_STOPWORDS.items()}
-    best = max(scores, key=lambda c: (scores[c], c == "en"))
-    return best if scores[best] else "en"
+    return {code: sum(map(stop.__contains__, hits)) for code, stop in _LATIN_STOPWORDS.items()}

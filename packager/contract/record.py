@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
 from packager.contract import rules
+from packager.contract.language import decided_language
 from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.rejection import Rejection
 from packager.contract.schema import columns_check, field_names, record_check
@@ -42,6 +43,9 @@ class Compiled(NamedTuple):
 
 
 DERIVED = ("article_id", "word_count", "language")
+# A given language that the body's own reads otherwise: packaged as given, and reported
+# (a table's rows are summed up in one warning).
+LANGUAGE_DIFFERS = "language-differs"
 # Fields whose normal form is their own (below); every other string field is stripped,
 # and an empty string becomes null.
 _SHAPED = frozenset({"source", "title", "body", "byline", "date_published", "date_captured"})
@@ -118,7 +122,7 @@ def make_record(
     published, captured = given.get("date_published"), given.get("date_captured")
     if not isinstance(published, dt.date):
         raise Rejection("missing-date", "the article has no publication date", line)
-    problem = rules.date_problem(published, captured, today)
+    problem = rules.date_problem(published, captured, today, limits.earliest_date)
 
     body, byline = _body(given, line, warnings)
     if not body:
@@ -143,6 +147,9 @@ def make_record(
         _derive(article, "language", language, line, warnings)
     else:
         article["language"] = given_language.lower()
+        if article["language"] != language and decided_language(body) == language:
+            message = f"labelled {article['language']!r}, the body reads as {language!r}"
+            warnings.append((LANGUAGE_DIFFERS, message, line))
     broken = record_check("articles")(article)
     if broken:
         raise Rejection("invalid-article", f"{broken[0]} {broken[1]}", line)

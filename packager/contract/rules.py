@@ -62,13 +62,35 @@ def is_byline(last: str, *, alone: bool) -> bool:
 
 
 def date_problem(
-    published: dt.date, captured: dt.date | None, today: dt.date
+    published: dt.date, captured: dt.date | None, today: dt.date, earliest: dt.date | None = None
 ) -> tuple[str, str] | None:
-    """(code, message) when a publication date is after its capture or after today."""
+    """(code, message) when a publication date is after its capture or after today, or
+    before `earliest` (the first day any outlet published)."""
     if captured is not None and published > captured:
         return "date-after-capture", f"published {published} after its capture on {captured}"
     if published > today:
         return "date-in-future", f"published {published}, after today"
+    if earliest is not None and published < earliest:
+        return (
+            "date-before-outlets",
+            f"published {published}, before any outlet published ({earliest}; "
+            "--earliest-date changes it)",
+        )
+    return None
+
+
+# The day a zero becomes as a Unix time: what an export writes for a lost date.
+UNIX_EPOCH = dt.date(1970, 1, 1)
+# Whole numbers read as Unix times: seconds from 1973 (10^8) and milliseconds from 1973
+# (10^11), each up to the other's range; anything else is no time.
+_EPOCH_UNITS = (("seconds", 10**8, 10**11, 1), ("milliseconds", 10**11, 10**14, 1000))
+
+
+def epoch_reading(value: int) -> tuple[str, dt.date] | None:
+    """The unit and UTC day of a whole number that reads as a Unix time, or None."""
+    for unit, low, high, per_second in _EPOCH_UNITS:
+        if low <= value < high:
+            return unit, dt.datetime.fromtimestamp(value // per_second, tz=dt.UTC).date()
     return None
 
 

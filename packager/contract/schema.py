@@ -19,7 +19,7 @@ from typing import Any
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-TABLES = ("articles", "related")
+TABLES = ("articles", "related", "revisions")
 
 # Table Schema type -> Arrow type. Dates stay dates (not timestamps) in every format.
 ARROW_TYPES: dict[str, pa.DataType] = {

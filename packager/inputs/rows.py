@@ -16,21 +16,29 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from packager.contract.language import detect_language
 from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.models import Reject
-from packager.contract.record import DERIVED, Record, lines_of, make_record
+from packager.contract.record import (
+    DERIVED,
+    LANGUAGE_DIFFERS,
+    Columns,
+    Record,
+    lines_of,
+    make_record,
+)
 from packager.contract.rejection import Rejection
-from packager.contract.rules import parse_iso_date
+from packager.contract.rules import UNIX_EPOCH, epoch_reading, parse_iso_date
 from packager.contract.schema import field_names, fields, is_required
 from packager.errors import ColumnsError, InputError, UsageError
 from packager.inputs.files import InputFile
 from packager.inputs.pages import COMPILED
-from packager.inputs.tables import open_table
+from packager.inputs.tables import TableSource, open_table
 
 RELATED = "related"
 DATES = ("date_published", "date_captured")
@@ -71,10 +79,13 @@ class TableOptions:
             if name in DERIVED or name == RELATED:
                 raise UsageError(f"--set {name}=...: {name} is derived, not given")
 
-    def unknown_columns(self, label: str, columns: list[str]) -> list[str]:
+    def unknown_columns(
+        self, label: str, columns: list[str], sample: Callable[[], Columns] | None = None
+    ) -> list[str]:
         """The columns of a table (named `columns` before renaming) that give no field;
         `ColumnsError` when the columns cannot give a required field, or a --map names a
-        column the file lacks, with the closest match."""
+        column the file lacks, with the closest match (`sample()`: the first rows' values
+        by column, to prefer a column that holds dates for a date)."""
         repeated = sorted({c for c in columns if columns.count(c) > 1})
         if repeated:
             raise ColumnsError(
@@ -99,7 +110,8 @@ class TableOptions:
         missing = [name for name in needed if name not in given]
         if missing:
             spare = [c for c in columns if self._source_of(c) not in field_names("articles")]
-            hints = [h for h in (_closest(name, spare) for name in missing) if h]
+            values = sample() if sample is not None else {}
+            hints = [h for h in (_closest(name, spare, values) for name in missing) if h]
             hint = "; did you mean " + " ".join(hints) + "?" if hints else ""
             raise ColumnsError(
                 f"{label}: no column for {', '.join(missing)} (columns: {_listed(columns)})"
@@ -116,15 +128,40 @@ class TableOptions:
         return column
 
 
-def _closest(name: str, columns: list[str]) -> str | None:
-    """`--map name=COLUMN` for the column most like a field: a known synonym, else a name
-    spelled alike."""
+def _closest(name: str, columns: list[str], sample: Columns) -> str | None:
+    """`--map name=COLUMN` for the column most like a field: a known synonym (for a date,
+    the first whose sampled values read as dates, if one does), else a name spelled
+    alike."""
     folded = {c.strip().lower().replace("-", "_").replace(" ", "_"): c for c in columns}
-    for synonym in SYNONYMS.get(name, ()):
-        if synonym in folded:
-            return f"--map {name}={folded[synonym]}"
+    found = [folded[synonym] for synonym in SYNONYMS.get(name, ()) if synonym in folded]
+    if name in DATES:
+        found.sort(key=lambda column: not _holds_dates(sample.get(column, [])))
+    if found:
+        return f"--map {name}={found[0]}"
     close = difflib.get_close_matches(name, columns, n=1, cutoff=0.6)
     return f"--map {name}={close[0]}" if close else None
+
+
+def _holds_dates(values: list[Any]) -> bool:
+    """Whether the values that are there read as dates (some are there)."""
+    present = [value for value in values if value is not None]
+    try:
+        return bool(present) and all(read_date(v, "", None) for v in present)
+    except Rejection:
+        return False
+
+
+SAMPLE_ROWS = 50  # rows of a table looked at to suggest a column
+
+
+def _first_rows(source: TableSource) -> Columns:
+    """The values of a table's first rows, by column (none where it cannot be read)."""
+    try:
+        batch, _, _ = next(source.batches)
+    except (StopIteration, InputError, ValueError, OSError):  # Arrow's errors are ValueErrors
+        return {}
+    rows: Columns = batch.slice(0, SAMPLE_ROWS).to_pydict()
+    return rows
 
 
 def _listed(columns: list[str]) -> str:
@@ -151,22 +188,48 @@ class TableRows:
         self.sha256 = file_sha256(path)
         unknown = self.options.unknown_columns(item.source_file, self.source.header)
         self.warnings: list[tuple[str, str, int | None]] = []
+        self._languages: dict[tuple[str, str], list[int]] = {}  # (given, read): rows
         if unknown:
             message = f"columns the contract does not know, dropped: {', '.join(unknown)}"
             self.warnings.append(("unknown-columns", message, None))
+
+    def closing_warnings(self) -> list[tuple[str, str, int | None]]:
+        """Warnings about the whole file known once its rows are read: rows whose given
+        language the body reads otherwise, counted by pair, with the first rows' numbers."""
+        out: list[tuple[str, str, int | None]] = []
+        for (given, read), rows in sorted(self._languages.items(), key=lambda p: -len(p[1])):
+            shown = ", ".join(map(str, rows[:5])) + (", ..." if len(rows) > 5 else "")
+            message = (
+                f"{len(rows)} rows labelled {given!r} read as {read!r} (rows {shown}): "
+                "packaged as labelled"
+            )
+            out.append((LANGUAGE_DIFFERS, message, rows[0]))
+        return out
+
+    def _noted(self, record: Record) -> Record:
+        """`record` less its language-differs warning, noted for `closing_warnings`."""
+        if not any(code == LANGUAGE_DIFFERS for code, _, _ in record.warnings):
+            return record
+        article = record.article
+        key = (article["language"], detect_language(article["body"]))
+        self._languages.setdefault(key, []).append(record.line or 0)
+        kept = [w for w in record.warnings if w[0] != LANGUAGE_DIFFERS]
+        return record._replace(warnings=kept)
 
     def __iter__(self) -> Iterator[Record | Reject]:
         label, constants = self.item.source_file, self.options.constants
         for batch, rows, _missing in self.source.batches:
             for number, row in zip(rows.to_pylist(), batch.to_pylist(), strict=True):
                 try:
-                    yield record_of_row(
-                        row | constants if constants else row,
-                        (label, self.sha256),
-                        number,
-                        self.today,
-                        self.limits,
-                        self.options.date_format,
+                    yield self._noted(
+                        record_of_row(
+                            row | constants if constants else row,
+                            (label, self.sha256),
+                            number,
+                            self.today,
+                            self.limits,
+                            self.options.date_format,
+                        )
                     )
                 except Rejection as rejection:
                     yield Reject(
@@ -183,7 +246,7 @@ def check_columns(item: InputFile, options: TableOptions) -> None:
     """Raise `InputError` (naming the file, what is missing, its columns and the closest
     match) when the table's columns cannot give the contract's required fields."""
     source = open_table(openable(item), item.source_file, options.mapping)
-    options.unknown_columns(item.source_file, source.header)
+    options.unknown_columns(item.source_file, source.header, lambda: _first_rows(source))
 
 
 def openable(item: InputFile) -> Path:
@@ -230,6 +293,13 @@ def record_of_row(
         given["body"] = lines_of(given["body"])
     for name in DATES:
         given[name] = read_date(given.get(name), name, number, date_format)
+    if given["date_published"] == UNIX_EPOCH:
+        raise Rejection(
+            "epoch-date",
+            f"date_published {UNIX_EPOCH} is the Unix epoch: a lost date, as exports write "
+            "a zero, not packaged as a date",
+            number,
+        )
     related = _related(row.get(RELATED), number, date_format)
     record = make_record(given, related, today=today, limits=limits, line=number, compiled=COMPILED)
     return record._replace(line=number)
@@ -253,10 +323,27 @@ def read_date(
         if day is None:
             day = _other_date(text, date_format)
         if day is None:
+            if text.isascii() and text.isdigit():
+                raise _a_number(name, int(text), number)
             shape = f"{date_format!r}" if date_format else "an ISO 8601 date (YYYY-MM-DD)"
             raise Rejection("bad-date", f"{name} {value!r} is not {shape}", number)
         return day
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise _a_number(name, value, number)
     raise Rejection("bad-date", f"{name} {value!r} is a {type(value).__name__}, not a date", number)
+
+
+def _a_number(name: str, value: int, number: int | None) -> Rejection:
+    """The `bad-date` of a whole number where a date belongs: what it reads as, if a Unix
+    time, and the fix."""
+    reading = epoch_reading(value)
+    what = f" (as Unix {reading[0]}: {reading[1]} UTC)" if reading else ""
+    return Rejection(
+        "bad-date",
+        f"{name} {value} is a number, not a date{what}; map a column that holds dates "
+        f"(--map {name}=COLUMN)",
+        number,
+    )
 
 
 def _other_date(text: str, date_format: str | None) -> dt.date | None:

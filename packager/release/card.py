@@ -34,6 +34,8 @@ class CorpusStats:
 
     articles: int = 0
     related: int = 0
+    revisions: int = 0  # earlier texts of articles
+    revised: int = 0  # articles with one or more earlier texts
     by_source: Counter[str] = field(default_factory=Counter)
     by_year: Counter[int] = field(default_factory=Counter)
     by_language: Counter[str] = field(default_factory=Counter)
@@ -57,6 +59,8 @@ class CorpusStats:
         """Add the counts of `other` (another part of the same release's rows)."""
         self.articles += other.articles
         self.related += other.related
+        self.revisions += other.revisions
+        self.revised += other.revised
         self.by_source.update(other.by_source)
         self.by_year.update(other.by_year)
         self.by_language.update(other.by_language)
@@ -163,6 +167,47 @@ def _front_matter(
     return "---\n" + "\n".join(lines) + "\n---\n"
 
 
+def _recipe_section(recipe: dict[str, Any]) -> str:
+    """The inputs, in words: pages counted, each table with how its columns were read,
+    each release carried; the descriptor's `packager:inputs` holds the same."""
+    lines = []
+    if recipe.get("pages"):
+        lines.append(
+            f"- {recipe['pages']:,} page dumps: each field from its place on the page "
+            "(docs/contract.md of packager)"
+        )
+    for table in recipe.get("tables", []):
+        how = [f"`{f}` from column `{c}`" for f, c in table["map"].items()]
+        how += [f"`{f}` = {_quoted(v)} for every row" for f, v in table["set"].items()]
+        if table["date_format"]:
+            how.append(f"dates read as `{table['date_format']}`")
+        read = "; ".join(how) or "columns named as the fields"
+        lines.append(
+            f"- table `{table['name']}` ({table['rows']:,} rows, sha256 `{table['sha256']}`): "
+            f"{read}"
+        )
+    for release in recipe.get("releases", []):
+        lines.append(
+            f"- release `{release['name']}` {release['version']} ({release['articles']:,} "
+            f"articles, {release['revisions']:,} revisions; its datapackage.json's sha256 "
+            f"`{release['descriptor_sha256']}`)"
+        )
+    return "\n".join(lines) or "- no input"
+
+
+def _quoted(value: str) -> str:
+    return "`" + value.replace("`", "'") + "`"
+
+
+def _edited(stats: CorpusStats) -> str:
+    if not stats.revisions:
+        return "no article was edited: every capture of an article held the same text"
+    return (
+        f"{stats.revised} articles edited after publication: their {stats.revisions} earlier "
+        "texts are in `revisions` (every text an input held can be read back)"
+    )
+
+
 def _schema_table(table: str) -> str:
     rows = ["| field | type | required | description |", "|---|---|---|---|"]
     for f in table_schema(table)["fields"]:
@@ -171,11 +216,18 @@ def _schema_table(table: str) -> str:
     return "\n".join(rows)
 
 
+_WHAT = {
+    "articles": "one row per article (its newest text)",
+    "related": 'the "More From" items',
+    "revisions": "every earlier text of an edited article",
+}
+
+
 def _files_section(data: list[TableData]) -> str:
     """The data files as written: each file, or a table's parts as a pattern."""
     lines = []
     for d in data:
-        what = "one row per article" if d.table == "articles" else 'the "More From" items'
+        what = _WHAT[d.table]
         for fmt, files in (("parquet", d.parquet), ("csv", d.csv)):
             if len(files) == 1:
                 lines.append(f"- `{files[0]}`: {what}")
@@ -200,9 +252,11 @@ def _loading_section(data: list[TableData]) -> str:
         pandas = 'pd.read_parquet("data/parquet/articles")  # the partition column `year` too'
         polars = f'pl.read_parquet("{path}", hive_partitioning=True)'
         duckdb = f"FROM read_parquet('{path}', hive_partitioning = true)"
-    related = ""
-    if any(d.table == "related" and d.rows for d in data):
-        related = '\nrelated = load_dataset("path/to/this/folder", "related", split="train")'
+    related = "".join(
+        f'\n{d.table} = load_dataset("path/to/this/folder", "{d.table}", split="train")'
+        for d in data
+        if d.table != "articles" and d.rows
+    )
     return f"""```python
 import pandas as pd
 articles = {pandas}
@@ -246,6 +300,7 @@ def render_card(
     rejects: int,
     data: list[TableData],
     kinds: list[str] | None = None,
+    recipe: dict[str, Any] | None = None,
 ) -> str:
     """The card of a release whose data files are written (`data`, a `TableData` a table)."""
     kinds = kinds or ["pages"]
@@ -270,6 +325,7 @@ Release `{name}` version `{version}`, created {created} by packager. License: {l
 
 - {stats.articles} articles and {stats.related} related items, published {span}
 - from {inputs}: {duplicates} duplicate captures merged (see `merges.jsonl`), {rejects} rejected (see `rejects.jsonl`)
+- {_edited(stats)}
 
 | source | articles |
 |---|---|
@@ -278,6 +334,10 @@ Release `{name}` version `{version}`, created {created} by packager. License: {l
 | year | articles |
 |---|---|
 {years}
+
+## How it was made
+
+{_recipe_section(recipe or {})}
 
 ## Files
 
@@ -291,6 +351,10 @@ Release `{name}` version `{version}`, created {created} by packager. License: {l
 ## Schema: related
 
 {_schema_table("related")}
+
+## Schema: revisions
+
+{_schema_table("revisions")}
 
 ## Loading
 

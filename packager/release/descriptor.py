@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from packager.contract.schema import table_schema
+from packager.contract.schema import TABLES, table_schema
 from packager.errors import InputError
 from packager.release.checksums import Digests
 from packager.release.metadata import DatasetMeta
@@ -40,6 +40,12 @@ SOURCE_TITLES = {
 def origin(kinds: list[str]) -> str:
     """The inputs' kinds in words, for a default description: "KCNA Watch page dumps"."""
     return " and ".join(SOURCE_TITLES[kind][0].lower() + SOURCE_TITLES[kind][1:] for kind in kinds)
+
+
+# The descriptor's record of how the release was made: pages counted, each table (name,
+# sha256, rows, --map, --set, --date-format) and each release carried (name, version,
+# the sha256 of its descriptor, articles, revisions).
+INPUTS = "packager:inputs"
 
 
 def resource_name(table: str, fmt: str) -> str:
@@ -130,9 +136,7 @@ def make_descriptor(
         ]
     digests = digests or Digests(folder)
     descriptor["resources"] = [
-        resource(folder, table, fmt, digests)
-        for fmt in ("csv", "parquet")
-        for table in ("articles", "related")
+        resource(folder, table, fmt, digests) for fmt in ("csv", "parquet") for table in TABLES
     ]
     descriptor["packager"] = tools
     return descriptor

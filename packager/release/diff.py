@@ -12,6 +12,7 @@ compared piece by piece. Memory stays flat however large the releases are.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,9 @@ class ArticleRef(BaseModel):
 
 class ChangedArticle(ArticleRef):
     fields: list[str]
+    # What changed in the text (title, byline, body), word by word, kept short: removed
+    # words as [-...-], added ones as {+...+}, a few words of context around each change.
+    text_change: str | None = None
 
 
 class RelatedRef(BaseModel):
@@ -189,15 +193,53 @@ def _changed(old: pa.Table, new: pa.Table) -> list[ChangedArticle]:
     for i, aid in enumerate(new["article_id"].to_pylist()):
         fields = [n for n in shared if flags[n][i]]
         if fields:
+            texts = [n for n in TEXT_FIELDS if n in fields]
+            change = None
+            if texts:
+                before = _text_of(old, positions[i].as_py(), texts)
+                change = word_diff(before, _text_of(new, i, texts))
             out.append(
                 ChangedArticle(
                     article_id=aid,
                     date_published=str(new["date_published"][i].as_py()),
                     title=new["title"][i].as_py(),
                     fields=fields,
+                    text_change=change,
                 )
             )
     return out
+
+
+TEXT_FIELDS = ("title", "byline", "body")
+CONTEXT_WORDS = 3  # words shown on each side of a change
+MAX_CHANGE = 240  # characters of a text change shown
+
+
+def _text_of(table: pa.Table, row: int, names: list[str]) -> str:
+    return " ".join(table[name][row].as_py() or "" for name in names)
+
+
+def word_diff(old: str, new: str, limit: int = MAX_CHANGE) -> str:
+    """What changed from `old` to `new`, word by word: removed words as ``[-...-]``, added
+    ones as ``{+...+}``, `CONTEXT_WORDS` words of context around each change, hunks apart
+    joined by " … ", cut at `limit` characters."""
+    a, b = old.split(), new.split()
+    hunks = []
+    for group in difflib.SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(
+        CONTEXT_WORDS
+    ):
+        words = []
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                words += a[i1:i2]
+                continue
+            if i2 > i1:
+                words.append("[-" + " ".join(a[i1:i2]) + "-]")
+            if j2 > j1:
+                words.append("{+" + " ".join(b[j1:j2]) + "+}")
+        hunks.append(" ".join(words))
+    shown = " … ".join(hunks)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def _related_keys(table: pa.Table) -> pa.Array:
@@ -274,10 +316,10 @@ def render_text(diff: ReleaseDiff) -> str:
     )
     lines += [f"  + {a.article_id} {a.date_published} {a.title}" for a in diff.articles_added]
     lines += [f"  - {a.article_id} {a.date_published} {a.title}" for a in diff.articles_removed]
-    lines += [
-        f"  ~ {a.article_id} {a.date_published} {a.title} [{', '.join(a.fields)}]"
-        for a in diff.articles_changed
-    ]
+    for a in diff.articles_changed:
+        lines.append(f"  ~ {a.article_id} {a.date_published} {a.title} [{', '.join(a.fields)}]")
+        if a.text_change:
+            lines.append(f"      {a.text_change}")
     lines.append(f"related: {len(diff.related_added)} added, {len(diff.related_removed)} removed")
     lines += [f"  + {r.article_id} #{r.position} {r.title}" for r in diff.related_added]
     lines += [f"  - {r.article_id} #{r.position} {r.title}" for r in diff.related_removed]
@@ -286,6 +328,16 @@ def render_text(diff: ReleaseDiff) -> str:
     )
     lines += [f"  {c}" for c in diff.schema_changes]
     return "\n".join(lines) + "\n"
+
+
+def _markdown_code(text: str) -> str:
+    """`text` as inline code, its fence longer than any run of backticks in it."""
+    longest = max(
+        (len(r) for r in "".join(c if c == "`" else " " for c in text).split()), default=0
+    )
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def render_changes(diff: ReleaseDiff | None, name: str, version: str) -> str:
@@ -309,6 +361,7 @@ def render_changes(diff: ReleaseDiff | None, name: str, version: str) -> str:
         "Articles changed",
         [
             f"- `{a.article_id}` {a.date_published} {a.title}: {', '.join(a.fields)}"
+            + (f"\n  - text: {_markdown_code(a.text_change)}" if a.text_change else "")
             for a in diff.articles_changed
         ],
     )

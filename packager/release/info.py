@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pydantic import BaseModel
 
@@ -38,6 +39,8 @@ class ReleaseInfo(BaseModel):
     packager_version: str | None
     articles: int
     related: int
+    revisions: int  # earlier texts of edited articles
+    edited: int  # articles with one or more earlier texts
     first_published: dt.date | None
     last_published: dt.date | None
     by_source: dict[str, int]
@@ -57,6 +60,7 @@ def release_info(path: Path) -> ReleaseInfo:
     try:
         counts = _article_counts(folder)
         related = sum(_rows(folder / p) for p in table_files(folder, "related", "parquet"))
+        revisions, edited = _revision_counts(folder)
     except (OSError, ValueError) as exc:  # pyarrow's errors are ValueErrors (ArrowInvalid)
         raise InputError(f"{folder}: cannot read the release's Parquet files: {exc}") from None
     tools = descriptor.get("packager")
@@ -67,6 +71,8 @@ def release_info(path: Path) -> ReleaseInfo:
         packager_version=_text(tools.get("packager")) if isinstance(tools, dict) else None,
         articles=counts.articles,
         related=related,
+        revisions=revisions,
+        edited=edited,
         first_published=counts.first,
         last_published=counts.last,
         by_source=_by_count(counts.by_source),
@@ -88,6 +94,18 @@ def _text(value: Any) -> str | None:
 def _rows(path: Path) -> int:
     with pq.ParquetFile(path) as source:
         return int(source.metadata.num_rows)
+
+
+def _revision_counts(folder: Path) -> tuple[int, int]:
+    """The revisions, and the articles they are of (each article's are numbered from 1)."""
+    rows = edited = 0
+    for name in table_files(folder, "revisions", "parquet"):
+        with pq.ParquetFile(folder / name) as source:
+            rows += source.metadata.num_rows
+            for group in range(source.num_row_groups):
+                numbers = source.read_row_group(group, columns=["revision"]).column(0)
+                edited += pc.sum(pc.equal(numbers, 1)).as_py() or 0
+    return rows, edited
 
 
 def _article_counts(folder: Path) -> CorpusStats:
@@ -131,6 +149,7 @@ def render_info(info: ReleaseInfo) -> str:
         f"created      {info.created or 'unknown'} by packager {info.packager_version or '?'}",
         f"articles     {info.articles:,}",
         f"related      {info.related:,}",
+        f"revisions    {info.revisions:,} earlier texts of {info.edited:,} edited articles",
         f"published    {span}",
         "",
         "sources",

@@ -157,7 +157,7 @@ class TableWriter:
 
 
 # Hive partitioning of the `partitioned` layout: the directory name carries the key.
-PARTITION_KEYS = {"articles": "year", "related": "id_prefix"}
+PARTITION_KEYS = {"articles": "year", "related": "id_prefix", "revisions": "id_prefix"}
 
 
 def partition_writer(data: Path, table: str, value: str, schema: pa.Schema) -> TableWriter:
