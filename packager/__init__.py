@@ -2,7 +2,9 @@
 
 import importlib.util
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 
 def _arrow_pool() -> str:
@@ -30,7 +32,8 @@ def _arrow_pool() -> str:
 os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", _arrow_pool())
 
 from packager.about import __version__  # noqa: E402, F401
-from packager.build.release import BuildResult, build_release  # noqa: E402
+from packager.build.release import BuildResult  # noqa: E402
+from packager.build.release import build_release as _build_release  # noqa: E402
 from packager.check.validate import validate  # noqa: E402
 from packager.contract.models import Article, Issue, Page, Reject, Related, Report  # noqa: E402
 from packager.errors import (  # noqa: E402
@@ -44,6 +47,19 @@ from packager.errors import (  # noqa: E402
 )
 from packager.inputs import parse_file, parse_page  # noqa: E402
 from packager.release.diff import ReleaseDiff, diff_releases  # noqa: E402
+
+
+def build_release(inputs: Sequence[Path | str], **options: Any) -> BuildResult:
+    """`packager.build.release.build_release` (its options, by keyword), with every
+    release given as an input judged by `validate` first (`verify`): a tampered or broken
+    release is refused (`InputError`), never carried into the new one."""
+    options.setdefault("verify", _judge)
+    return _build_release(inputs, **options)
+
+
+def _judge(folder: Path) -> Report:
+    return validate([folder])
+
 
 __all__ = [
     "Article",

@@ -441,6 +441,7 @@ def build(
                 mapping=columns,
                 constants=constants,
                 date_format=date_format,
+                verify=_validated,
                 limits=_limits(max_page_bytes, max_title_length, earliest_date),
                 progress=progress,
                 layout=layout.value,
@@ -517,7 +518,7 @@ def export(
 
     Example: packager export dist/kcna-sample/1.0.0 --to sqlite kcna.db
     """
-    done = _run(lambda: export_sqlite(release, target))
+    done = _run(lambda: export_sqlite(release, target, verify=_validated))
     counts = ", ".join(f"{rows:,} {table}" for table, rows in done.rows.items())
     typer.echo(f"wrote {done.path}: {counts}; search it with: datasette {done.path}")
 

@@ -68,11 +68,17 @@ from packager.release.descriptor import (
 from packager.release.diff import ReleaseDiff, diff_releases, render_changes
 from packager.release.metadata import DatasetMeta, find_metadata, load_metadata
 from packager.release.schemadiff import descriptor_schemas, schema_changes
-from packager.release.versions import Bump, next_version, parse_version, released_versions
+from packager.release.trust import Verify, refuse_invalid
+from packager.release.versions import (
+    Bump,
+    name_problem,
+    next_version,
+    parse_version,
+    released_versions,
+)
 from packager.release.write import TableWriter, table_files
 
 Layout = Literal["single", "partitioned"]
-_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _PARTIAL = re.compile(r"^\.(?P<version>[0-9.]+)\.partial-(?P<pid>\d+)-")
 
 
@@ -163,6 +169,7 @@ def build_release(
     allow_empty: bool = False,
     storage_options: StorageOptions = (),
     spool: str | None = None,
+    verify: Verify | None = None,
 ) -> BuildResult:
     """Parse every input page (or parsed-article table) and write ``out/name/version``.
     An input is a file or folder, or an object-storage URL of page dumps (read with
@@ -176,6 +183,8 @@ def build_release(
     parsing of pages (default: a pool of `workers` processes on this machine).
     `layout` "partitioned" writes each table as Hive partitions (articles by year,
     related rows by the first hex digit of article_id) instead of one file per format.
+    `verify` judges each release given as an input before a row of it is read
+    (`packager.build_release` gives `packager.validate`): one with an error is refused.
 
     Raises:
         UsageError: a bad name, version or option.
@@ -201,6 +210,9 @@ def build_release(
     paths = [Path(given) for given in inputs if given not in urls]
     named = [(path, release_at(path)) for path in paths]
     releases = [folder for _, folder in named if folder is not None]
+    for carried in releases if verify is not None else []:
+        assert verify is not None
+        refuse_invalid(carried, verify(carried), "not read, nothing written")
     local = [path for path, folder in named if folder is None]
     files = input_files([*local, *urls], storage_options)
     tables = TableOptions(mapping or {}, constants or {}, date_format)
@@ -312,8 +324,8 @@ def _publish(work: Path, target: Path, refresh: Callable[[], None]) -> None:
 
 
 def _check_options(name: str, layout: str, workers: int | None) -> None:
-    if not _NAME.match(name):
-        raise UsageError(f"--name {name!r}: use lower-case letters, digits, '.', '_' and '-'")
+    if problem := name_problem(name):
+        raise UsageError(f"--{problem}")
     if layout not in ("single", "partitioned"):
         raise UsageError(f"--layout {layout!r}: use single or partitioned")
     if workers is not None and workers < 1:

@@ -46,6 +46,7 @@ from packager.release.descriptor import (
     DescriptorError,
     read_descriptor,
 )
+from packager.release.versions import name_problem, version_problem
 
 
 def validate(
@@ -360,6 +361,9 @@ def _read_descriptor(path: Path, out: Collector) -> dict[str, Any] | None:
     for key in ("$schema", "name", "version", "created"):
         if key not in descriptor:
             out.add(_issue("package-error", f"the descriptor has no {key!r}", name))
+    for key, problem in (("name", name_problem), ("version", version_problem)):
+        if key in descriptor and (why := problem(descriptor[key])):
+            out.add(_issue("package-error", f"the descriptor's {why}", name))
     return descriptor
 
 

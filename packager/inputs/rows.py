@@ -142,6 +142,11 @@ def _closest(name: str, columns: list[str], sample: Columns) -> str | None:
     return f"--map {name}={close[0]}" if close else None
 
 
+def _first_of(rows: list[int]) -> str:
+    """The first rows' numbers, for a warning that counts rows."""
+    return ", ".join(map(str, rows[:5])) + (", ..." if len(rows) > 5 else "")
+
+
 def _holds_dates(values: list[Any]) -> bool:
     """Whether the values that are there read as dates (some are there)."""
     present = [value for value in values if value is not None]
@@ -197,11 +202,16 @@ class TableRows:
         """Warnings about the whole file known once its rows are read: rows whose given
         language the body reads otherwise, counted by pair, with the first rows' numbers."""
         out: list[tuple[str, str, int | None]] = []
-        for (given, read), rows in sorted(self._languages.items(), key=lambda p: -len(p[1])):
-            shown = ", ".join(map(str, rows[:5])) + (", ..." if len(rows) > 5 else "")
+        if replaced := self.source.replaced:
             message = (
-                f"{len(rows)} rows labelled {given!r} read as {read!r} (rows {shown}): "
-                "packaged as labelled"
+                f"{len(replaced)} rows held bytes that are not UTF-8 (or escaped lone "
+                f"surrogates), read as U+FFFD (rows {_first_of(replaced)})"
+            )
+            out.append(("invalid-utf8", message, replaced[0]))
+        for (given, read), rows in sorted(self._languages.items(), key=lambda p: -len(p[1])):
+            message = (
+                f"{len(rows)} rows labelled {given!r} read as {read!r} (rows "
+                f"{_first_of(rows)}): packaged as labelled"
             )
             out.append((LANGUAGE_DIFFERS, message, rows[0]))
         return out

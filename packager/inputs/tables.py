@@ -14,6 +14,7 @@ import gzip
 import io
 import json
 import queue
+import re
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -44,6 +45,9 @@ TABLE_KINDS = {
     ".json": "json",
 }
 JSON_CHUNK = 1 << 20  # characters of a JSON array read at a time
+# The longest JSON value (a row) read: a row is an article, and an article past it is no
+# article; the reader's memory holds at most about this much.
+MAX_JSON_VALUE = 64 << 20
 
 Batch = tuple[pa.RecordBatch, pa.Array, dict[int, set[str]]]
 
@@ -57,6 +61,9 @@ class TableSource:
     columns: list[str]  # as renamed by the mapping
     batches: Iterator[Batch]
     issues: list[Issue] = field(default_factory=list)  # structural problems found while reading
+    # Rows (their numbers) whose text held bytes that are not UTF-8, or escaped lone
+    # surrogates (no UTF-8 holds them): read as U+FFFD, and reported (invalid-utf8).
+    replaced: list[int] = field(default_factory=list)
     header: list[str] = field(default_factory=list)  # the columns as the file names them
 
 
@@ -358,12 +365,31 @@ def _batch_rows(metadata: pq.FileMetaData) -> int:
     return max(least, min(most, PARQUET_BATCH_BYTES * rows // size))
 
 
+# What a text read with "surrogateescape" holds for each byte that is not UTF-8, and what
+# a JSON "\\ud800" escape gives: no UTF-8 text can hold either.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _mended(row: dict[str, str | None]) -> bool:
+    """Replace the surrogates of the row's texts by U+FFFD; whether there were any."""
+    found = False
+    for key, value in row.items():
+        if value is not None and not value.isascii() and _SURROGATES.search(value):
+            row[key] = _SURROGATES.sub("\ufffd", value)
+            found = True
+    return found
+
+
 def _cell(value: object) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, str):
         return value
-    return json.dumps(value) if isinstance(value, (dict, list, bool)) else str(value)
+    return (
+        json.dumps(value, ensure_ascii=False)
+        if isinstance(value, (dict, list, bool))
+        else str(value)
+    )
 
 
 # A JSON value read from a file, with its line; or (line, None, why) where one is not JSON.
@@ -387,15 +413,18 @@ def _json_lines(handle: IO[str]) -> Iterator[Parsed]:
             yield number, value, None
 
 
-def _json_array(handle: IO[str]) -> Iterator[Parsed]:
-    """The items of the JSON array a file holds, read a piece at a time (a daily snapshot
-    of a scraper is one array); each with the line it starts on."""
+def _json_array(handle: IO[str], max_value: int = MAX_JSON_VALUE) -> Iterator[Parsed]:
+    """The items of the JSON arrays a file holds, read a piece at a time (a daily snapshot
+    of a scraper is one array; snapshots appended to one file are arrays one after
+    another, and all are read); each with the line it starts on. A value of more than
+    `max_value` characters, or anything but an array, ends the reading with a finding: the
+    rest of the file is reported, never dropped silently."""
     decoder = json.JSONDecoder()
     buffer, at, line, done = "", 0, 1, False
 
-    def more() -> bool:
+    def more(size: int = JSON_CHUNK) -> bool:
         nonlocal buffer, at, done
-        piece = handle.read(JSON_CHUNK)
+        piece = handle.read(size)
         done = not piece
         buffer, at = buffer[at:] + piece, 0
         return not done
@@ -413,24 +442,49 @@ def _json_array(handle: IO[str]) -> Iterator[Parsed]:
     if at >= len(buffer) or buffer[at] != "[":
         yield line, None, "not a JSON array of objects"
         return
-    at += 1
-    while True:
-        skip(" \t\r\n,")
-        if at < len(buffer) and buffer[at] == "]":
+    while True:  # each array of the file
+        at += 1
+        while True:
+            skip(" \t\r\n,")
+            if at >= len(buffer):
+                yield line, None, "not JSON: the array is not closed (the file is cut short)"
+                return
+            if buffer[at] == "]":
+                at += 1
+                break
+            try:
+                value, end = decoder.raw_decode(buffer, at)
+            except (ValueError, RecursionError) as exc:  # ValueError: a number too long too
+                held = len(buffer) - at
+                if held > max_value:
+                    yield (
+                        line,
+                        None,
+                        (
+                            f"a value of more than {max_value:,} characters: it and the rest "
+                            "of the file are not read"
+                        ),
+                    )
+                    return
+                # What is held doubles, so a long value is parsed a few times, not once a
+                # chunk (a 3 GB value once took hours).
+                if not done and more(min(max(JSON_CHUNK, held), max_value + 1 - held)):
+                    continue
+                why = getattr(exc, "msg", "nested too deep or too long")
+                yield line, None, f"not JSON: {why}"
+                return
+            if end == len(buffer) and not done:
+                more()  # a number may run on past what is read
+                continue
+            yield line, value, None
+            line += buffer.count("\n", at, end)
+            at = end
+        skip(" \t\r\n")
+        if at >= len(buffer):
             return
-        try:
-            value, end = decoder.raw_decode(buffer, at)
-        except (ValueError, RecursionError) as exc:  # ValueError: a number too long too
-            if not done and more():
-                continue  # the value runs on past what is read: read more
-            yield line, None, f"not JSON: {getattr(exc, 'msg', 'nested too deep or too long')}"
+        if buffer[at] != "[":
+            yield line, None, "not JSON: something other than an array after the array"
             return
-        if end == len(buffer) and not done:
-            more()  # a number may run on past what is read
-            continue
-        yield line, value, None
-        line += buffer.count("\n", at, end)
-        at = end
 
 
 def _jsonl(path: Path, label: str, mapping: dict[str, str], gzipped: bool) -> TableSource:
@@ -451,7 +505,7 @@ def _json_table(
     """A table of JSON objects, one a row; its columns are its first object's keys."""
     sources: dict[str, str] = {source: target for target, source in mapping.items()}
     header: list[str] = []
-    with _text(path, gzipped, errors="replace") as handle:
+    with _text(path, gzipped, errors="surrogateescape") as handle:
         for _, first, _ in values(handle):
             if isinstance(first, dict):
                 header = [str(k) for k in first]
@@ -472,7 +526,7 @@ def _json_table(
             numbers.clear()
             return out
 
-        with _text(path, gzipped, errors="replace") as handle:
+        with _text(path, gzipped, errors="surrogateescape") as handle:
             for number, record, problem in values(handle):
                 if problem is None and not isinstance(record, dict):
                     problem = "not a JSON object"
@@ -480,7 +534,10 @@ def _json_table(
                     issue = Issue(code="json-error", message=problem, file=label, row=number)
                     source.issues.append(issue)
                     continue
-                rows.append({sources.get(str(k), str(k)): _cell(v) for k, v in record.items()})
+                row = {sources.get(str(k), str(k)): _cell(v) for k, v in record.items()}
+                if _mended(row):
+                    source.replaced.append(number)
+                rows.append(row)
                 numbers.append(number)
                 if len(rows) >= JSON_BATCH:
                     yield flush()

@@ -61,10 +61,25 @@ def write_sha256sums(folder: Path, names: list[str], digests: Digests | None = N
 def read_sha256sums(path: Path) -> tuple[list[tuple[int, str, str]], list[tuple[int, str]]]:
     """The lines of a SHA256SUMS file: (line number, hex digest, file name) for each good
     line, and (line number, what is wrong) for each line that is not "DIGEST  NAME" in
-    UTF-8 (the file's text is not repeated: it may be anything)."""
-    entries, bad = [], []
-    for number, raw in enumerate(path.read_bytes().splitlines(), start=1):
+    UTF-8 (the file's text is not repeated: it may be anything), and for each way the file
+    differs from the form `write_sha256sums` writes (lower-case hex, two spaces, names
+    sorted and each once, lines ending in LF alone, a final one, no blank line): any byte
+    changed is a finding."""
+    entries: list[tuple[int, str, str]] = []
+    bad: list[tuple[int, str]] = []
+    data = path.read_bytes()
+    lines = data.split(b"\n")
+    if lines[-1]:
+        bad.append((len(lines), "the file does not end with a line break"))
+    else:
+        lines.pop()
+    seen: dict[str, int] = {}
+    for number, raw in enumerate(lines, start=1):
+        if raw.endswith(b"\r"):
+            bad.append((number, "the line ends in CR LF, not LF"))
+            raw = raw[:-1]
         if not raw.strip():
+            bad.append((number, "a blank line"))
             continue
         try:
             line = raw.decode("utf-8")
@@ -75,8 +90,19 @@ def read_sha256sums(path: Path) -> tuple[list[tuple[int, str, str]], list[tuple[
         if found is None:
             bad.append((number, "not a line of 64 hex digits, two spaces and a file name"))
             continue
-        entries.append((number, found["digest"], found["name"]))
+        digest, marker, name = found["digest"], found["marker"], found["name"]
+        if digest != digest.lower():
+            bad.append((number, "the digest is not in lower-case hex"))
+        if marker != " ":
+            bad.append((number, "a binary-mode marker ('*') before the name"))
+        if name in seen:
+            bad.append((number, f"the file is listed already, at line {seen[name]}"))
+            continue
+        if entries and name < entries[-1][2]:
+            bad.append((number, "the names are not in sorted order"))
+        seen[name] = number
+        entries.append((number, digest.lower(), name))
     return entries, bad
 
 
-_SUMS_LINE = re.compile(r"(?P<digest>[0-9a-fA-F]{64}) [ *](?P<name>.+)")
+_SUMS_LINE = re.compile(r"(?P<digest>[0-9a-fA-F]{64}) (?P<marker>[ *])(?P<name>.+)")

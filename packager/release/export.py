@@ -18,6 +18,7 @@ from packager.contract.schema import TABLES, is_required, table_schema
 from packager.errors import InputError, UsageError
 from packager.release.descriptor import DESCRIPTOR, release_at
 from packager.release.read import parquet_batches
+from packager.release.trust import Verify, refuse_invalid
 from packager.release.write import table_files
 
 SEARCHED = ["title", "body"]  # the articles' fields of the full-text index
@@ -30,15 +31,18 @@ class Exported:
     rows: dict[str, int]
 
 
-def export_sqlite(release: Path, target: Path) -> Exported:
+def export_sqlite(release: Path, target: Path, *, verify: Verify | None = None) -> Exported:
     """Write the release at `release` (folder or descriptor) to the SQLite file `target`,
-    which must not exist; an `InputError` where there is no release, a `UsageError`
-    where `target` exists."""
+    which must not exist; an `InputError` where there is no release, or `verify` (the CLI
+    gives `packager validate`) finds an error in it, a `UsageError` where `target`
+    exists."""
     folder = release_at(release)
     if folder is None:
         raise InputError(f"{release}: not a release (a release is a folder with {DESCRIPTOR})")
     if target.exists():
         raise UsageError(f"{target}: exists already (export writes a new database)")
+    if verify is not None:
+        refuse_invalid(folder, verify(folder), "not exported")
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
     try:

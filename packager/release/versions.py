@@ -1,4 +1,5 @@
-"""Release versions: SemVer X.Y.Z, and picking the next one."""
+"""Release names and versions (SemVer X.Y.Z), and picking the next version. build,
+validate and publish judge a name and a version by these rules alone."""
 
 from __future__ import annotations
 
@@ -9,11 +10,29 @@ from typing import Literal
 from packager.errors import UsageError
 
 Bump = Literal["major", "minor", "patch"]
-_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+# Whole-string matches (fullmatch): "$" would take a name or version ending in a newline.
+_SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+# A release's name is a folder's and an object-storage prefix's: no separator, no dot
+# first (so never "." or ".."), no control character, nothing a shell or URL must quote.
+_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
+
+
+def name_problem(name: object) -> str | None:
+    """Why `name` cannot name a release, or None."""
+    if isinstance(name, str) and _NAME.fullmatch(name):
+        return None
+    return f"name {name!r}: use lower-case letters, digits, '.', '_' and '-'"
+
+
+def version_problem(version: object) -> str | None:
+    """Why `version` is not a release version, or None."""
+    if isinstance(version, str) and _SEMVER.fullmatch(version):
+        return None
+    return f"version {version!r} is not X.Y.Z (SemVer, no leading zeros)"
 
 
 def parse_version(text: str) -> tuple[int, int, int]:
-    match = _SEMVER.match(text)
+    match = _SEMVER.fullmatch(text)
     if not match:
         raise UsageError(f"version {text!r} is not X.Y.Z (SemVer, no leading zeros)")
     major, minor, patch = (int(part) for part in match.groups())
@@ -24,7 +43,7 @@ def released_versions(folder: Path) -> list[str]:
     """The versions released in `folder` (OUT/NAME), oldest first; work folders ignored."""
     if not folder.is_dir():
         return []
-    found = [p.name for p in folder.iterdir() if p.is_dir() and _SEMVER.match(p.name)]
+    found = [p.name for p in folder.iterdir() if p.is_dir() and _SEMVER.fullmatch(p.name)]
     return sorted(found, key=parse_version)
 
 

@@ -1,0 +1,244 @@
+"""Trust, round three: a tampered release is never carried, exported or published; names,
+versions and SHA256SUMS are judged byte for byte; a publish leaves nothing it did not
+finish and follows no link."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from packager import BuildResult, InputError, build_release, validate
+from packager.build.publish import publish_release
+from packager.cli import app
+
+from .conftest import CREATED, TODAY
+
+RUNNER = CliRunner()
+
+
+@pytest.fixture
+def copy(example_release: BuildResult, tmp_path: Path) -> Path:
+    target = tmp_path / "kcna-sample" / "1.0.0"
+    shutil.copytree(example_release.path, target)
+    return target
+
+
+def _tamper_one_word(release: Path) -> None:
+    """One word changed in articles.parquet's text: its bytes differ from its hashes."""
+    path = release / "data/articles.parquet"
+    data = path.read_bytes()
+    at = data.index(b"KCNA")
+    path.write_bytes(data[:at] + b"KCNX" + data[at + 4 :])
+
+
+def test_a_tampered_release_is_not_carried_into_a_new_one(copy: Path, tmp_path: Path) -> None:
+    _tamper_one_word(copy)
+    out = tmp_path / "out"
+    args = ["build", str(copy), "--name", "kcna-sample", "--version", "1.1.0", "--out", str(out)]
+    refused = RUNNER.invoke(app, args)
+    assert refused.exit_code == 2
+    [line] = refused.stderr.splitlines()
+    assert line.startswith(f"Error: {copy}: does not validate (")
+    assert "the first: data/articles.parquet: hash-count: " in line
+    assert line.endswith(f"not read, nothing written (packager validate {copy} lists them)")
+    assert not (out / "kcna-sample" / "1.1.0").exists()
+    with pytest.raises(InputError, match="does not validate"):  # the library's default too
+        build_release([copy], name="k", version="1.1.0", out=out, created=CREATED, today=TODAY)
+
+
+def test_a_tampered_or_broken_release_is_not_exported(copy: Path, tmp_path: Path) -> None:
+    _tamper_one_word(copy)
+    refused = RUNNER.invoke(app, ["export", str(copy), "--to", "sqlite", str(tmp_path / "k.db")])
+    assert refused.exit_code == 2
+    assert "does not validate" in refused.stderr and "not exported" in refused.stderr
+    assert not (tmp_path / "k.db").exists()
+
+
+def _sums(release: Path) -> bytes:
+    return (release / "SHA256SUMS").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("change", "finding"),
+    [
+        (lambda b: b[:64].upper() + b[64:], "the digest is not in lower-case hex"),
+        (lambda b: b.replace(b"  README.md", b" *README.md"),
+         "a binary-mode marker ('*') before the name"),
+        (lambda b: b.replace(b"\n", b"\r\n"), "the line ends in CR LF, not LF"),
+        (lambda b: b[:-1], "the file does not end with a line break"),
+        (lambda b: b + b.splitlines(keepends=True)[0], "the file is listed already, at line 1"),
+        (lambda b: b"\n" + b, "a blank line"),
+        (lambda b: b"".join(reversed(b.splitlines(keepends=True))),
+         "the names are not in sorted order"),
+    ],
+)  # fmt: skip
+def test_any_change_to_sha256sums_is_a_finding(copy: Path, change: object, finding: str) -> None:
+    before = _sums(copy)
+    after = change(before)  # type: ignore[operator]
+    assert after != before
+    (copy / "SHA256SUMS").write_bytes(after)
+    report = validate([copy], today=TODAY)
+    assert not report.valid
+    assert finding in {i.message for i in report.issues if i.code == "checksum-format"}
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("name", "../../escaped"), ("name", "a/b"), ("name", "kcna\n"), ("version", "1.0.0\n"),
+     ("version", "01.0.0")],
+)  # fmt: skip
+def test_a_descriptor_name_or_version_that_is_no_name_is_refused(
+    copy: Path, key: str, value: str
+) -> None:
+    descriptor = json.loads((copy / "datapackage.json").read_text())
+    descriptor[key] = value
+    (copy / "datapackage.json").write_text(json.dumps(descriptor))
+    report = validate([copy], today=TODAY)
+    assert f"the descriptor's {key} {value!r}" in " ".join(
+        i.message for i in report.issues if i.code == "package-error"
+    )
+    with pytest.raises(InputError, match=f"the descriptor's {key} "):
+        publish_release(copy, f"file://{copy.parent.parent / 'shelf'}")
+    assert not (copy.parent.parent / "shelf").exists()
+    assert not (copy.parent.parent.parent / "escaped").exists()
+
+
+def test_a_version_with_a_line_break_is_refused_by_build(tmp_path: Path) -> None:
+    refused = RUNNER.invoke(app, ["build", "examples", "--name", "k", "--version", "1.0.0\n",
+                                  "--out", str(tmp_path)])  # fmt: skip
+    assert refused.exit_code == 2
+    assert refused.stderr == "Error: version '1.0.0\\n' is not X.Y.Z (SemVer, no leading zeros)\n"
+    refused = RUNNER.invoke(app, ["build", "examples", "--name", "k\n", "--version", "1.0.0",
+                                  "--out", str(tmp_path)])  # fmt: skip
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith("Error: --name 'k\\n': use lower-case letters")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_publish_to_a_local_folder_makes_its_folders(copy: Path, tmp_path: Path) -> None:
+    shelf = tmp_path / "shelf" / "deep"
+    done = publish_release(copy, f"file://{shelf}", verify=lambda folder: validate([folder]))
+    assert done.url == f"file://{shelf}/kcna-sample/1.0.0"
+    published = shelf / "kcna-sample" / "1.0.0"
+    there = sorted(p.relative_to(published).as_posix() for p in published.rglob("*") if p.is_file())
+    here = sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*") if p.is_file())
+    assert there == here
+    assert validate([published], today=TODAY).valid
+
+
+def test_publish_follows_no_link(copy: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the bucket\n")
+    card = copy / "README.md"
+    digest = hashlib.sha256(secret.read_bytes()).hexdigest()
+    card.unlink()
+    os.symlink(secret, card)
+    sums = [
+        f"{digest}  README.md" if line.endswith("  README.md") else line
+        for line in (copy / "SHA256SUMS").read_text().splitlines()
+    ]
+    (copy / "SHA256SUMS").write_text("\n".join(sums) + "\n")
+    shelf = tmp_path / "shelf"
+    with pytest.raises(InputError, match="README.md cannot be read without following a link"):
+        publish_release(copy, str(shelf))
+    assert [p for p in shelf.rglob("*") if p.is_file()] == []  # what was copied went again
+    assert not (shelf / "kcna-sample").exists()
+
+
+def test_an_interrupted_publish_leaves_nothing(
+    copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C before the descriptor: every object copied so far is removed, and the folders
+    the publish made; a folder that was there already stays, with what it held."""
+    shelf = tmp_path / "shelf"
+    (shelf / "kcna-sample").mkdir(parents=True)
+    (shelf / "kcna-sample" / "other.txt").write_text("another publisher's\n")
+    from packager.build import publish as module
+
+    def interrupt(point: str) -> None:
+        if point == "before-descriptor":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(module, "checkpoint", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        publish_release(copy, str(shelf))
+    left = sorted(p.relative_to(shelf).as_posix() for p in shelf.rglob("*"))
+    assert left == ["kcna-sample", "kcna-sample/other.txt"]
+
+
+def _built(inputs: list[Path], out: Path) -> BuildResult:
+    return build_release(
+        inputs, name="t", version="1.0.0", out=out, created=CREATED, today=TODAY,
+        allow_empty=True,
+    )  # fmt: skip
+
+
+def _row(title: str) -> dict[str, str]:
+    return {"source": "KCNA", "title": title, "date_published": "2024-11-11", "body": "Text."}
+
+
+def test_two_json_arrays_appended_are_both_read(tmp_path: Path) -> None:
+    table = tmp_path / "snapshots.json"
+    table.write_text(json.dumps([_row("Day one")]) + "\n" + json.dumps([_row("Day two")]) + "\n")
+    result = _built([table], tmp_path / "out")
+    assert (result.rows, result.articles) == (2, 2)
+    garbage = tmp_path / "tail.json"
+    garbage.write_text(json.dumps([_row("Kept")]) + ' {"title": "not in an array"}')
+    result = _built([garbage], tmp_path / "out2")
+    assert result.articles == 1
+    [reject] = result.report.errors
+    assert (reject.code, reject.message) == (
+        "json-error",
+        "not JSON: something other than an array after the array",
+    )
+
+
+@pytest.mark.parametrize("suffix", [".json", ".jsonl"])
+def test_bytes_that_are_not_utf8_in_json_are_reported(tmp_path: Path, suffix: str) -> None:
+    rows = [_row("Clean"), {**_row("Broken"), "body": "Text \udcff here."}]
+    encoded = [json.dumps(r, ensure_ascii=False).encode("utf-8", "surrogateescape") for r in rows]
+    data = b"\n".join(encoded) + b"\n" if suffix == ".jsonl" else b"[" + b",\n".join(encoded) + b"]"
+    table = tmp_path / f"t{suffix}"
+    table.write_bytes(data)
+    result = _built([table], tmp_path / "out")
+    [warning] = [w for w in result.report.warnings if w.code == "invalid-utf8"]
+    assert warning.message == (
+        "1 rows held bytes that are not UTF-8 (or escaped lone surrogates), read as U+FFFD (rows 2)"
+    )
+    assert validate([table], today=TODAY).warnings[0].code == "invalid-utf8"
+
+
+def test_an_escaped_lone_surrogate_in_json_lines_is_no_traceback(tmp_path: Path) -> None:
+    table = tmp_path / "t.jsonl"
+    table.write_text(json.dumps({**_row("Odd"), "body": "A \ud800 B"}) + "\n")
+    result = _built([table], tmp_path / "out")
+    assert result.articles == 1
+    assert [w.code for w in result.report.warnings] == ["invalid-utf8"]
+    assert validate([result.path], today=TODAY).valid
+
+
+def test_a_json_value_past_the_bound_is_reported_not_read(tmp_path: Path) -> None:
+    from packager.inputs import tables
+
+    table = tmp_path / "bomb.json.gz"
+    import gzip
+
+    with gzip.open(table, "wt") as handle:
+        handle.write("[" + json.dumps(_row("Fine")) + ', {"body": "')
+        for _ in range(80):  # 80 MiB of one string, 80 KiB packed
+            handle.write("x" * (1 << 20))
+        handle.write('"}]')
+    result = _built([table], tmp_path / "out")
+    assert result.articles == 1
+    [reject] = result.report.errors
+    assert reject.code == "json-error"
+    assert reject.message == (
+        f"a value of more than {tables.MAX_JSON_VALUE:,} characters: it and the rest of "
+        "the file are not read"
+    )
