@@ -1,10 +1,10 @@
 """packager: KCNA Watch page dumps to validated, versioned Parquet + CSV dataset releases."""
 
+import importlib
 import importlib.util
 import os
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 
 def _arrow_pool() -> str:
@@ -31,34 +31,59 @@ def _arrow_pool() -> str:
 # library's allocator (bench/README.md).
 os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", _arrow_pool())
 
-from packager.about import __version__  # noqa: E402, F401
-from packager.build.release import BuildResult  # noqa: E402
-from packager.build.release import build_release as _build_release  # noqa: E402
-from packager.check.validate import validate  # noqa: E402
-from packager.contract.models import Article, Issue, Page, Reject, Related, Report  # noqa: E402
-from packager.errors import (  # noqa: E402
-    BreakingChangeError,
-    InputError,
-    PackagerError,
-    ReleaseWriteError,
-    StrictRefusal,
-    UsageError,
-    VersionExistsError,
-)
-from packager.inputs import parse_file, parse_page  # noqa: E402
-from packager.release.diff import ReleaseDiff, diff_releases  # noqa: E402
+# The library's names, imported when first asked for (PEP 562): importing packager is
+# cheap, so that the command (`packager.command`) can set its signal handlers before the
+# heavy imports (pyarrow, pydantic, typer) start.
+_EXPORTS = {
+    "Article": "packager.contract.models",
+    "BreakingChangeError": "packager.errors",
+    "BuildResult": "packager.build.release",
+    "InputError": "packager.errors",
+    "Issue": "packager.contract.models",
+    "PackagerError": "packager.errors",
+    "Page": "packager.contract.models",
+    "Reject": "packager.contract.models",
+    "Related": "packager.contract.models",
+    "ReleaseDiff": "packager.release.diff",
+    "ReleaseWriteError": "packager.errors",
+    "Report": "packager.contract.models",
+    "StrictRefusal": "packager.errors",
+    "UsageError": "packager.errors",
+    "VersionExistsError": "packager.errors",
+    "__version__": "packager.about",
+    "build_release": "packager.library",
+    "diff_releases": "packager.release.diff",
+    "parse_file": "packager.inputs",
+    "parse_page": "packager.inputs",
+    "validate": "packager.check.validate",
+}
+
+if TYPE_CHECKING:
+    from packager.about import __version__
+    from packager.build.release import BuildResult
+    from packager.check.validate import validate
+    from packager.contract.models import Article, Issue, Page, Reject, Related, Report
+    from packager.errors import (
+        BreakingChangeError,
+        InputError,
+        PackagerError,
+        ReleaseWriteError,
+        StrictRefusal,
+        UsageError,
+        VersionExistsError,
+    )
+    from packager.inputs import parse_file, parse_page
+    from packager.library import build_release
+    from packager.release.diff import ReleaseDiff, diff_releases
 
 
-def build_release(inputs: Sequence[Path | str], **options: Any) -> BuildResult:
-    """`packager.build.release.build_release` (its options, by keyword), with every
-    release given as an input judged by `validate` first (`verify`): a tampered or broken
-    release is refused (`InputError`), never carried into the new one."""
-    options.setdefault("verify", _judge)
-    return _build_release(inputs, **options)
-
-
-def _judge(folder: Path) -> Report:
-    return validate([folder])
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'packager' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
 __all__ = [

@@ -1,3 +1,3 @@
-from packager.cli import main
+from packager.command import main
 
 main()

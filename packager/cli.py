@@ -6,6 +6,7 @@ printed as one line ``Error: ...`` on stderr with the contract's exit code.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import json
@@ -33,6 +34,7 @@ from packager.errors import PackagerError, UsageError
 from packager.inputs import parse_file
 from packager.inputs.files import input_files
 from packager.inputs.remote import is_url
+from packager.library import judge
 from packager.release.card import describe_inputs
 from packager.release.diff import diff_releases, render_text
 from packager.release.export import export_sqlite
@@ -277,9 +279,16 @@ def parse(
                 r.model_dump(mode="json", exclude={"article_id"}) for r in result.related
             ]
             sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+        sink.flush()
+    except OSError as exc:  # the output cannot take the records (a full disk, /dev/full)
+        if isinstance(exc, BrokenPipeError):
+            raise
+        typer.echo(f"Error: {output or 'stdout'}: cannot write: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
     finally:
         if output:
-            sink.close()
+            with contextlib.suppress(OSError):
+                sink.close()
     typer.echo(f"{len(files)} pages: {parsed} parsed, {rejected} rejected", err=True)
 
 
@@ -441,7 +450,7 @@ def build(
                 mapping=columns,
                 constants=constants,
                 date_format=date_format,
-                verify=_validated,
+                verify=judge,
                 limits=_limits(max_page_bytes, max_title_length, earliest_date),
                 progress=progress,
                 layout=layout.value,
@@ -518,7 +527,7 @@ def export(
 
     Example: packager export dist/kcna-sample/1.0.0 --to sqlite kcna.db
     """
-    done = _run(lambda: export_sqlite(release, target, verify=_validated))
+    done = _run(lambda: export_sqlite(release, target, verify=judge))
     counts = ", ".join(f"{rows:,} {table}" for table, rows in done.rows.items())
     typer.echo(f"wrote {done.path}: {counts}; search it with: datasette {done.path}")
 
@@ -541,13 +550,8 @@ def publish(
     Example: packager publish dist/kcna-sample/1.0.0 s3://my-bucket/releases
     """
     storage = tuple(_pairs(storage_option or [], "--storage-option", "KEY=VALUE").items())
-    done = _run(lambda: publish_release(release, url, storage, verify=_validated))
+    done = _run(lambda: publish_release(release, url, storage, verify=judge))
     typer.echo(f"published {done.url}: {done.files} files, {done.size:,} bytes")
-
-
-def _validated(folder: Path) -> Report:
-    """`packager validate FOLDER`'s report, for a release about to be published."""
-    return validate_paths([folder])
 
 
 @contextmanager
@@ -606,6 +610,7 @@ def main() -> None:
     _return_memory_promptly()
     signal.signal(signal.SIGTERM, _interrupted)
     try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # KeyboardInterrupt from here
         code = app(standalone_mode=False)
     except _USAGE_ERROR as exc:
         ctx = getattr(exc, "ctx", None)
@@ -617,6 +622,30 @@ def main() -> None:
         code = 2
     except (typer.Abort, KeyboardInterrupt):
         code = INTERRUPTED
+    except OSError as exc:  # what the library did not report: writing the output failed
+        if _state["debug"]:
+            raise
+        typer.echo(f"Error: the output cannot be written: {exc.strerror or exc}", err=True)
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python's flush at exit must not fail
+        code = 2
     if code == INTERRUPTED and not _state["interrupted"]:  # Typer's own exit for Ctrl-C
         typer.echo("Error: interrupted", err=True)
-    sys.exit(code if isinstance(code, int) else 0)
+    code = _flushed(code if isinstance(code, int) else 0)
+    sys.exit(code)
+
+
+def _flushed(code: int) -> int:
+    """Write out what stdout holds; a stdout that cannot take it (a full disk,
+    /dev/full) is one line ``Error: ...`` and exit 2, never Python's own complaint at
+    exit. A reader that went away (`| head`) changes nothing."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass
+    except OSError as exc:
+        typer.echo(f"Error: the output cannot be written: {exc.strerror or exc}", err=True)
+        code = code or 2
+    else:
+        return code
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python's flush at exit must not fail
+    return code

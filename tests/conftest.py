@@ -46,8 +46,9 @@ def example_release(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
 
 
 def listing(folder: Path) -> list[str]:
-    """What a dataset folder holds: its release folders and anything a build left."""
-    return sorted(p.name for p in folder.iterdir())
+    """What a dataset folder holds: its release folders and anything a build left (none
+    where the folder is not there: a refused first build removes the NAME folder it made)."""
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
 def digests(folder: Path) -> dict[str, str]:

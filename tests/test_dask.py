@@ -17,7 +17,7 @@ import pytest
 from packager import ReleaseWriteError, build_release
 from packager.build.cluster import DaskEngine
 
-from .conftest import CREATED, TODAY
+from .conftest import CREATED, TODAY, listing
 
 distributed = pytest.importorskip("distributed", reason="Dask's distributed is a test extra")
 # Dask's own sockets and its clusters' shutdown leave these behind, none of ours.
@@ -163,7 +163,7 @@ def test_a_cluster_that_goes_away_ends_the_build_with_no_release(
     finally:
         client.close()
         cluster.close()
-    assert sorted(p.name for p in (tmp_path / "b" / "d").iterdir()) == []
+    assert listing(tmp_path / "b" / "d") == []
 
 
 def test_without_dask_the_engine_is_one_error_line(corpus: Path, tmp_path: Path) -> None:

@@ -8,7 +8,10 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -242,3 +245,89 @@ def test_a_json_value_past_the_bound_is_reported_not_read(tmp_path: Path) -> Non
         f"a value of more than {tables.MAX_JSON_VALUE:,} characters: it and the rest of "
         "the file are not read"
     )
+
+
+def _packager(
+    *args: str, env: dict[str, str] | None = None, stdout: Any = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "packager", *args],
+        stdout=stdout if stdout is not None else subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
+
+
+def _one_error_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if not line.startswith(("WHERE", " "))]
+    assert "Traceback" not in stderr, stderr
+    errors = [line for line in lines if line.startswith("Error: ")]
+    assert len(errors) == 1, stderr
+    return errors[0]
+
+
+FULL_OUTPUTS = [
+    ["parse", "examples", "-o", "/dev/full"],
+    ["parse", "examples"],
+    ["validate", "examples"],
+    ["info", "EXAMPLE"],
+]
+
+
+@pytest.mark.parametrize("command", FULL_OUTPUTS)
+def test_a_full_output_is_one_error_line(command: list[str], example_release: BuildResult) -> None:
+    args = [str(example_release.path) if a == "EXAMPLE" else a for a in command]
+    with open("/dev/full", "w") as full:
+        done = _packager(*args, stdout=full)
+    assert done.returncode == 2
+    assert "No space left on device" in _one_error_line(done.stderr)
+
+
+def test_tracebacks_of_options_and_environment_are_error_lines(tmp_path: Path) -> None:
+    out = str(tmp_path / "out")
+    build = ["build", "examples", "--name", "t", "--version", "1.0.0", "--out", out]
+    cases = [
+        (build, {"SOURCE_DATE_EPOCH": "99999999999999999"},
+         "Error: SOURCE_DATE_EPOCH='99999999999999999' is no time in years 1-9999"),
+        ([*build, "--date-format", "%Y%Y"], {}, "Error: --date-format '%Y%Y': not a strptime "
+         "format (redefinition of group name 'Y' as group 2; was group 1 at position 19)"),
+        (["build", "s3://bucket/pages", "--name", "t", "--version", "1.0.0", "--out", out,
+          "--storage-option", "foo=bar"], {},
+         "Error: s3://bucket/pages: a --storage-option the storage does not take "
+         "(AioSession.__init__() got an unexpected keyword argument 'foo')"),
+        ([*build, "--spool", "s3://no-bucket/spool"],
+         {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_CONFIG_FILE": "/nonexistent",
+          "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "AWS_EC2_METADATA_DISABLED": "true"},
+         "Error: --spool s3://no-bucket/spool: cannot write there: Unable to locate credentials"),
+    ]  # fmt: skip
+    for args, env, expected in cases:
+        done = _packager(*args, env=env)
+        assert done.returncode == 2, done.stderr
+        assert _one_error_line(done.stderr) == expected
+        assert not (tmp_path / "out" / "t").exists()  # no empty OUT/NAME left
+
+
+def test_export_failures_are_error_lines(example_release: BuildResult, tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such" / "k.db"
+    done = _packager("export", str(example_release.path), "--to", "sqlite", str(missing))
+    assert done.returncode == 2
+    assert _one_error_line(done.stderr) == (
+        f"Error: {example_release.path}: cannot export to {missing}: unable to open database file"
+    )
+
+
+@pytest.mark.parametrize("which", ["INT", "TERM"])
+def test_a_signal_while_the_command_starts_is_one_line_and_exit_130(which: str) -> None:
+    """The signal arrives while the heavy modules load (the hook sends it there)."""
+    done = _packager("build", "examples", "--name", "t", "--version", "1.0.0",
+                     env={"PACKAGER_SIGNAL_AT_START": which})  # fmt: skip
+    assert (done.returncode, done.stderr, done.stdout) == (130, "Error: interrupted\n", "")
+
+
+def test_importing_packager_loads_nothing_heavy() -> None:
+    heavy = "('pyarrow', 'pydantic', 'typer')"
+    script = f"import sys, packager; print(sorted(m for m in {heavy} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert (done.stdout, done.stderr) == ("[]\n", "")

@@ -7,6 +7,7 @@ complete or absent.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fcntl
 import json
@@ -132,6 +133,8 @@ def created_timestamp(created: str | None = None) -> str:
             moment = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
         except ValueError:
             raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number") from None
+        except (OverflowError, OSError):  # past the years a timestamp can name
+            raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is no time in years 1-9999") from None
     else:
         moment = dt.datetime.now(tz=dt.UTC)
     return moment.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -222,6 +225,7 @@ def build_release(
     meta = load_metadata(meta_path) if meta_path else DatasetMeta()
     stamp = created_timestamp(created)
 
+    existed = folder.exists()
     work, held = _work_folder(folder, version)
     try:
         checkpoint("started")
@@ -247,6 +251,9 @@ def build_release(
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
         os.close(held)  # the work folder's lock
+        if not existed:  # a refused first build leaves no empty OUT/NAME behind
+            with contextlib.suppress(OSError):
+                folder.rmdir()
     result.path = target
     result.report.stats = result.summary()
     return result
@@ -433,6 +440,13 @@ def _spool_place(
         place = SpoolPlace(f"{spool_url.rstrip('/')}/{folder}", storage)
     else:
         place = SpoolPlace(str((work / ".spool").absolute()))  # as workers elsewhere see it
+    try:
+        place.create()
+    except OSError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - storage libraries raise their own (credentials)
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        raise ReleaseWriteError(f"--spool {spool_url}: cannot write there: {text}") from None
     try:
         yield place
     finally:

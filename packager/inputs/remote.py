@@ -45,6 +45,11 @@ def filesystem(url: str, options: StorageOptions) -> tuple[Any, str]:
         fs, path = fsspec.core.url_to_fs(url, **_options(options))
     except (ImportError, ValueError) as exc:  # no library for the scheme, a bad option
         raise UsageError(f"{url}: {exc}") from None
+    except TypeError as exc:  # an option the storage's library does not take
+        names = ", ".join(key for key, _ in options) or "none"
+        raise UsageError(
+            f"{url}: --storage-option {names}: the storage does not take it ({exc})"
+        ) from None
     return fs, str(path).rstrip("/")
 
 
@@ -59,8 +64,10 @@ def list_url(url: str, options: StorageOptions) -> Iterator[tuple[str, str]]:
             yield f"{url.partition('://')[0]}://{parent}", name
             return
         found: Mapping[str, Any] = fs.find(path, detail=True)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{url}: cannot list it: {exc}") from None
+    except TypeError as exc:  # an option the storage's library takes only when it connects
+        raise UsageError(f"{url}: a --storage-option the storage does not take ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - storage libraries raise their own (no credentials)
+        raise InputError(f"{url}: cannot list it: {_why(exc)}") from None
     if not found:
         raise InputError(f"{url}: no such file or folder")
     for key, info in found.items():
@@ -75,5 +82,11 @@ def read_url(url: str, limit: int, options: StorageOptions) -> bytes | tuple[str
     try:
         with fs.open(path, "rb") as source:
             return bytes(source.read(limit + 1))
-    except (OSError, ValueError) as exc:
-        return "unreadable-file", str(exc) or type(exc).__name__
+    except Exception as exc:  # noqa: BLE001 - storage libraries raise their own
+        return "unreadable-file", _why(exc)
+
+
+def _why(exc: BaseException) -> str:
+    """A storage library's error in one line: its text, or its kind."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -15,6 +15,7 @@ import difflib
 import hashlib
 import json
 import os
+import re
 import stat
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -78,6 +79,15 @@ class TableOptions:
         for name in self.constants:
             if name in DERIVED or name == RELATED:
                 raise UsageError(f"--set {name}=...: {name} is derived, not given")
+        if self.date_format is not None:
+            try:
+                dt.datetime.strptime("", self.date_format)
+            except ValueError:
+                pass  # what any format says of an empty text: the format itself is sound
+            except re.error as exc:  # the format cannot be made a pattern (%Y%Y)
+                raise UsageError(
+                    f"--date-format {self.date_format!r}: not a strptime format ({exc})"
+                ) from None
 
     def unknown_columns(
         self, label: str, columns: list[str], sample: Callable[[], Columns] | None = None

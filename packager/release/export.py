@@ -10,6 +10,7 @@ written beside its target and renamed into place when complete.
 from __future__ import annotations
 
 import os
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ def export_sqlite(release: Path, target: Path, *, verify: Verify | None = None) 
     try:
         rows = _write(folder, partial)
         os.replace(partial, target)
-    except (OSError, ValueError) as exc:  # ValueError: pyarrow's errors (ArrowInvalid)
+    except (OSError, ValueError, sqlite3.Error) as exc:  # ValueError: pyarrow's errors
         raise InputError(f"{folder}: cannot export to {target}: {exc}") from None
     finally:
         partial.unlink(missing_ok=True)

@@ -1,0 +1,27 @@
+"""The library's own entry points, where stages meet: a build whose input releases are
+judged by the checker first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from packager.build.release import BuildResult
+from packager.build.release import build_release as _build_release
+from packager.check.validate import validate
+from packager.contract.models import Report
+
+
+def build_release(inputs: Sequence[Path | str], **options: Any) -> BuildResult:
+    """`packager.build.release.build_release` (its options, by keyword), with every
+    release given as an input judged by `validate` first (`verify`): a tampered or broken
+    release is refused (`InputError`), never carried into the new one."""
+    options.setdefault("verify", judge)
+    return _build_release(inputs, **options)
+
+
+def judge(folder: Path) -> Report:
+    """`packager validate FOLDER`'s report: what a release is judged by before packager
+    reads it to carry, export or publish it."""
+    return validate([folder])
