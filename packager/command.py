@@ -4,8 +4,10 @@ so that Ctrl-C or SIGTERM in the first moments is one line ``Error: interrupted`
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import sys
 from types import FrameType
 
 INTERRUPTED = 130
@@ -25,4 +27,15 @@ def main() -> None:
         os.kill(os.getpid(), signal.SIGINT if at == "INT" else signal.SIGTERM)
     from packager.cli import main as run  # noqa: PLC0415 - after the handlers, on purpose
 
-    run()  # takes SIGINT and SIGTERM over, and exits
+    try:
+        run()  # takes SIGINT and SIGTERM over, and exits
+        code = 0
+    except SystemExit as end:
+        code = end.code if isinstance(end.code, int) else (0 if end.code is None else 1)
+    # The work is done, reported and flushed: the process ends without the interpreter's
+    # finalization, during which a thread of Arrow's (a CSV reader's read-ahead, let go
+    # when a file is refused mid-way) could still call into Python and crash it.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)

@@ -234,3 +234,57 @@ def test_a_tampered_croissant_or_citation_is_caught(
         ))  # fmt: skip
         found = {(i.file, i.code) for i in validate([copy], today=TODAY).errors}
         assert found == {(name, "byte-count"), (name, "hash-count")}
+
+
+@pytest.mark.parametrize(
+    ("toml", "where"),
+    [
+        ('homepage = "example.org/kcna"', "homepage: String should match pattern"),
+        ('[[authors]]\nname = "T"\nemail = "not an email"', "authors.0.email: String should"),
+        ('keywords = ["kcna", ""]', "keywords.1: String should have at least 1 character"),
+        ('title = "A\\u0000title"', "title: String should match pattern"),
+        ('title = "Two\\nlines"', "title: String should match pattern"),
+        ('[[authors]]\nfamily-names = "Kim\\u001b[31m"', "authors.0.family-names: String"),
+    ],
+)
+def test_metadata_its_readers_would_refuse_is_refused_before_a_build(
+    tmp_path: Path, toml: str, where: str
+) -> None:
+    meta = tmp_path / "dataset.toml"
+    meta.write_text(toml + "\n")
+    with pytest.raises(InputError, match=re.escape(f"{meta}: {where}")):
+        build_release(
+            [EXAMPLES], name="m", version="1.0.0", out=tmp_path / "out", created=CREATED,
+            today=TODAY, metadata=meta,
+        )  # fmt: skip
+    assert not (tmp_path / "out" / "m").exists()
+
+
+def test_hostile_but_valid_metadata_keeps_every_reader_whole(tmp_path: Path) -> None:
+    meta = tmp_path / "dataset.toml"
+    meta.write_text(
+        'title = "KCNA * [sample] | `1`"\n'
+        'description = "Opens a fence:\\n```\\nnever closed"\n'
+        'keywords = ["a|b", "{x}"]\n'
+        '[[authors]]\ngiven-names = "Ann"\nfamily-names = "O}{Brien"\nemail = "ann@example.org"\n'
+    )
+    result = build_release(
+        [EXAMPLES], name="m", version="1.0.0", out=tmp_path / "out", created=CREATED,
+        today=TODAY, metadata=meta,
+    )  # fmt: skip
+    checked = _cffconvert_validate(result.path / "CITATION.cff")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    card = (result.path / "README.md").read_text()
+    body = card.split("\n---\n", 1)[1]
+    fences = [line for line in body.splitlines() if line.lstrip().startswith("```")]
+    assert len(fences) % 2 == 0  # every fence the card opens is closed
+    assert "\n## Loading\n" in card
+    front = yaml.safe_load(card.split("---\n")[1])
+    assert front["pretty_name"] == "KCNA * [sample] | `1`"
+    bib = json.loads((result.path / "croissant.json").read_text())["citeAs"]
+    depth = 0
+    for char in bib:  # the BibTeX's braces balance, so no field ends early
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        assert depth >= 0
+    assert depth == 0
+    assert validate([result.path], today=TODAY).valid

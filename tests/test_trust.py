@@ -331,3 +331,110 @@ def test_importing_packager_loads_nothing_heavy() -> None:
     script = f"import sys, packager; print(sorted(m for m in {heavy} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert (done.stdout, done.stderr) == ("[]\n", "")
+
+
+def test_control_characters_in_a_table_become_spaces_with_a_warning(tmp_path: Path) -> None:
+    rows = [
+        {**_row("Bell\x07rings"), "body": "Text with \x1b[31mred\x1b[0m words.\nNext\x00line."},
+        _row("Clean"),
+        {**_row("Also"), "related": [{"title": "Item\x9bX", "date_published": "2024-11-10"}]},
+    ]
+    table = tmp_path / "t.jsonl"
+    table.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = _built([table], tmp_path / "out")
+    [warning] = [w for w in result.report.warnings if w.code == "control-characters"]
+    assert warning.message == (
+        "2 rows held control characters (other than tab and line breaks), each made a space "
+        "(rows 1, 3)"
+    )
+    import pyarrow.parquet as pq
+
+    articles = {
+        r["title"]: r for r in pq.read_table(result.path / "data/articles.parquet").to_pylist()
+    }
+    assert sorted(articles) == ["Also", "Bell rings", "Clean"]
+    assert articles["Bell rings"]["body"] == "Text with  [31mred [0m words.\n\nNext line."
+    [item] = pq.read_table(result.path / "data/related.parquet").to_pylist()
+    assert item["title"] == "Item X"
+    shown = _packager("info", str(result.path))
+    assert shown.returncode == 0 and not any(c in shown.stdout for c in "\x1b\x07\x00\x9b")
+
+
+def test_parquet_dates_python_cannot_hold_are_bad_dates(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    days = pa.array([-2147483648, 2147483647, 20038], pa.date32())
+    common = {"source": ["KCNA"] * 3, "title": ["Low", "High", "Fine"], "body": ["Text."] * 3}
+    pq.write_table(pa.table({**common, "date_published": days}), tmp_path / "d32.parquet")
+    moments = pa.array([-(2**62), 2**62, 1731283200000], pa.date64())
+    pq.write_table(pa.table({**common, "date_published": moments}), tmp_path / "d64.parquet")
+    for name in ("d32", "d64"):
+        result = _built([tmp_path / f"{name}.parquet"], tmp_path / f"out-{name}")
+        assert result.articles == 1
+        assert [(r.code, r.line) for r in result.report.errors] == [
+            ("bad-date", 2),
+            ("bad-date", 3),
+        ]
+
+
+@pytest.mark.parametrize("command", ["build", "validate", "parse"])
+@pytest.mark.parametrize("suffix", [".txt", ".jsonl"])
+def test_a_file_name_that_is_not_utf8_is_one_error_line(
+    tmp_path: Path, command: str, suffix: str
+) -> None:
+    name = os.fsdecode(b"caf\xe9" + suffix.encode())
+    (tmp_path / name).write_text(json.dumps(_row("T")) + "\n")
+    args = [command, str(tmp_path / name)]
+    if command == "build":
+        args += ["--name", "t", "--version", "1.0.0", "--out", str(tmp_path / "out")]
+    done = subprocess.run(
+        [sys.executable, "-m", "packager", *map(os.fsencode, args)],
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    stderr = done.stderr.decode("utf-8")
+    assert "Traceback" not in stderr
+    assert stderr == (
+        f"Error: {tmp_path}/caf\\xe9{suffix}: its name is not UTF-8 (the tables could not "
+        "name it): not read; rename it\n"
+    )
+
+
+def test_a_csv_with_latin1_bytes_after_a_utf8_header_is_read_row_by_row(tmp_path: Path) -> None:
+    table = tmp_path / "mixed.csv"
+    table.write_bytes(
+        b"source,title,date_published,body\n"
+        b"KCNA,Clean,2024-11-11,Plain text.\n"
+        b"KCNA,Caf\xe9,2024-11-12,Na\xefve text.\n"
+    )
+    result = _built([table], tmp_path / "out")
+    assert result.articles == 2
+    [warning] = [w for w in result.report.warnings if w.code == "invalid-utf8"]
+    assert warning.message.startswith("1 rows held bytes that are not UTF-8")
+    assert warning.message.endswith("(rows 3)")
+    import pyarrow.parquet as pq
+
+    titles = sorted(pq.read_table(result.path / "data/articles.parquet")["title"].to_pylist())
+    assert titles == ["Caf\ufffd", "Clean"]
+
+
+def test_a_csv_gzip_bomb_is_one_error_line(tmp_path: Path) -> None:
+    """One row of 300 MiB in 300 KiB of gzip: refused at 64 MiB (its memory is a bench
+    figure, bench/README.md), one line, no crash as the process ends."""
+    import gzip
+
+    table = tmp_path / "bomb.csv.gz"
+    with gzip.open(table, "wb") as handle:
+        handle.write(b'source,title,date_published,body\nKCNA,T,2024-11-11,"')
+        for _ in range(300):
+            handle.write(b"x" * (1 << 20))
+        handle.write(b'"\n')
+    for command in ("build", "validate"):
+        more = ["--name", "t", "--version", "1.0.0", "--out", str(tmp_path / "out")]
+        done = _packager(command, str(table), *(more if command == "build" else []))
+        assert done.returncode == 2
+        assert _one_error_line(done.stderr) == (
+            f"Error: {table}: not a readable CSV file: a row over 64 MiB"
+        )

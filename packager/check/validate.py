@@ -34,7 +34,14 @@ from packager.contract.rules import parse_iso_date
 from packager.contract.schema import ARROW_TYPES, TABLES, table_schema
 from packager.errors import InputError
 from packager.inputs import parse_file
-from packager.inputs.files import TABLE_SUFFIXES, InputFile, input_files, shown_path
+from packager.inputs.files import (
+    NOT_UTF8,
+    TABLE_SUFFIXES,
+    InputFile,
+    input_files,
+    is_utf8,
+    shown_path,
+)
 from packager.inputs.rows import RELATED, TableOptions, TableRows
 from packager.inputs.tables import Batch, TableSource, open_table, open_tables, read_ahead
 from packager.release.checksums import Digests, read_sha256sums
@@ -81,6 +88,9 @@ def validate(
         found = list(listed) if listed is not None else []
         for name, why in listed.skipped if listed is not None else []:
             out.add(Issue(code="skipped-file", message=why, file=name, severity="warning"))
+        for path, kind in kinds:
+            if kind == "table" and not is_utf8(path.name):
+                raise InputError(f"{shown_path(path)}: {NOT_UTF8}")
         tables = [InputFile(p.name, str(p.parent)) for p, kind in kinds if kind == "table"]
         tables += [item for item in found if item.is_table]
         stats["tables"] = len(tables)

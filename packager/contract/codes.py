@@ -40,6 +40,7 @@ WARNINGS = {
     "unknown-columns": "a table's columns that give no field of the contract, dropped (named)",
     "language-differs": "a table's language that its body reads otherwise: kept, counted by file",
     "revision-dropped": "a carried release's revision that is not a text of its article",
+    "control-characters": "a table's texts held control characters: each made a space",
 }
 
 # Validation of a release. Names follow frictionless where it has one.

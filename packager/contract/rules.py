@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import unicodedata
 
 from packager.contract.language import LATIN_SAMPLE, language_of, latin_words
@@ -77,6 +78,19 @@ def date_problem(
             "--earliest-date changes it)",
         )
     return None
+
+
+# Control characters a text field may not hold: C0 but tab, line feed and carriage return,
+# DEL, and C1 (a terminal obeys ESC and CSI; no article holds them). Each becomes a space,
+# so that words on either side stay apart.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def without_controls(text: str) -> tuple[str, int]:
+    """`text` with each control character (`CONTROL_CHARACTERS`) a space, and how many."""
+    if CONTROL_CHARACTERS.search(text) is None:
+        return text, 0
+    return CONTROL_CHARACTERS.subn(" ", text)
 
 
 # The day a zero becomes as a Unix time: what an export writes for a lost date.

@@ -243,7 +243,7 @@ def _walk(root: Path, listing: _Listing) -> None:
                     continue
                 if not _utf8(entry.name):
                     shown = os.fsencode(prefix + entry.name).decode("utf-8", "backslashreplace")
-                    listing.skipped.append((shown, _NOT_UTF8))
+                    listing.skipped.append((shown, NOT_UTF8))
                     continue
                 if entry.is_dir(follow_symlinks=False):
                     if os.path.isfile(os.path.join(entry.path, RELEASE_DESCRIPTOR)):
@@ -268,7 +268,7 @@ def _walk(root: Path, listing: _Listing) -> None:
 
 
 METADATA_FILE = "dataset.toml"  # read as the dataset's metadata, not as an input
-_NOT_UTF8 = "its name is not UTF-8 (the tables could not name it): not read; rename it"
+NOT_UTF8 = "its name is not UTF-8 (the tables could not name it): not read; rename it"
 
 
 def _utf8(name: str) -> bool:
@@ -302,6 +302,8 @@ def input_files(inputs: Iterable[Path | str], storage: StorageOptions = ()) -> I
             if given.is_dir():
                 _walk(given, listing)
             elif given.exists():
+                if not is_utf8(given.name):
+                    raise InputError(f"{shown_path(given)}: {NOT_UTF8}")
                 root = listing.root(os.path.abspath(given.parent))
                 listing.add(given.name, root, False, _identity(str(given)))
             else:
@@ -311,6 +313,15 @@ def input_files(inputs: Iterable[Path | str], storage: StorageOptions = ()) -> I
     found = listing.sorted_unique()
     found.skipped = sorted(listing.skipped)
     return found
+
+
+def is_utf8(name: str) -> bool:
+    """Whether a name (as Python read it: bytes not UTF-8 as surrogates) is UTF-8."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 _TABLE_IN_STORAGE = "a table in object storage: not read (copy it to a folder to build from it)"
@@ -337,7 +348,7 @@ def _list_url(url: str, listing: _Listing, storage: StorageOptions) -> None:
 
 def shown_path(path: Path, size: int = 100) -> str:
     """A path for a one-line message: cut short in the middle when long."""
-    text = str(path)
+    text = os.fsencode(path).decode("utf-8", "backslashreplace")  # bytes not UTF-8 escaped
     return text if len(text) <= size else f"{text[: size // 2]}…{text[-size // 2 :]}"
 
 

@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from packager.contract.language import detect_language
 from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.models import Reject
@@ -34,7 +37,7 @@ from packager.contract.record import (
     make_record,
 )
 from packager.contract.rejection import Rejection
-from packager.contract.rules import UNIX_EPOCH, epoch_reading, parse_iso_date
+from packager.contract.rules import UNIX_EPOCH, epoch_reading, parse_iso_date, without_controls
 from packager.contract.schema import field_names, fields, is_required
 from packager.errors import ColumnsError, InputError, UsageError
 from packager.inputs.files import InputFile
@@ -42,6 +45,9 @@ from packager.inputs.pages import COMPILED
 from packager.inputs.tables import TableSource, open_table
 
 RELATED = "related"
+CONTROL_CHARACTERS = "control-characters"  # a row's texts held them: each made a space
+# Warnings about rows summed up in one warning per file (`TableRows.closing_warnings`).
+SUMMED = (LANGUAGE_DIFFERS, CONTROL_CHARACTERS)
 DATES = ("date_published", "date_captured")
 
 # Column names other scrapers use for the contract's fields: what `--map` suggests.
@@ -199,11 +205,12 @@ class TableRows:
         self.item, self.today, self.limits = item, today or dt.date.today(), limits
         self.options = options or TableOptions()
         path = openable(item)
-        self.source = open_table(path, item.source_file, self.options.mapping)
+        self.source = open_table(path, item.source_file, self.options.mapping, lenient=True)
         self.sha256 = file_sha256(path)
         unknown = self.options.unknown_columns(item.source_file, self.source.header)
         self.warnings: list[tuple[str, str, int | None]] = []
         self._languages: dict[tuple[str, str], list[int]] = {}  # (given, read): rows
+        self._controls: list[int] = []  # rows whose texts held control characters
         if unknown:
             message = f"columns the contract does not know, dropped: {', '.join(unknown)}"
             self.warnings.append(("unknown-columns", message, None))
@@ -212,6 +219,12 @@ class TableRows:
         """Warnings about the whole file known once its rows are read: rows whose given
         language the body reads otherwise, counted by pair, with the first rows' numbers."""
         out: list[tuple[str, str, int | None]] = []
+        if self._controls:
+            message = (
+                f"{len(self._controls)} rows held control characters (other than tab and "
+                f"line breaks), each made a space (rows {_first_of(self._controls)})"
+            )
+            out.append((CONTROL_CHARACTERS, message, self._controls[0]))
         if replaced := self.source.replaced:
             message = (
                 f"{len(replaced)} rows held bytes that are not UTF-8 (or escaped lone "
@@ -227,19 +240,24 @@ class TableRows:
         return out
 
     def _noted(self, record: Record) -> Record:
-        """`record` less its language-differs warning, noted for `closing_warnings`."""
-        if not any(code == LANGUAGE_DIFFERS for code, _, _ in record.warnings):
+        """`record` less its warnings that are summed up by file, noted for
+        `closing_warnings`."""
+        codes = {code for code, _, _ in record.warnings}
+        if not codes.intersection(SUMMED):
             return record
         article = record.article
-        key = (article["language"], detect_language(article["body"]))
-        self._languages.setdefault(key, []).append(record.line or 0)
-        kept = [w for w in record.warnings if w[0] != LANGUAGE_DIFFERS]
+        if LANGUAGE_DIFFERS in codes:
+            key = (article["language"], detect_language(article["body"]))
+            self._languages.setdefault(key, []).append(record.line or 0)
+        if CONTROL_CHARACTERS in codes:
+            self._controls.append(record.line or 0)
+        kept = [w for w in record.warnings if w[0] not in SUMMED]
         return record._replace(warnings=kept)
 
     def __iter__(self) -> Iterator[Record | Reject]:
         label, constants = self.item.source_file, self.options.constants
         for batch, rows, _missing in self.source.batches:
-            for number, row in zip(rows.to_pylist(), batch.to_pylist(), strict=True):
+            for number, row in zip(rows.to_pylist(), python_rows(batch), strict=True):
                 try:
                     yield self._noted(
                         record_of_row(
@@ -260,6 +278,31 @@ class TableRows:
                     )
         for issue in self.source.issues:  # rows too short or too long, lines that are not JSON
             yield Reject(source_file=label, code=issue.code, message=issue.message, line=issue.row)
+
+
+def python_rows(batch: pa.RecordBatch) -> list[dict[str, Any]]:
+    """The batch's rows as dicts; a date or time Python cannot hold (a Parquet date32 or
+    date64 far past year 9999) comes as its text, for the date rule to refuse."""
+    try:
+        rows: list[dict[str, Any]] = batch.to_pylist()
+        return rows
+    except (OverflowError, ValueError):
+        pass
+    columns: dict[str, list[Any]] = {}
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        try:
+            columns[name] = column.to_pylist()
+        except (OverflowError, ValueError):
+            columns[name] = [_held(column, k) for k in range(len(column))]
+    names = list(columns)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+
+def _held(column: pa.Array, k: int) -> Any:
+    try:
+        return column[k].as_py()
+    except (OverflowError, ValueError):
+        return pc.cast(column.slice(k, 1), pa.string())[0].as_py()
 
 
 def check_columns(item: InputFile, options: TableOptions) -> None:
@@ -307,6 +350,11 @@ def record_of_row(
     its own `source_sha256`; any other row is the table's. The body's paragraphs are its
     lines (`lines_of`)."""
     given = {name: value for name, value in row.items() if name != RELATED}
+    controls = 0
+    for name, value in given.items():
+        if isinstance(value, str):
+            given[name], found = without_controls(value)
+            controls += found
     if not given.get("source_file"):
         given["source_file"], given["source_sha256"] = provenance
     if isinstance(given.get("body"), str):
@@ -321,7 +369,15 @@ def record_of_row(
             number,
         )
     related = _related(row.get(RELATED), number, date_format)
+    for item in related:
+        for name, value in item.items():
+            if isinstance(value, str):
+                item[name], found = without_controls(value)
+                controls += found
     record = make_record(given, related, today=today, limits=limits, line=number, compiled=COMPILED)
+    if controls:
+        message = f"{controls} control characters, each made a space"
+        record.warnings.append((CONTROL_CHARACTERS, message, number))
     return record._replace(line=number)
 
 

@@ -92,38 +92,54 @@ def _text(path: Path, gzipped: bool, errors: str = "strict") -> IO[str]:
     return path.open("r", encoding="utf-8-sig", errors=errors, newline="")
 
 
-def open_table(path: Path, label: str, mapping: dict[str, str] | None = None) -> TableSource:
+def open_table(
+    path: Path, label: str, mapping: dict[str, str] | None = None, *, lenient: bool = False
+) -> TableSource:
     """Open a CSV, Parquet, JSON Lines or JSON-array table (gzip-compressed but Parquet);
-    unreadable files raise `InputError`."""
+    unreadable files raise `InputError`. `lenient`: a CSV row's bytes that are not UTF-8
+    read as U+FFFD, the row noted in `replaced` (an input table), where else the file is
+    unreadable (a release's file, judged as frictionless would)."""
     kind, gzipped = table_kind(path)
     if kind is None:
         raise InputError(f"{path}: not a table file (.csv, .parquet, .jsonl, .json, or .gz)")
     try:
         if kind == "parquet":
             return _parquet(path, label, mapping or {})
-        opener = {"csv": _csv, "jsonl": _jsonl, "json": _json}[kind]
+        if kind == "csv":
+            return _csv(path, label, mapping or {}, gzipped, lenient)
+        opener = {"jsonl": _jsonl, "json": _json}[kind]
         return opener(path, label, mapping or {}, gzipped)
     except (OSError, EOFError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise InputError(f"{path}: cannot read: {reason}") from None
 
 
-def _csv(path: Path, label: str, mapping: dict[str, str], gzipped: bool) -> TableSource:
+def _csv(
+    path: Path, label: str, mapping: dict[str, str], gzipped: bool, lenient: bool = False
+) -> TableSource:
     try:
-        with _text(path, gzipped) as handle:
+        # the header alone must be UTF-8: the rows' bytes are judged row by row
+        with _text(path, gzipped, errors="surrogateescape") as handle:
             header = next(csv.reader(handle), [])
+        if any(_SURROGATES.search(name) for name in header):
+            raise UnicodeDecodeError("utf-8", b"", 0, 1, "the header")
     except UnicodeDecodeError:
         raise InputError(f"{path}: not a readable CSV file: its header is not UTF-8") from None
     except csv.Error as exc:
         raise InputError(f"{path}: not a readable CSV file: {exc}") from None
     names = _renamed(header, mapping)
     source = TableSource(path, label, names, iter(()), header=header)
-    source.batches = _csv_batches(path, header, names, source, gzipped)
+    source.batches = _csv_batches(path, header, names, source, gzipped, lenient)
     return source
 
 
 def _csv_batches(
-    path: Path, header: list[str], names: list[str], source: TableSource, gzipped: bool
+    path: Path,
+    header: list[str],
+    names: list[str],
+    source: TableSource,
+    gzipped: bool,
+    lenient: bool = False,
 ) -> Iterator[Batch]:
     """The rows of a CSV file, `BLOCK_SIZE` bytes parsed at a time. Arrow's reader cannot
     take a row longer than its block (a body of megabytes): the file is then read again
@@ -131,17 +147,21 @@ def _csv_batches(
     block, done = BLOCK_SIZE, 1  # the header's line
     while True:
         try:
-            for batch in _csv_read(path, header, names, source, gzipped, block, done):
+            for batch in _csv_read(path, header, names, source, gzipped, block, done, lenient):
                 yield batch
                 if len(batch[1]):
                     done = max(done, pa.compute.max(batch[1]).as_py())
             return
         except _RowTooLong:
-            if block >= MAX_BLOCK_SIZE:
+            # An input table's row is an article: past MAX_JSON_VALUE it is a bomb (a few
+            # MB of gzip that inflate to gigabytes), refused before the reader's blocks
+            # (four held ahead) take gigabytes. A release's rows go up to MAX_BLOCK_SIZE.
+            largest = MAX_JSON_VALUE if lenient else MAX_BLOCK_SIZE
+            if block >= largest:
                 raise InputError(
-                    f"{path}: not a readable CSV file: a row over {MAX_BLOCK_SIZE >> 20} MiB"
+                    f"{path}: not a readable CSV file: a row over {largest >> 20} MiB"
                 ) from None
-            block = min(block * 8, MAX_BLOCK_SIZE)
+            block = min(block * 8, largest)
 
 
 class _RowTooLong(Exception):
@@ -159,9 +179,14 @@ def _csv_read(
     gzipped: bool,
     block: int,
     after: int,
+    lenient: bool = False,
 ) -> Iterator[Batch]:
     """The rows of a CSV file numbered over `after` (file lines, the header's 1), read in
     blocks of `block` bytes; raises `_RowTooLong` where a row is longer than a block."""
+
+    def texts(batch: pa.RecordBatch, rows: pa.Array) -> pa.RecordBatch:
+        return _decoded(batch, rows, source) if lenient else batch
+
     invalid: dict[int, str] = {}  # the rows of the wrong length, by number
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -172,11 +197,12 @@ def _csv_read(
     done_invalid: set[int] = set()
     with _quiet_handler(on_invalid):
         try:
-            for batch in _open_csv(path, header, gzipped, block, on_invalid):
+            for batch in _open_csv(path, header, gzipped, block, on_invalid, lenient):
                 pending = [n for n in invalid if n not in done_invalid]
                 if not pending:  # the common case: rows numbered straight on
                     rows = _rows(next_row, batch.num_rows)
                     next_row += batch.num_rows
+                    batch = texts(batch, rows)
                     yield from _after((batch.rename_columns(names), rows, {}), after)
                     continue
                 numbers: list[int] = []
@@ -189,6 +215,7 @@ def _csv_read(
                         numbers.append(next_row)
                     next_row += 1
                 rows = pa.array(numbers, pa.int64())
+                batch = texts(batch, rows)
                 yield from _after((batch.rename_columns(names), rows, {}), after)
         except pa.ArrowInvalid as exc:
             raise _unreadable(path, exc) from None
@@ -203,11 +230,13 @@ def _open_csv(
     gzipped: bool,
     block: int,
     on_invalid: Callable[[pacsv.InvalidRow], str],
+    lenient: bool = False,
 ) -> Iterator[pa.RecordBatch]:
     """Arrow's streaming reader of a CSV file, every column as text (nothing for an empty
     file), `CSV_READ_AHEAD` blocks ahead of the batches taken; raises `pa.ArrowInvalid`
     for a file it cannot read."""
     paced = _Paced(pa.input_stream(str(path), compression="gzip" if gzipped else None))
+    reader = None
     try:
         reader = pacsv.open_csv(
             pa.PythonFile(paced, mode="r"),
@@ -216,7 +245,9 @@ def _open_csv(
                 newlines_in_values=True, invalid_row_handler=on_invalid
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in header},
+                # lenient: bytes, made text by `_decoded` (Arrow refuses the whole file
+                # at the first byte that is not UTF-8)
+                column_types={n: pa.binary() if lenient else pa.string() for n in header},
                 null_values=[""],
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=False,
@@ -230,12 +261,46 @@ def _open_csv(
             raise
     finally:
         paced.close()
+        if reader is not None:
+            # Stops Arrow's read-ahead thread now: left to the garbage collector, it could
+            # still call into `paced` while the interpreter ends (an abort at exit).
+            reader.close()
+
+
+def _decoded(batch: pa.RecordBatch, rows: pa.Array, source: TableSource) -> pa.RecordBatch:
+    """A batch of byte columns as text: a column of UTF-8 is cast at once; in one that
+    is not, each value is decoded with U+FFFD for its bad bytes, and the rows are noted
+    in `source.replaced`."""
+    columns = []
+    replaced: set[int] = set()
+    for column in batch.columns:
+        try:
+            columns.append(column.cast(pa.string()))
+            continue
+        except pa.ArrowInvalid:
+            pass
+        values: list[str | None] = []
+        for k, value in enumerate(column.to_pylist()):
+            if value is None:
+                values.append(None)
+                continue
+            try:
+                values.append(value.decode("utf-8"))
+            except UnicodeDecodeError:
+                values.append(value.decode("utf-8", "replace"))
+                replaced.add(rows[k].as_py())
+        columns.append(pa.array(values, pa.string()))
+    source.replaced += sorted(replaced)
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
 
 
 # Arrow's streaming CSV reader reads up to 32 blocks ahead of the batches taken, on a
 # thread of its own (128 MB at 4 MiB a block), and it has no option to read fewer: a few
 # blocks keep the parser busy while a batch is checked.
 CSV_READ_AHEAD = 4
+
+
+_NOTHING = pa.py_buffer(b"")
 
 
 class _Paced(io.RawIOBase):
@@ -253,8 +318,9 @@ class _Paced(io.RawIOBase):
         return True
 
     def read(self, size: int = -1) -> pa.Buffer:
-        if not self.done:
-            self.turns.acquire(timeout=1.0)
+        if self.done:  # let go: Arrow's read-ahead thread ends at this end of the stream
+            return _NOTHING
+        self.turns.acquire(timeout=1.0)
         return self.stream.read_buffer(None if size < 0 else size)
 
     def taken(self) -> None:
@@ -378,6 +444,14 @@ def _mended(row: dict[str, str | None]) -> bool:
             row[key] = _SURROGATES.sub("\ufffd", value)
             found = True
     return found
+
+
+def _mended_keys(row: dict[str, str | None]) -> bool:
+    """Replace the surrogates of the row's keys (column names) by U+FFFD, in place."""
+    bad = [key for key in row if not key.isascii() and _SURROGATES.search(key)]
+    for key in bad:
+        row[_SURROGATES.sub("\ufffd", key)] = row.pop(key)
+    return bool(bad)
 
 
 def _cell(value: object) -> str | None:
@@ -508,7 +582,7 @@ def _json_table(
     with _text(path, gzipped, errors="surrogateescape") as handle:
         for _, first, _ in values(handle):
             if isinstance(first, dict):
-                header = [str(k) for k in first]
+                header = [_SURROGATES.sub("\ufffd", str(k)) for k in first]
             break
     columns = [sources.get(k, k) for k in header]
     source = TableSource(path, label, columns, iter(()), header=header)
@@ -535,7 +609,7 @@ def _json_table(
                     source.issues.append(issue)
                     continue
                 row = {sources.get(str(k), str(k)): _cell(v) for k, v in record.items()}
-                if _mended(row):
+                if _mended(row) | _mended_keys(row):
                     source.replaced.append(number)
                 rows.append(row)
                 numbers.append(number)

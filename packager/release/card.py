@@ -199,6 +199,18 @@ def _quoted(value: str) -> str:
     return "`" + value.replace("`", "'") + "`"
 
 
+def _fenced(text: str | None) -> str | None:
+    """A description as Markdown that ends where it ends: a code fence it opens and does
+    not close is closed, so that the rest of the card is not swallowed into it."""
+    if text is None:
+        return None
+    fences = [line.lstrip()[:3] for line in text.splitlines() if line.lstrip()[:3] in _FENCES]
+    return text + f"\n{fences[-1]}" if len(fences) % 2 else text
+
+
+_FENCES = ("```", "~~~")
+
+
 def _edited(stats: CorpusStats) -> str:
     if not stats.revisions:
         return "no article was edited: every capture of an article held the same text"
@@ -317,7 +329,7 @@ def render_card(
     return f"""{_front_matter(name, version, meta, stats, data)}
 # {title}
 
-{meta.description or f"Articles from North Korean state media, packaged from {origin(kinds)}."}
+{_fenced(meta.description) or f"Articles from North Korean state media, packaged from {origin(kinds)}."}
 
 Release `{name}` version `{version}`, created {created} by packager. License: {licenses}.
 

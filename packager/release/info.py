@@ -8,6 +8,7 @@ as long as reading those columns, whatever the size of the bodies.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -153,14 +154,23 @@ def render_info(info: ReleaseInfo) -> str:
         f"published    {span}",
         "",
         "sources",
-        *(f"  {source:<24} {n:>10,}" for source, n in info.by_source.items()),
+        *(f"  {_shown(source):<24} {n:>10,}" for source, n in info.by_source.items()),
         "years",
         *(f"  {year:<24} {n:>10,}" for year, n in info.by_year.items()),
         "languages",
-        *(f"  {language:<24} {n:>10,}" for language, n in info.by_language.items()),
+        *(f"  {_shown(language):<24} {n:>10,}" for language, n in info.by_language.items()),
         "files",
-        *(f"  {f.path:<48} {f.bytes:>14,}" for f in info.files),
+        *(f"  {_shown(f.path):<48} {f.bytes:>14,}" for f in info.files),
     ]
     for table, fields in info.fields.items():
-        lines += [f"fields of {table}", *(f"  {field}" for field in fields)]
+        lines += [f"fields of {_shown(table)}", *(f"  {_shown(field)}" for field in fields)]
     return "\n".join(lines) + "\n"
+
+
+def _shown(text: str) -> str:
+    """`text` for a terminal: control characters (and line breaks) as escapes, never
+    sent raw (a release's data cannot drive the terminal that shows it)."""
+    return _UNSHOWN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+_UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f]")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -15,27 +16,36 @@ from packager.errors import InputError
 
 FILENAME = "dataset.toml"
 
+# What the metadata's readers take (cffconvert's CFF 1.2.0 schema, Markdown, YAML, BibTeX):
+# a one-line text holds no control character and is not empty; a text of paragraphs may
+# hold line breaks and tabs, nothing else below U+0020; URLs and emails as CFF's schema
+# writes them. Checked when dataset.toml is read, before anything is written.
+Line = Annotated[str, Field(min_length=1, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$")]
+Paragraphs = Annotated[str, Field(min_length=1, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]+$")]
+Url = Annotated[str, Field(pattern=r"^(https|http|ftp|sftp)://[^\s\x00-\x1f\x7f]+$")]
+Email = Annotated[str, Field(pattern=r"^[^\s\x00-\x1f@]+@[^\s\x00-\x1f@]+\.[^\s\x00-\x1f@]{2,}$")]
+
 
 class License(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9.+-]+$")
-    path: str | None = None
-    title: str | None = None
+    path: Url | None = None
+    title: Line | None = None
 
 
 class Source(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=1)
-    path: str | None = None
-    email: str | None = None
+    title: Line
+    path: Url | None = None
+    email: Email | None = None
 
 
 class Contributor(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=1)
-    path: str | None = None
-    email: str | None = None
-    roles: list[str] = Field(default_factory=list)
+    title: Line
+    path: Url | None = None
+    email: Email | None = None
+    roles: list[Line] = Field(default_factory=list)
 
 
 class Author(BaseModel):
@@ -43,14 +53,14 @@ class Author(BaseModel):
     person (`given-names`, `family-names`) or an organisation or team (`name`)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    name: str | None = Field(default=None, min_length=1)
-    given_names: str | None = Field(default=None, alias="given-names", min_length=1)
-    family_names: str | None = Field(default=None, alias="family-names", min_length=1)
+    name: Line | None = None
+    given_names: Line | None = Field(default=None, alias="given-names")
+    family_names: Line | None = Field(default=None, alias="family-names")
     orcid: str | None = Field(
         default=None, pattern=r"^https://orcid\.org/\d{4}-\d{4}-\d{4}-\d{3}[\dX]$"
     )
-    affiliation: str | None = None
-    email: str | None = None
+    affiliation: Line | None = None
+    email: Email | None = None
 
     @model_validator(mode="after")
     def _named(self) -> Author:
@@ -71,10 +81,10 @@ class Author(BaseModel):
 
 class DatasetMeta(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: str | None = None
-    description: str | None = None
-    homepage: str | None = None
-    keywords: list[str] = Field(default_factory=list)
+    title: Line | None = None
+    description: Paragraphs | None = None
+    homepage: Url | None = None
+    keywords: list[Line] = Field(default_factory=list)
     licenses: list[License] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
     contributors: list[Contributor] = Field(default_factory=list)
@@ -83,7 +93,7 @@ class DatasetMeta(BaseModel):
     doi: str | None = Field(
         default=None, pattern=r"^10\.\d{4,9}(\.\d+)?/[A-Za-z0-9:/_;\-.()\[\]]+$"
     )
-    citation: str | None = Field(default=None, min_length=1)  # how to cite, as text
+    citation: Paragraphs | None = None  # how to cite, as text
 
     def credited(self) -> list[Author]:
         """The authors to cite: `authors`, else every contributor (as a name)."""
