@@ -303,7 +303,14 @@ def _pairs(pairs: list[str], option: str, form: str) -> dict[str, str]:
 
 
 def _mapping(pairs: list[str]) -> dict[str, str]:
-    return _pairs(pairs, "--map", "TARGET=SOURCE")
+    """--map FIELD=COLUMN: the column as written, spaces and all (a header may hold them)."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        target, sep, column = pair.partition("=")
+        if not sep or not target.strip() or not column:
+            raise typer.BadParameter(f"{pair!r} is not FIELD=COLUMN", param_hint="--map")
+        out[target.strip()] = column
+    return out
 
 
 @app.command()

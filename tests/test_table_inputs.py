@@ -125,7 +125,7 @@ def test_cli_build_with_map(tmp_path: Path) -> None:
         ],
     )
     assert bad.exit_code == 2
-    assert "'oops' is not TARGET=SOURCE" in bad.stderr
+    assert "'oops' is not FIELD=COLUMN" in bad.stderr  # the help's own words
 
 
 def _read(source: TableSource) -> list[tuple[list[int], list[tuple[str, int | None]]]]:

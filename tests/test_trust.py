@@ -438,3 +438,35 @@ def test_a_csv_gzip_bomb_is_one_error_line(tmp_path: Path) -> None:
         assert _one_error_line(done.stderr) == (
             f"Error: {table}: not a readable CSV file: a row over 64 MiB"
         )
+
+
+def test_a_jsonl_whose_first_line_is_broken_is_read_row_by_row(tmp_path: Path) -> None:
+    table = tmp_path / "t.jsonl"
+    table.write_text('{"source": "KCNA", "title": \n' + json.dumps(_row("Kept")) + "\n")
+    result = _built([table], tmp_path / "out")
+    assert result.articles == 1
+    assert [(r.code, r.line) for r in result.report.errors] == [("json-error", 1)]
+
+
+def test_the_map_hint_for_a_column_with_spaces_can_be_followed(tmp_path: Path) -> None:
+    table = tmp_path / "t.csv"
+    table.write_text(" source ,title,date_published,body\nKCNA,T,2024-11-11,Text.\n")
+    args = ["build", str(table), "--name", "s", "--version", "1.0.0", "--out", str(tmp_path)]
+    hinted = RUNNER.invoke(app, args)
+    assert hinted.exit_code == 2
+    assert "did you mean --map 'source= source '?" in hinted.stderr
+    followed = RUNNER.invoke(app, [*args, "--map", "source= source "])
+    assert followed.exit_code == 0, followed.stderr
+
+
+def test_validate_of_a_page_folder_reports_the_merges_build_makes(tmp_path: Path) -> None:
+    from .conftest import EXAMPLES
+
+    checked = validate([EXAMPLES], today=TODAY)
+    built = build_release([EXAMPLES], name="x", version="1.0.0", out=tmp_path,
+                          created=CREATED, today=TODAY)  # fmt: skip
+    merges = [(i.code, i.file, i.message) for i in checked.warnings if i.code.startswith("dupl")]
+    assert merges == [(i.code, i.file, i.message) for i in built.report.warnings
+                      if i.code.startswith("dupl")]  # fmt: skip
+    assert merges == [("duplicate-merged", "2025-12-09-orchard-no-related.txt",
+                       "same article as 2025-12-09-orchard-recaptured.txt (kept)")]  # fmt: skip

@@ -11,6 +11,7 @@ Bad data is a `Report`, never an exception; only what cannot be read at all rais
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -95,6 +96,7 @@ def validate(
         tables += [item for item in found if item.is_table]
         stats["tables"] = len(tables)
         stats["rows"] += _judge_tables(tables, out, contract.today, options, limits)
+        pages_kept: list[tuple[str, int, str, int]] = []  # id, capture day, file, body hash
         for item in (item for item in found if not item.is_table):
             stats["pages"] += 1
             parsed = parse_file(item, today, limits)
@@ -104,12 +106,37 @@ def validate(
             else:
                 for warning in parsed.warnings:
                     out.add(warning)
+                article = parsed.article
+                captured = article.date_captured
+                day = captured.toordinal() if captured else -1
+                pages_kept.append((article.article_id, day, item.source_file, hash(article.body)))
+        _report_page_merges(pages_kept, out)
     except ErrorLimit:
         pass
     if not (stats["pages"] or stats["tables"] or stats["releases"]):
         raise InputError(_nothing_to_check(paths))
     stats["truncated"] = out.truncated
     return Report(issues=out.issues, stats=stats)
+
+
+def _report_page_merges(pages: list[tuple[str, int, str, int]], out: Collector) -> None:
+    """The pages `build` would merge, as build reports them: of each article's pages the
+    latest capture is kept (no capture date counts as oldest), then the smallest
+    source_file; every other is `duplicate-merged` (or `-body-differs`)."""
+    pages.sort(key=lambda page: (page[0], -page[1], page[2]))
+    for _, group in itertools.groupby(pages, key=lambda page: page[0]):
+        kept, *merged = group
+        for _, _, file, body in sorted(merged, key=lambda page: page[2]):
+            differs = body != kept[3]
+            out.add(
+                Issue(
+                    code="duplicate-body-differs" if differs else "duplicate-merged",
+                    message=f"same article as {kept[2]} (kept)"
+                    + ("; their bodies differ" if differs else ""),
+                    file=file,
+                    severity="warning",
+                )
+            )
 
 
 def _nothing_to_check(paths: list[Path]) -> str:

@@ -1,6 +1,6 @@
 """Parsed-article tables (CSV, Parquet, JSON Lines), row by row, to records.
 
-Other scrapers' files name columns their own way (`--map TARGET=SOURCE` renames them). A
+Other scrapers' files name columns their own way (`--map FIELD=COLUMN` renames them). A
 row's values go by field name to `packager.contract.record.make_record`, as a page's do, so
 a row is normalised, derived and checked exactly as a page is: what the contract derives
 (`article_id`, `word_count`, `language`, the byline) is derived whatever the row says. A
@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import stat
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -113,7 +114,7 @@ class TableOptions:
             wrong = missing_sources[0]
             target = next(t for t, c in self.mapping.items() if c == wrong)
             close = difflib.get_close_matches(wrong, columns, n=1)
-            hint = f"; did you mean --map {target}={close[0]}?" if close else ""
+            hint = f"; did you mean --map {shlex.quote(f'{target}={close[0]}')}?" if close else ""
             raise ColumnsError(
                 f"{label}: --map {target}={wrong}: the file has no column {wrong!r} "
                 f"(columns: {_listed(columns)}){hint}"
@@ -153,9 +154,9 @@ def _closest(name: str, columns: list[str], sample: Columns) -> str | None:
     if name in DATES:
         found.sort(key=lambda column: not _holds_dates(sample.get(column, [])))
     if found:
-        return f"--map {name}={found[0]}"
+        return f"--map {shlex.quote(f'{name}={found[0]}')}"
     close = difflib.get_close_matches(name, columns, n=1, cutoff=0.6)
-    return f"--map {name}={close[0]}" if close else None
+    return f"--map {shlex.quote(f'{name}={close[0]}')}" if close else None
 
 
 def _first_of(rows: list[int]) -> str:

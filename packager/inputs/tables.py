@@ -580,10 +580,12 @@ def _json_table(
     sources: dict[str, str] = {source: target for target, source in mapping.items()}
     header: list[str] = []
     with _text(path, gzipped, errors="surrogateescape") as handle:
+        # the columns are the first object's (a broken line before it is a json-error of
+        # its own, reported when the rows are read, not a table without columns)
         for _, first, _ in values(handle):
             if isinstance(first, dict):
                 header = [_SURROGATES.sub("\ufffd", str(k)) for k in first]
-            break
+                break
     columns = [sources.get(k, k) for k in header]
     source = TableSource(path, label, columns, iter(()), header=header)
 
