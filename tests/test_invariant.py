@@ -21,7 +21,7 @@ import frictionless
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from packager import BuildResult, build_release, validate
@@ -197,13 +197,24 @@ def test_every_release_built_from_table_rows_is_valid(
     _assert_valid(_build([path], tmp_path_factory.mktemp("out"), layout))
 
 
+_EDITED = {"source": "KCNA", "title": "T", "date_published": "2024-01-02", "body": "One text."}
+
+
 @settings(SETTINGS, max_examples=6)
-@given(st.lists(rows(), min_size=1, max_size=4), LAYOUTS)
+@given(st.lists(rows(), min_size=1, max_size=4), LAYOUTS, RECAPTURES)
+@example([_EDITED], "partitioned", [(0, "Another text.")])  # a revision, certainly
+@example([_EDITED], "single", [(0, "Another text.")])
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # rdflib's, inside mlcroissant
 def test_every_release_passes_mlcroissant_and_loads_in_datasets(
-    tmp_path_factory: pytest.TempPathFactory, table: list[dict[str, object]], layout: str
+    tmp_path_factory: pytest.TempPathFactory,
+    table: list[dict[str, object]],
+    layout: str,
+    recaptures: list[tuple[int, str]],
 ) -> None:
-    """Tables without related items, in both layouts: the shelves' own readers take them."""
+    """Tables without related items, captured again (revisions), in both layouts: the
+    shelves' own readers take them, every table with rows."""
+    for index, body in recaptures:
+        table.append({**table[index % len(table)], "body": body})
     table = [{k: v for k, v in row.items() if k != "related"} for row in table]
     path = tmp_path_factory.mktemp("table") / "scraped.jsonl"
     _write_table(table, path)
@@ -217,24 +228,28 @@ def test_every_release_passes_mlcroissant_and_loads_in_datasets(
         timeout=300,
     )
     assert checked.returncode == 0, checked.stderr[-3000:]
-    if result.articles:  # a table with no rows has no config for datasets to load
+    # a table with no rows has no config for datasets to load
+    counts = {t: len(_rows(result.path, t)) for t in ("articles", "revisions")}
+    tables = [t for t, n in counts.items() if n]
+    if tables:
         loaded = subprocess.run(
-            [sys.executable, "-c", _LOAD, str(result.path)],
+            [sys.executable, "-c", _LOAD, str(result.path), *tables],
             capture_output=True,
             text=True,
             timeout=300,
         )
         assert loaded.returncode == 0, loaded.stderr[-3000:]
-        assert loaded.stdout.split() == [str(result.articles)]
+        assert loaded.stdout.split() == [str(counts[t]) for t in tables]
 
 
 # datasets in a process of its own, its cache in a fresh folder: one release per process.
 _LOAD = """
 import sys, tempfile, datasets
 datasets.disable_progress_bars()
-with tempfile.TemporaryDirectory() as cache:
-    rows = datasets.load_dataset(sys.argv[1], "articles", split="train", cache_dir=cache)
-print(rows.num_rows)
+for table in sys.argv[2:]:
+    with tempfile.TemporaryDirectory() as cache:
+        rows = datasets.load_dataset(sys.argv[1], table, split="train", cache_dir=cache)
+    print(rows.num_rows)
 """
 
 

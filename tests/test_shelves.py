@@ -260,6 +260,7 @@ def test_metadata_its_readers_would_refuse_is_refused_before_a_build(
     assert not (tmp_path / "out" / "m").exists()
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # rdflib's, inside mlcroissant
 def test_hostile_but_valid_metadata_keeps_every_reader_whole(tmp_path: Path) -> None:
     meta = tmp_path / "dataset.toml"
     meta.write_text(
@@ -288,3 +289,5 @@ def test_hostile_but_valid_metadata_keeps_every_reader_whole(tmp_path: Path) -> 
         assert depth >= 0
     assert depth == 0
     assert validate([result.path], today=TODAY).valid
+    checked = _mlcroissant("validate", "--jsonld", str(result.path / "croissant.json"))
+    assert checked.returncode == 0, checked.stderr[-3000:]
