@@ -291,3 +291,10 @@ def test_hostile_but_valid_metadata_keeps_every_reader_whole(tmp_path: Path) -> 
     assert validate([result.path], today=TODAY).valid
     checked = _mlcroissant("validate", "--jsonld", str(result.path / "croissant.json"))
     assert checked.returncode == 0, checked.stderr[-3000:]
+    from .test_invariant import _LOAD
+
+    loaded = subprocess.run(
+        [sys.executable, "-c", _LOAD, str(result.path), "articles"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert (loaded.returncode, loaded.stdout.split()) == (0, [str(result.articles)])

@@ -470,3 +470,14 @@ def test_validate_of_a_page_folder_reports_the_merges_build_makes(tmp_path: Path
                       if i.code.startswith("dupl")]  # fmt: skip
     assert merges == [("duplicate-merged", "2025-12-09-orchard-no-related.txt",
                        "same article as 2025-12-09-orchard-recaptured.txt (kept)")]  # fmt: skip
+
+
+def test_a_hard_linked_file_in_a_release_is_never_read(copy: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.csv"
+    secret.write_text("root:x:0:0:the secret first line\n")
+    (copy / "data/related.csv").unlink()
+    os.link(secret, copy / "data/related.csv")
+    report = validate([copy], today=TODAY)
+    assert not report.valid
+    assert ("data/related.csv", "unsafe-entry") in {(i.file, i.code) for i in report.issues}
+    assert not any("secret" in i.message or "root:x" in i.message for i in report.issues)

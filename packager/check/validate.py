@@ -350,8 +350,9 @@ def _issue(code: str, message: str, file: str, **where: Any) -> Issue:
 
 def release_files(folder: Path, out: Collector) -> set[str]:
     """The regular files of a release (names relative to it, "/" between parts), found
-    without following a link. A symbolic link, a pipe, a socket or a device in a release
-    is an error, and is never opened: nothing outside the release is read."""
+    without following a link. A symbolic link, a hard link (a file of more than one
+    name), a pipe, a socket or a device in a release is an error, and is never opened:
+    nothing outside the release is read."""
     found: set[str] = set()
     pending = [(folder, "")]
     while pending:
@@ -369,7 +370,12 @@ def release_files(folder: Path, out: Collector) -> set[str]:
             elif entry.is_dir(follow_symlinks=False):
                 pending.append((Path(entry.path), name + "/"))
             elif entry.is_file(follow_symlinks=False):
-                found.add(name)
+                links = entry.stat(follow_symlinks=False).st_nlink
+                if links > 1:  # its bytes may be any file's of the machine: not read
+                    why = f"a hard link ({links} names): a release's files are its own; not read"
+                    out.add(_issue("unsafe-entry", why, name))
+                else:
+                    found.add(name)
             else:
                 why = "not a regular file (a pipe, socket or device): not opened"
                 out.add(_issue("unsafe-entry", why, name))

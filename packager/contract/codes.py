@@ -47,7 +47,7 @@ WARNINGS = {
 RELEASE = {
     "package-error": "datapackage.json is not JSON or lacks a required property",
     "unsafe-path": "a resource path is absolute, a URL, leaves the release folder, or is a link",
-    "unsafe-entry": "a symbolic link, pipe, socket or device in a release: never opened",
+    "unsafe-entry": "a symbolic or hard link, pipe, socket or device in a release: never opened",
     "scheme-error": "a file the descriptor or SHA256SUMS names is missing",
     "byte-count": "a file's size differs from the descriptor's",
     "hash-count": "a file's sha256 differs from the descriptor's or SHA256SUMS",
