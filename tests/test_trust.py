@@ -481,3 +481,31 @@ def test_a_hard_linked_file_in_a_release_is_never_read(copy: Path, tmp_path: Pat
     assert not report.valid
     assert ("data/related.csv", "unsafe-entry") in {(i.file, i.code) for i in report.issues}
     assert not any("secret" in i.message or "root:x" in i.message for i in report.issues)
+
+
+def test_a_large_tables_finer_buckets_give_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A snapshot's rows crowd into one month: past TABLE_ROWS_PER_ID_PART (estimated)
+    rows, a day is a bucket, cut by article_id, and the release is byte for byte the same
+    (recaptures, revisions and the partitioned layout included)."""
+    from packager.build import spool
+    from packager.build.release import build_release as unjudged
+
+    from .conftest import digests
+
+    rows = [{**_row(f"Story {n}"), "date_published": f"2024-01-{1 + n % 28:02d}",
+             "body": f"Text {n}."} for n in range(300)]  # fmt: skip
+    rows += [{**rows[n], "body": f"Edited {n}."} for n in range(0, 300, 7)]
+    table = tmp_path / "snapshot.jsonl"
+    table.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    for layout in ("single", "partitioned"):
+        made = {}
+        for threshold in (10**12, 0):
+            monkeypatch.setattr(spool, "TABLE_ROWS_PER_ID_PART", threshold)
+            out = tmp_path / f"{layout}-{threshold}"
+            made[threshold] = unjudged([table], name="s", version="1.0.0", out=out,
+                                       created=CREATED, today=TODAY, layout=layout)  # fmt: skip
+        assert spool.Buckets.for_inputs(1, 300).id_parts == 16
+        assert digests(made[0].path) == digests(made[10**12].path)
+        assert made[0].articles == 300

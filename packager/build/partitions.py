@@ -28,6 +28,7 @@ from packager.build.spool import (
     Spool,
     Spooled,
     ordered_related,
+    release_ordered,
 )
 from packager.contract.schema import arrow_schema
 from packager.release.card import CorpusStats
@@ -80,7 +81,7 @@ def write_partitioned(
     data.mkdir()
     years = [
         (spool.subset("articles", list(group)), data, year, buckets)
-        for year, group in groupby(spool.buckets("articles"), key=Buckets.year_of)
+        for year, group in groupby(spool.buckets("articles"), key=buckets.year_of)
     ]
     stats, merged, dropped = CorpusStats(), [], []
     for written in engine.run(write_year, years, "year"):
@@ -107,7 +108,7 @@ def write_partitioned(
     ):
         if not rows:
             write_empty_partition(data, table, arrow_schema(table))
-    return stats, merged
+    return stats, release_ordered(merged)
 
 
 class _Lazy:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from packager.about import __version__
 from packager.build.engine import Engine, Finding, Job, LocalEngine, Parsed, parse_into
@@ -36,6 +37,7 @@ from packager.build.spool import (
     SpoolPlace,
     dropped_pages,
     ordered_related,
+    release_ordered,
 )
 from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.models import Issue, Report
@@ -499,7 +501,7 @@ def _parse_and_write(
     """`files` parsed into the spool at `place` (on `engine`), and both tables written
     into `data`."""
     spool = Spool(place, keep_keys=plan.layout != "partitioned")
-    buckets = Buckets.for_inputs(len(files))
+    buckets = Buckets.for_inputs(len(files), _table_rows(files))
     job = Job(place, run.today, run.limits, buckets, run.storage)
     parsed = parse_into(
         spool,
@@ -529,6 +531,27 @@ def _parse_and_write(
         engine.close()  # not needed to write single files: its memory goes now
         stats, merged = _write_tables(spool, data, buckets)
     return parsed, rejects, stats, merged
+
+
+ROW_BYTES = 100  # a table row's fewest bytes, about: rows are estimated from a file's size
+
+
+def _table_rows(files: InputList) -> int:
+    """About how many rows the tables among `files` hold (Parquet's metadata says; other
+    files by their size, as if every row were short, gzip counted eight times over): what
+    the spool's buckets are cut by, before a row is read."""
+    rows = 0
+    for position in files.table_positions():
+        path = files[position].path
+        try:
+            if path.name.lower().endswith(".parquet"):
+                rows += pq.read_metadata(path).num_rows
+            else:
+                size = path.stat().st_size
+                rows += size * (8 if path.name.lower().endswith(".gz") else 1) // ROW_BYTES
+        except (OSError, ValueError):  # read and reported as the table is read
+            continue
+    return rows
 
 
 def _refuse_empty(parsed: Parsed, rejects: int, new_inputs: bool) -> None:
@@ -581,7 +604,7 @@ def _write_tables(spool: Spool, data: Path, buckets: Buckets) -> tuple[CorpusSta
             out.write(table)
     stats.revisions = out.rows
     stats.revised = articles.revised
-    return stats, articles.merged
+    return stats, release_ordered(articles.merged)
 
 
 def _recipe(parsed: Parsed) -> dict[str, Any]:

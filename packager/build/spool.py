@@ -48,6 +48,7 @@ RELATED_ROWS_PER_PAGE = 8  # an estimate, to choose the number of related bucket
 # (bench/README.md, "Fewer, larger buckets").
 RELATED_BUCKET_ROWS = 60_000
 PAGES_PER_MONTH_PART = 500_000  # a month is cut in two parts from a million pages, and so on
+TABLE_ROWS_PER_ID_PART = 250_000  # table rows (estimated) from which a day is cut by article_id
 PIECE_ROWS = 10_000  # rows of a bucket copied in release order at a time
 
 
@@ -55,20 +56,36 @@ PIECE_ROWS = 10_000  # rows of a bucket copied in release order at a time
 class Buckets:
     """How a build spreads rows over buckets, chosen from its number of inputs (so the same
     in every writer): `related` ranges of article_id, and `month_parts` parts of a month
-    (by day) for articles. The bucket keys keep the release order."""
+    (by day) for articles; with a quarter million table rows or more, a bucket a day and `id_parts`
+    ranges of article_id within it (a snapshot's rows crowd into few months: a month a
+    bucket held a million rows at once). The bucket keys keep the release order
+    `(date_published, article_id)`: id ranges only split a single day."""
 
     related: int = 1
     month_parts: int = 1
+    id_parts: int = 1
 
     @classmethod
-    def for_inputs(cls, inputs: int) -> Buckets:
+    def for_inputs(cls, inputs: int, table_rows: int = 0) -> Buckets:
+        """Buckets for `inputs` page files and tables, the tables holding some
+        `table_rows` rows (an estimate: it only makes buckets finer or coarser)."""
+        rows = inputs + table_rows
+        id_parts = 16 if table_rows >= TABLE_ROWS_PER_ID_PART else 1
         return cls(
-            related=max(1, min(1 << 16, inputs * RELATED_ROWS_PER_PAGE // RELATED_BUCKET_ROWS)),
-            month_parts=max(1, min(31, inputs // PAGES_PER_MONTH_PART)),
+            related=max(1, min(1 << 16, rows * RELATED_ROWS_PER_PAGE // RELATED_BUCKET_ROWS)),
+            month_parts=31 if id_parts > 1 else max(1, min(31, rows // PAGES_PER_MONTH_PART)),
+            id_parts=id_parts,
         )
 
-    def article(self, day: dt.date) -> int:
-        return (day.year * 100 + day.month) * 100 + (day.day - 1) * self.month_parts // 31
+    def article(self, day: dt.date, article_id: str = "0") -> int:
+        part = (day.year * 100 + day.month) * 100 + (day.day - 1) * self.month_parts // 31
+        if self.id_parts == 1:
+            return part
+        return part * self.id_parts + int(article_id[:1], 16) * self.id_parts // 16
+
+    def year_of(self, bucket: int) -> int:
+        """The year of an articles bucket (`article`'s key)."""
+        return bucket // (10_000 * self.id_parts)
 
     def related_of(self, article_id: str) -> int:
         return int(article_id[:4], 16) * self.related >> 16
@@ -76,11 +93,6 @@ class Buckets:
     def related_of_prefix(self, digit: str) -> range:
         """The related buckets that hold article ids starting with the hex `digit`."""
         return range(self.related_of(f"{digit}000"), self.related_of(f"{digit}fff") + 1)
-
-    @staticmethod
-    def year_of(bucket: int) -> int:
-        """The year of an articles bucket (`article`'s key)."""
-        return bucket // 10_000
 
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -128,6 +140,9 @@ class Merged:
     dropped: str
     dropped_line: int | None
     body_differs: bool
+    # the article's date: merges are listed in release order, (date, article_id), whatever
+    # the buckets (not in the trace)
+    date_published: dt.date | None = None
 
     def trace(self) -> dict[str, Any]:
         """The merge as a line of the release's merges.jsonl."""
@@ -323,7 +338,7 @@ class SpoolWriter:
             # Kept in UTF-8 and the str let go: converting a str, Arrow keeps a UTF-8 copy
             # beside it, and a str of text beyond Latin-1 is twice its UTF-8 size.
             article["body"] = article["body"].encode("utf-8")
-        bucket = self.buckets.article(article["date_published"])
+        bucket = self.buckets.article(article["date_published"], article["article_id"])
         own = (index, index if rank is None else rank, record.line, 1 if revision else None)
         self._tables["articles"].add(bucket, article, own)
         self._rows += 1
@@ -502,8 +517,8 @@ def _merged(
     if not dropped:
         return [], []
     is_start = starts.to_pylist()
-    ids, files, lines, carried = (
-        table.column(c) for c in ("article_id", "source_file", LINE, REVISION)
+    ids, files, lines, carried, dates = (
+        table.column(c) for c in ("article_id", "source_file", LINE, REVISION, "date_published")
     )
     texts = [table.column(name) for name in TEXT]
     merged: list[Merged] = []
@@ -532,10 +547,17 @@ def _merged(
                     dropped=files[row].as_py(),
                     dropped_line=lines[row].as_py(),
                     body_differs=text[2] != kept_text[2],
+                    date_published=dates[row].as_py(),
                 )
             )
         revisions += _revisions_of(table, ids[kept].as_py(), kept_text, earlier)
     return merged, revisions
+
+
+def release_ordered(merged: list[Merged]) -> list[Merged]:
+    """Merges in release order, (date_published, article_id), each article's in the
+    order found (a stable sort): the same list whatever the buckets were."""
+    return sorted(merged, key=lambda one: (one.date_published or dt.date.min, one.article_id))
 
 
 def _revisions_of(
