@@ -127,16 +127,18 @@ def _report_page_merges(pages: list[tuple[str, int, str, int]], out: Collector) 
     for _, group in itertools.groupby(pages, key=lambda page: page[0]):
         kept, *merged = group
         for _, _, file, body in sorted(merged, key=lambda page: page[2]):
-            differs = body != kept[3]
-            out.add(
-                Issue(
-                    code="duplicate-body-differs" if differs else "duplicate-merged",
-                    message=f"same article as {kept[2]} (kept)"
-                    + ("; their bodies differ" if differs else ""),
-                    file=file,
-                    severity="warning",
-                )
-            )
+            out.add(_merge_issue(kept[2], file, None, body != kept[3]))
+
+
+def _merge_issue(kept: str, file: str, line: int | None, differs: bool) -> Issue:
+    """The warning of an input `build` would merge into the `kept` one, as build words it."""
+    return Issue(
+        code="duplicate-body-differs" if differs else "duplicate-merged",
+        message=f"same article as {kept} (kept)" + ("; their bodies differ" if differs else ""),
+        file=file,
+        line=line,
+        severity="warning",
+    )
 
 
 def _nothing_to_check(paths: list[Path]) -> str:
@@ -288,17 +290,7 @@ def _judge_tables(
         rows += _judge_table(position, item, out, today, options, limits, kept, merged)
     for aid, file, line, body in merged:
         winner = kept[aid]
-        differs = body != winner.body
-        out.add(
-            Issue(
-                code="duplicate-body-differs" if differs else "duplicate-merged",
-                message=f"same article as {winner.file} row {winner.line} (kept)"
-                + ("; their bodies differ" if differs else ""),
-                file=file,
-                line=line,
-                severity="warning",
-            )
-        )
+        out.add(_merge_issue(f"{winner.file} row {winner.line}", file, line, body != winner.body))
     return rows
 
 
