@@ -509,3 +509,31 @@ def test_a_large_tables_finer_buckets_give_the_same_bytes(
         assert spool.Buckets.for_inputs(1, 300).id_parts == 16
         assert digests(made[0].path) == digests(made[10**12].path)
         assert made[0].articles == 300
+
+
+def test_a_release_written_without_every_key_is_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past KEYED_TABLE_ROWS no article's key is kept: the articles are written first and
+    tell which pages were dropped, then the related rows. The same bytes, the dropped
+    captures' related rows left out as before."""
+    from packager.build import release as module
+
+    from .conftest import digests
+
+    item = {"title": "Item", "teaser": "T.", "date_published": "2024-01-01"}
+    rows = [{**_row(f"Story {n}"), "related": [{**item, "title": f"Item {n}"}]}
+            for n in range(40)]  # fmt: skip
+    rows += [{**rows[n], "body": f"Edited {n}.", "related": [{**item, "title": "Other"}]}
+             for n in range(0, 40, 3)]  # fmt: skip
+    table = tmp_path / "snapshot.jsonl"
+    table.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    made = {}
+    for keyed in (10**12, 0):
+        monkeypatch.setattr(module, "KEYED_TABLE_ROWS", keyed)
+        made[keyed] = module.build_release(
+            [table], name="k", version="1.0.0", out=tmp_path / str(keyed), created=CREATED,
+            today=TODAY,
+        )  # fmt: skip
+    assert digests(made[0].path) == digests(made[10**12].path)
+    assert (made[0].articles, made[0].related, made[0].duplicates) == (40, 40, 14)

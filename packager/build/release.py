@@ -500,8 +500,14 @@ def _parse_and_write(
 ) -> tuple[Parsed, list[Finding], CorpusStats, list[Merged]]:
     """`files` parsed into the spool at `place` (on `engine`), and both tables written
     into `data`."""
-    spool = Spool(place, keep_keys=plan.layout != "partitioned")
-    buckets = Buckets.for_inputs(len(files), _table_rows(files))
+    table_rows = _table_rows(files)
+    # Every article's key (~40 bytes) is kept to write the related rows while the articles
+    # are written; not for the partitioned layout (its years find their own), nor for
+    # tables of millions of rows (they have few related rows to overlap, and the keys
+    # were what grew with their rows).
+    overlap = plan.layout != "partitioned" and table_rows < KEYED_TABLE_ROWS
+    spool = Spool(place, keep_keys=overlap)
+    buckets = Buckets.for_inputs(len(files), table_rows)
     job = Job(place, run.today, run.limits, buckets, run.storage)
     parsed = parse_into(
         spool,
@@ -534,6 +540,7 @@ def _parse_and_write(
 
 
 ROW_BYTES = 100  # a table row's fewest bytes, about: rows are estimated from a file's size
+KEYED_TABLE_ROWS = 1_000_000  # table rows (estimated) from which no article's key is kept
 
 
 def _table_rows(files: InputList) -> int:
@@ -583,21 +590,28 @@ def _write_tables(spool: Spool, data: Path, buckets: Buckets) -> tuple[CorpusSta
     stats = CorpusStats()
     articles = OrderedArticles(spool, buckets)
 
-    def write_related() -> int:
+    def write_related(dropped: Callable[[], pa.Array]) -> int:
         with TableWriter(data / "related", arrow_schema("related")) as out:
-            for table in ordered_related(spool, dropped_pages(spool)):
+            for table in ordered_related(spool, dropped()):
                 out.write(table)
         return out.rows
 
-    # The two tables are written at once: Arrow's readers, sorts and writers release the
-    # GIL, and the articles alone left a core idle for a third of a build.
-    with ThreadPoolExecutor(1, thread_name_prefix="packager-related") as pool:
-        related = pool.submit(write_related)
+    def write_articles() -> None:
         with TableWriter(data / "articles", arrow_schema("articles")) as out:
             for table in articles:
                 out.write(table)
                 stats.add_articles(table)
-        stats.related = related.result()
+
+    if not spool.keep_keys:  # the articles first: they tell which pages were dropped
+        write_articles()
+        stats.related = write_related(lambda: articles.dropped)
+    else:
+        # The two tables are written at once: Arrow's readers, sorts and writers release
+        # the GIL, and the articles alone left a core idle for a third of a build.
+        with ThreadPoolExecutor(1, thread_name_prefix="packager-related") as pool:
+            related = pool.submit(write_related, lambda: dropped_pages(spool))
+            write_articles()
+            stats.related = related.result()
     spool.extend(articles.revisions.segments, [])
     with TableWriter(data / "revisions", arrow_schema("revisions")) as out:
         for table in ordered_related(spool, pa.array([], pa.int64()), table_name="revisions"):
