@@ -37,7 +37,14 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 import pyarrow as pa
 
 from packager.build.carry import Carried
-from packager.build.spool import Buckets, Segment, Spool, SpoolPlace, SpoolWriter
+from packager.build.spool import (
+    TABLE_FLUSH_ROWS,
+    Buckets,
+    Segment,
+    Spool,
+    SpoolPlace,
+    SpoolWriter,
+)
 from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.models import Issue, Reject
 from packager.contract.record import Record
@@ -327,7 +334,7 @@ def _parse_table(
     spool: Spool, index: int, item: InputFile, job: Job, options: TableOptions
 ) -> Parsed:
     out = Parsed()
-    writer = spool.writer(f"table{index >> ROW_BITS:09d}", job.buckets)
+    writer = spool.writer(f"table{index >> ROW_BITS:09d}", job.buckets, TABLE_FLUSH_ROWS)
     rows = TableRows(item, options, job.today, job.limits)
     out.findings += [
         Finding(index, "warning", code, message, item.source_file, line)

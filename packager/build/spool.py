@@ -39,6 +39,9 @@ from packager.contract.schema import arrow_schema
 from packager.inputs.remote import StorageOptions, filesystem, is_url
 
 FLUSH_ROWS = 8_000
+# A table's writer (in the main process) flushes less often: its rows spread over many day
+# buckets, and a flush writes a segment a bucket (FLUSH_BYTES still bounds its bodies).
+TABLE_FLUSH_ROWS = 64_000
 SPOOL_BUFFER = 1 << 20  # bytes a spool file's writes are gathered in
 FLUSH_BYTES = 256 << 20  # bodies buffered by a writer before it writes them out
 LARGE_BODY = 1 << 20  # characters of a body spooled from UTF-8 bytes, not its str
@@ -415,8 +418,8 @@ class Spool:
         self._names: list[str] = []
         self.keys: list[pa.RecordBatch] = []  # every writer's `SpoolWriter.keys`
 
-    def writer(self, prefix: str, buckets: Buckets) -> SpoolWriter:
-        return SpoolWriter(self.place, prefix, buckets)
+    def writer(self, prefix: str, buckets: Buckets, flush_rows: int = FLUSH_ROWS) -> SpoolWriter:
+        return SpoolWriter(self.place, prefix, buckets, flush_rows)
 
     def extend(self, segments: Iterable[Segment], keys: Iterable[pa.RecordBatch]) -> None:
         """Add a writer's segments to the index, and its articles' keys if kept."""
