@@ -632,9 +632,7 @@ def main() -> None:
     except OSError as exc:  # what the library did not report: writing the output failed
         if _state["debug"]:
             raise
-        typer.echo(f"Error: the output cannot be written: {exc.strerror or exc}", err=True)
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python's flush at exit must not fail
-        code = 2
+        code = _output_failed(exc, 2)
     if code == INTERRUPTED and not _state["interrupted"]:  # Typer's own exit for Ctrl-C
         typer.echo("Error: interrupted", err=True)
     code = _flushed(code if isinstance(code, int) else 0)
@@ -647,12 +645,18 @@ def _flushed(code: int) -> int:
     exit. A reader that went away (`| head`) changes nothing."""
     try:
         sys.stdout.flush()
-    except BrokenPipeError:
-        pass
     except OSError as exc:
-        typer.echo(f"Error: the output cannot be written: {exc.strerror or exc}", err=True)
-        code = code or 2
-    else:
-        return code
-    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python's flush at exit must not fail
+        return _output_failed(exc, code)
     return code
+
+
+def _output_failed(exc: OSError, code: int) -> int:
+    """The exit code once stdout could not be written: a reader that went away (`| head`)
+    changes nothing (`code`); anything else (a full disk) is one line ``Error: ...`` and
+    exit 2 where `code` said success. Either way stdout is let go, so that Python's own
+    flush at exit does not fail again."""
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until the process ends
+    if isinstance(exc, BrokenPipeError):
+        return code
+    typer.echo(f"Error: the output cannot be written: {exc.strerror or exc}", err=True)
+    return code or 2

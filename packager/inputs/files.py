@@ -241,7 +241,7 @@ def _walk(root: Path, listing: _Listing) -> None:
             for entry in entries:
                 if entry.name.startswith("."):
                     continue
-                if not _utf8(entry.name):
+                if not is_utf8(entry.name):
                     shown = os.fsencode(prefix + entry.name).decode("utf-8", "backslashreplace")
                     listing.skipped.append((shown, NOT_UTF8))
                     continue
@@ -271,7 +271,7 @@ METADATA_FILE = "dataset.toml"  # read as the dataset's metadata, not as an inpu
 NOT_UTF8 = "its name is not UTF-8 (the tables could not name it): not read; rename it"
 
 
-def _utf8(name: str) -> bool:
+def is_utf8(name: str) -> bool:
     """Whether a file name (as Python decodes it from the disk) is UTF-8 text."""
     try:
         name.encode("utf-8")
@@ -313,15 +313,6 @@ def input_files(inputs: Iterable[Path | str], storage: StorageOptions = ()) -> I
     found = listing.sorted_unique()
     found.skipped = sorted(listing.skipped)
     return found
-
-
-def is_utf8(name: str) -> bool:
-    """Whether a name (as Python read it: bytes not UTF-8 as surrogates) is UTF-8."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 _TABLE_IN_STORAGE = "a table in object storage: not read (copy it to a folder to build from it)"
