@@ -537,3 +537,22 @@ def test_a_release_written_without_every_key_is_the_same(
         )  # fmt: skip
     assert digests(made[0].path) == digests(made[10**12].path)
     assert (made[0].articles, made[0].related, made[0].duplicates) == (40, 40, 14)
+
+
+def test_parquet_text_that_is_not_utf8_is_reported_not_a_traceback(tmp_path: Path) -> None:
+    """Parquet's reader does not check a string column's UTF-8 (found by the fuzz test)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    bodies = pa.array([b"Clean text.", b"Caf\xe9 text."], pa.binary()).cast(pa.string(), safe=False)
+    table = pa.table({"source": ["KCNA"] * 2, "title": ["A", "B"],
+                      "date_published": ["2024-11-11"] * 2, "body": bodies})  # fmt: skip
+    pq.write_table(table, tmp_path / "t.parquet")
+    result = _built([tmp_path / "t.parquet"], tmp_path / "out")
+    assert result.articles == 2
+    [warning] = [w for w in result.report.warnings if w.code == "invalid-utf8"]
+    assert warning.message.endswith("(rows 3)")
+    assert (
+        "Caf\ufffd text."
+        in pq.read_table(result.path / "data/articles.parquet")["body"].to_pylist()
+    )

@@ -182,8 +182,8 @@ def _first_rows(source: TableSource) -> Columns:
         batch, _, _ = next(source.batches)
     except (StopIteration, InputError, ValueError, OSError):  # Arrow's errors are ValueErrors
         return {}
-    rows: Columns = batch.slice(0, SAMPLE_ROWS).to_pydict()
-    return rows
+    rows = python_rows(batch.slice(0, SAMPLE_ROWS))
+    return {name: [row[name] for row in rows] for name in batch.schema.names}
 
 
 def _listed(columns: list[str]) -> str:
@@ -258,7 +258,11 @@ class TableRows:
     def __iter__(self) -> Iterator[Record | Reject]:
         label, constants = self.item.source_file, self.options.constants
         for batch, rows, _missing in self.source.batches:
-            for number, row in zip(rows.to_pylist(), python_rows(batch), strict=True):
+            mended: list[int] = []
+            numbers = rows.to_pylist()
+            values = python_rows(batch, mended)
+            self.source.replaced += sorted({numbers[k] for k in mended})
+            for number, row in zip(numbers, values, strict=True):
                 try:
                     yield self._noted(
                         record_of_row(
@@ -281,9 +285,11 @@ class TableRows:
             yield Reject(source_file=label, code=issue.code, message=issue.message, line=issue.row)
 
 
-def python_rows(batch: pa.RecordBatch) -> list[dict[str, Any]]:
+def python_rows(batch: pa.RecordBatch, replaced: list[int] | None = None) -> list[dict[str, Any]]:
     """The batch's rows as dicts; a date or time Python cannot hold (a Parquet date32 or
-    date64 far past year 9999) comes as its text, for the date rule to refuse."""
+    date64 far past year 9999) comes as its text, for the date rule to refuse; a Parquet
+    text that is not UTF-8 (Parquet's reader does not check) has U+FFFD for its bad bytes,
+    and its row's position goes into `replaced`."""
     try:
         rows: list[dict[str, Any]] = batch.to_pylist()
         return rows
@@ -294,14 +300,19 @@ def python_rows(batch: pa.RecordBatch) -> list[dict[str, Any]]:
         try:
             columns[name] = column.to_pylist()
         except (OverflowError, ValueError):
-            columns[name] = [_held(column, k) for k in range(len(column))]
+            columns[name] = [_held(column, k, replaced) for k in range(len(column))]
     names = list(columns)
     return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
 
-def _held(column: pa.Array, k: int) -> Any:
+def _held(column: pa.Array, k: int, replaced: list[int] | None) -> Any:
     try:
         return column[k].as_py()
+    except UnicodeDecodeError:
+        if replaced is not None:
+            replaced.append(k)
+        data: bytes = pc.cast(column.slice(k, 1), pa.binary())[0].as_py()
+        return data.decode("utf-8", "replace")
     except (OverflowError, ValueError):
         return pc.cast(column.slice(k, 1), pa.string())[0].as_py()
 

@@ -403,9 +403,14 @@ def _parquet(path: Path, label: str, mapping: dict[str, str]) -> TableSource:
     try:
         # Buffered reads, no pre-buffering: a row group is streamed, not loaded whole.
         handle = pq.ParquetFile(path, buffer_size=1 << 20, pre_buffer=False)
+        header = handle.schema_arrow.names
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"{path}: not a readable Parquet file: {exc}") from None
-    names = _renamed(handle.schema_arrow.names, mapping)
+    except UnicodeDecodeError:  # a column's name in the file's schema is not UTF-8
+        raise InputError(
+            f"{path}: not a readable Parquet file: a column name is not UTF-8"
+        ) from None
+    names = _renamed(header, mapping)
 
     def batches() -> Iterator[Batch]:
         start = 2
@@ -417,7 +422,7 @@ def _parquet(path: Path, label: str, mapping: dict[str, str]) -> TableSource:
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"{path}: not a readable Parquet file: {exc}") from None
 
-    return TableSource(path, label, names, batches(), header=handle.schema_arrow.names)
+    return TableSource(path, label, names, batches(), header=header)
 
 
 def _batch_rows(metadata: pq.FileMetaData) -> int:
