@@ -314,8 +314,49 @@ def test_export_failures_are_error_lines(example_release: BuildResult, tmp_path:
     done = _packager("export", str(example_release.path), "--to", "sqlite", str(missing))
     assert done.returncode == 2
     assert _one_error_line(done.stderr) == (
-        f"Error: {example_release.path}: cannot export to {missing}: unable to open database file"
+        f"Error: {example_release.path}: cannot export to {missing}: No such file or directory"
     )
+
+
+def _in_own_mount(folder: Path, mount: str, *command: str) -> subprocess.CompletedProcess[str]:
+    """Run `command` in a mount namespace of its own where `folder` is a 64 KiB tmpfs
+    ("full") or itself bound read-only ("read-only"), then list the folder there (what the
+    command left behind) on stdout. Root in a container can: `unshare -m` as the tests'
+    machines are set up; anywhere else the test says why it cannot run."""
+    import shlex
+
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("a full or read-only filesystem needs root and unshare(1) to mount one")
+    setup = {
+        "full": f"mount -t tmpfs -o size=64k tmpfs {folder}",
+        "read-only": f"mount --bind {folder} {folder} && mount -o remount,bind,ro {folder}",
+    }[mount]
+    run = " ".join(shlex.quote(part) for part in (sys.executable, "-m", "packager", *command))
+    script = f"{setup} || exit 99; {run}; code=$?; ls -A {folder}; exit $code"
+    done = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    if done.returncode == 99:
+        pytest.skip(f"unshare -m could not mount a {mount} filesystem: {done.stderr.strip()}")
+    return done
+
+
+@pytest.mark.parametrize(
+    ("mount", "reason"),
+    [("full", "database or disk is full"), ("read-only", "Read-only file system")],
+)
+def test_export_onto_a_full_or_read_only_filesystem_is_an_error_line_and_leaves_nothing(
+    example_release: BuildResult, tmp_path: Path, mount: str, reason: str
+) -> None:
+    folder = tmp_path / "target"
+    folder.mkdir()
+    target = folder / "k.db"
+    done = _in_own_mount(folder, mount, "export", str(example_release.path), "--to", "sqlite",
+                         str(target))  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert _one_error_line(done.stderr) == (
+        f"Error: {example_release.path}: cannot export to {target}: {reason}"
+    )
+    assert done.stdout == ""  # nothing left in the folder: no database, no partial one
 
 
 @pytest.mark.parametrize("which", ["INT", "TERM"])
@@ -556,3 +597,27 @@ def test_parquet_text_that_is_not_utf8_is_reported_not_a_traceback(tmp_path: Pat
         "Caf\ufffd text."
         in pq.read_table(result.path / "data/articles.parquet")["body"].to_pylist()
     )
+
+
+@pytest.mark.parametrize("keep_keys", [True, False])
+def test_a_spool_that_keeps_no_keys_has_writers_that_keep_none(
+    tmp_path: Path, keep_keys: bool
+) -> None:
+    """A table of millions of rows is read by one writer: were its articles' keys kept by
+    the writer until the table ends, memory would grow with the rows (some 50 bytes a row
+    at ten million rows) although the spool then throws them away."""
+    import datetime as dt
+
+    from packager.build.spool import Buckets, Spool
+    from packager.contract.record import make_record
+
+    spool = Spool(tmp_path / "spool", keep_keys=keep_keys)
+    writer = spool.writer("table", Buckets.for_inputs(1, 30), flush_rows=10)
+    for n in range(30):
+        given = {"source": "KCNA", "title": f"Story {n}", "body": f"Text {n}.",
+                 "date_published": dt.date(2024, 1, 2), "source_file": "t.jsonl"}  # fmt: skip
+        writer.add(n, make_record(given, today=TODAY))
+    segments, keys = writer.close()
+    assert sum(batch.num_rows for batch in keys) == (30 if keep_keys else 0)
+    spool.extend(segments, keys)
+    assert spool.read("articles", spool.buckets("articles")[0]).num_rows == 30

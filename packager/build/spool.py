@@ -318,16 +318,19 @@ class SpoolWriter:
         prefix: str,
         buckets: Buckets,
         flush_rows: int | None = FLUSH_ROWS,
+        *,
+        keep_keys: bool = True,
     ) -> None:
         self.place, self.prefix = _place(place), prefix
         self.buckets, self.flush_rows = buckets, flush_rows
+        self.keep_keys = keep_keys
         self._tables = {table: _Rows(schema) for table, schema in _SCHEMAS.items()}
         self._rows = 0
         self._bytes = 0
         self._flushes = 0
         self.segments: list[Segment] = []
-        # The articles' `_WINNER_ORDER` columns, copied out of each flush: the build finds
-        # the captures folded into others from these, not from the spool's bodies.
+        # The articles' `_WINNER_ORDER` columns, copied out of each flush (if `keep_keys`):
+        # the build finds the captures folded into others from these, not from the bodies.
         self.keys: list[pa.RecordBatch] = []
 
     def add(
@@ -384,7 +387,7 @@ class SpoolWriter:
             batches = rows.take_batches()
             if not batches:
                 continue
-            if table == "articles":
+            if table == "articles" and self.keep_keys:
                 self.keys.append(_keys_of(batch for _, batch in batches))
             # One file per flush: each bucket's rows as one record batch message of an IPC
             # stream, found again by its offset and length (a read is one seek, no file
@@ -419,7 +422,9 @@ class Spool:
         self.keys: list[pa.RecordBatch] = []  # every writer's `SpoolWriter.keys`
 
     def writer(self, prefix: str, buckets: Buckets, flush_rows: int = FLUSH_ROWS) -> SpoolWriter:
-        return SpoolWriter(self.place, prefix, buckets, flush_rows)
+        """A writer into this spool: it keeps its articles' keys only if the spool does (a
+        table of millions of rows would otherwise hold them all until it is read)."""
+        return SpoolWriter(self.place, prefix, buckets, flush_rows, keep_keys=self.keep_keys)
 
     def extend(self, segments: Iterable[Segment], keys: Iterable[pa.RecordBatch]) -> None:
         """Add a writer's segments to the index, and its articles' keys if kept."""

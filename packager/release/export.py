@@ -9,6 +9,7 @@ written beside its target and renamed into place when complete.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -45,15 +46,24 @@ def export_sqlite(release: Path, target: Path, *, verify: Verify | None = None) 
     if verify is not None:
         refuse_invalid(folder, verify(folder), "not exported")
     partial = target.with_name(f".{target.name}.partial")
-    partial.unlink(missing_ok=True)
     try:
+        partial.unlink(missing_ok=True)
+        partial.touch()  # the folder's own error (read-only, missing), not SQLite's guess
         rows = _write(folder, partial)
         os.replace(partial, target)
     except (OSError, ValueError, sqlite3.Error) as exc:  # ValueError: pyarrow's errors
-        raise InputError(f"{folder}: cannot export to {target}: {exc}") from None
+        raise InputError(f"{folder}: cannot export to {target}: {_reason(exc)}") from None
     finally:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a read-only folder refuses even this
+            partial.unlink(missing_ok=True)
     return Exported(target, rows)
+
+
+def _reason(exc: BaseException) -> str:
+    """An OS error's own words (`[Errno 28] No space left on device` as the second half)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc)
 
 
 def _write(folder: Path, path: Path) -> dict[str, int]:
