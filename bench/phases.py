@@ -4,7 +4,7 @@ time of the main process and of its workers at each.
 
     python -m bench.phases [--pages 100000] [--workers 2] [--cold]
 
-The phases are those between `packager.build.faults` points: `started` (after listing the
+The phases are those between `packager.assemble.faults` points: `started` (after listing the
 inputs), `parsed` (workers done), `data-written` (both tables), `files-written` (card,
 descriptor, checksums) and `before-rename`. Runs from the development venv, which also
 holds pandas; Arrow's memory pool is chosen as the `packager` command chooses it for a
@@ -30,7 +30,7 @@ from bench.build_bench import corpus_for
 from bench.floor import read_all
 from bench.validate_bench import OUT
 from packager import cli
-from packager.build import release
+from packager.assemble import release
 
 
 class Phases:

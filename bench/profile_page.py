@@ -3,7 +3,7 @@ microseconds a page (one process, files already in the OS's page cache).
 
     python -m bench.profile_page [--pages 8192] [--repeat 3] [--corpus FOLDER]
 
-The steps are those of `packager.build.engine.parse_chunk`, in its order: read the file,
+The steps are those of `packager.assemble.parsing.parse_chunk`, in its order: read the file,
 sha256 of its bytes, `read_page` (with the compiled fast path where it is built; the
 compiled reader alone, and the Python reader alone as the baseline, are timed beside it),
 then the spool (rows to Arrow, sorted into buckets, written as IPC), a chunk (`MAX_CHUNK`
@@ -26,8 +26,8 @@ from typing import Any
 
 from bench.build_bench import corpus_for
 from bench.floor import read_all
-from packager.build.engine import MAX_CHUNK
-from packager.build.spool import Buckets, SpoolWriter
+from packager.assemble.parsing import MAX_CHUNK
+from packager.assemble.spool import Buckets, SpoolWriter
 from packager.contract.limits import DEFAULT_LIMITS
 from packager.contract.record import Record
 from packager.contract.rejection import Rejection

@@ -37,7 +37,7 @@ os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", _arrow_pool())
 _EXPORTS = {
     "Article": "packager.contract.models",
     "BreakingChangeError": "packager.errors",
-    "BuildResult": "packager.build.release",
+    "BuildResult": "packager.assemble.release",
     "InputError": "packager.errors",
     "Issue": "packager.contract.models",
     "PackagerError": "packager.errors",
@@ -60,7 +60,7 @@ _EXPORTS = {
 
 if TYPE_CHECKING:
     from packager.about import __version__
-    from packager.build.release import BuildResult
+    from packager.assemble.release import BuildResult
     from packager.check.validate import validate
     from packager.contract.models import Article, Issue, Page, Reject, Related, Report
     from packager.errors import (

@@ -24,9 +24,9 @@ import typer
 from pydantic import BaseModel
 
 from packager.about import __version__
-from packager.build.cluster import DaskEngine
-from packager.build.publish import publish_release
-from packager.build.release import build_release
+from packager.assemble.cluster import DaskEngine
+from packager.assemble.publish import publish_release
+from packager.assemble.release import build_release
 from packager.check.validate import validate as validate_paths
 from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.models import Issue, Reject, Report

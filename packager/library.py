@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from packager.build.release import BuildResult
-from packager.build.release import build_release as _build_release
+from packager.assemble.release import BuildResult
+from packager.assemble.release import build_release as _build_release
 from packager.check.validate import validate
 from packager.contract.models import Report
 
 
 def build_release(inputs: Sequence[Path | str], **options: Any) -> BuildResult:
-    """`packager.build.release.build_release` (its options, by keyword), with every
+    """`packager.assemble.release.build_release` (its options, by keyword), with every
     release given as an input judged by `validate` first (`verify`): a tampered or broken
     release is refused (`InputError`), never carried into the new one."""
     options.setdefault("verify", judge)

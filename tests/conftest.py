@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from packager.build.release import BuildResult, build_release
+from packager.assemble.release import BuildResult, build_release
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -14,7 +14,7 @@ import pytest
 
 from bench.corpus import write_corpus
 from packager import ReleaseWriteError, build_release, validate
-from packager.build.faults import POINTS
+from packager.assemble.faults import POINTS
 from packager.release.write import TableWriter
 
 from .conftest import CREATED, EXAMPLES, TODAY, listing
@@ -139,7 +139,7 @@ def test_a_release_published_during_a_build_is_the_one_compared_with(
 ) -> None:
     # 1.1.0 starts first and 1.0.0 is published while it runs: 1.1.0's CHANGES.md must
     # compare with 1.0.0, not say "the first release".
-    from packager.build import release as building
+    from packager.assemble import release as building
 
     done: list[str] = []
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from packager import ReleaseWriteError, build_release
-from packager.build.cluster import DaskEngine
+from packager.assemble.cluster import DaskEngine
 
 from .conftest import CREATED, TODAY, listing
 

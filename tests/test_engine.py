@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from packager import BuildResult
-from packager.check.engine import (
+from packager.check.checker import (
     _BLANK,
     Collector,
     TableChecker,

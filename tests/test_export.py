@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 from datasette.app import Datasette
 from typer.testing import CliRunner
 
-from packager.build.release import BuildResult
+from packager.assemble.release import BuildResult
 from packager.cli import app
 
 

@@ -346,7 +346,7 @@ def test_the_compiled_word_counts_of_a_column_are_str_split(
 ) -> None:
     import pyarrow as pa
 
-    from packager.check.engine import _word_counts
+    from packager.check.checker import _word_counts
 
     # Arrow holds UTF-8: no lone surrogates
     texts = [t if t is None else "".join(c for c in t if not "\ud800" <= c <= "\udfff")
@@ -377,7 +377,7 @@ def test_the_column_count_of_mostly_ascii_text_is_str_split(
 ) -> None:
     import pyarrow as pa
 
-    from packager.check.engine import _word_counts
+    from packager.check.checker import _word_counts
 
     column = pa.array(texts, pa.large_string() if wide else pa.string())
     assert _word_counts(column).to_pylist() == [

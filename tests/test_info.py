@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from packager import build_release
-from packager.build.release import BuildResult
+from packager.assemble.release import BuildResult
 from packager.cli import app
 
 from .conftest import CREATED, EXAMPLES, TODAY

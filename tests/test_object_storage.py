@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from packager import InputError, build_release
-from packager.build.cluster import DaskEngine
+from packager.assemble.cluster import DaskEngine
 from packager.cli import app
 
 from .conftest import CREATED, TODAY

@@ -1,6 +1,6 @@
-"""Asking the OS for the page files ahead of the workers (`build.engine.Prefetch`): only
+"""Asking the OS for the page files ahead of the workers (`assemble.parsing.Prefetch`): only
 once a worker waited for the disk, only the chunks after those being parsed, never a
-change to what is built; and the chunks the workers take (`build.engine.chunk_spans`)."""
+change to what is built; and the chunks the workers take (`assemble.parsing.chunk_spans`)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import packager.build.engine as engine
+import packager.assemble.parsing as engine
 from bench.corpus import write_corpus
 from packager import build_release
-from packager.build.engine import MIN_CHUNK, Parsed, Prefetch, chunk_spans
+from packager.assemble.parsing import MIN_CHUNK, Parsed, Prefetch, chunk_spans
 from packager.inputs.files import input_files, prefetch
 
 from .conftest import TODAY, digests

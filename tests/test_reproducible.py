@@ -12,11 +12,11 @@ import pyarrow.compute
 import pytest
 
 import packager
-import packager.build.spool
+import packager.assemble.spool
 from bench.corpus import write_corpus
 from packager import build_release
-from packager.build.engine import MIN_CHUNK, parse_chunk
-from packager.build.release import created_timestamp
+from packager.assemble.parsing import MIN_CHUNK, parse_chunk
+from packager.assemble.release import created_timestamp
 
 from .conftest import CREATED, TODAY, digests
 
@@ -117,10 +117,12 @@ def test_finer_buckets_give_identical_bytes(
         layout: build_release([corpus], out=tmp_path / f"coarse-{layout}", layout=layout, **options)
         for layout in ("single", "partitioned")
     }
-    monkeypatch.setattr(packager.build.spool, "PAGES_PER_MONTH_PART", 8)  # 31 parts a month
-    monkeypatch.setattr(packager.build.spool, "RELATED_BUCKET_ROWS", 20)  # 102 ranges of ids
-    monkeypatch.setattr(packager.build.spool, "PIECE_ROWS", 1)  # a bucket's rows one at a time
-    assert packager.build.spool.Buckets.for_inputs(256) == packager.build.spool.Buckets(102, 31)
+    monkeypatch.setattr(packager.assemble.spool, "PAGES_PER_MONTH_PART", 8)  # 31 parts a month
+    monkeypatch.setattr(packager.assemble.spool, "RELATED_BUCKET_ROWS", 20)  # 102 ranges of ids
+    monkeypatch.setattr(packager.assemble.spool, "PIECE_ROWS", 1)  # a bucket's rows one at a time
+    assert packager.assemble.spool.Buckets.for_inputs(256) == packager.assemble.spool.Buckets(
+        102, 31
+    )
     for layout, release in coarse.items():
         fine = build_release([corpus], out=tmp_path / f"fine-{layout}", layout=layout, **options)
         assert digests(fine.path) == digests(release.path)
@@ -144,8 +146,8 @@ def test_a_buckets_pieces_are_taken_from_one_array_a_column(
             sorted_tables.append(table)
             return compute.sort_indices(table, **options)
 
-    monkeypatch.setattr(packager.build.spool, "pc", Spy())
-    monkeypatch.setattr(packager.build.spool, "PIECE_ROWS", 1)
+    monkeypatch.setattr(packager.assemble.spool, "pc", Spy())
+    monkeypatch.setattr(packager.assemble.spool, "PIECE_ROWS", 1)
     options = {"name": "p", "version": "1.0.0", "created": CREATED, "today": TODAY}
     build_release([corpus], out=tmp_path / "out", **options)
     buckets = [t for t in sorted_tables if {"body", "teaser"} & set(t.column_names)]

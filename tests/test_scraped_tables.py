@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from packager import build_release, validate
-from packager.build.release import build_release as unjudged_build
+from packager.assemble.release import build_release as unjudged_build
 from packager.cli import app
 from packager.errors import InputError, NoArticlesError, UsageError
 

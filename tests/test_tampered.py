@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from packager import BuildResult, validate
-from packager.check.engine import TableChecker
+from packager.check.checker import TableChecker
 from packager.inputs import tables
 
 from .conftest import TODAY

@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from packager import BuildResult, InputError, build_release, validate
-from packager.build.publish import publish_release
+from packager.assemble.publish import publish_release
 from packager.cli import app
 
 from .conftest import CREATED, TODAY
@@ -162,7 +162,7 @@ def test_an_interrupted_publish_leaves_nothing(
     shelf = tmp_path / "shelf"
     (shelf / "kcna-sample").mkdir(parents=True)
     (shelf / "kcna-sample" / "other.txt").write_text("another publisher's\n")
-    from packager.build import publish as module
+    from packager.assemble import publish as module
 
     def interrupt(point: str) -> None:
         if point == "before-descriptor":
@@ -530,8 +530,8 @@ def test_a_large_tables_finer_buckets_give_the_same_bytes(
     """A snapshot's rows crowd into one month: past TABLE_ROWS_PER_ID_PART (estimated)
     rows, a day is a bucket, cut by article_id, and the release is byte for byte the same
     (recaptures, revisions and the partitioned layout included)."""
-    from packager.build import spool
-    from packager.build.release import build_release as unjudged
+    from packager.assemble import spool
+    from packager.assemble.release import build_release as unjudged
 
     from .conftest import digests
 
@@ -558,7 +558,7 @@ def test_a_release_written_without_every_key_is_the_same(
     """Past KEYED_TABLE_ROWS no article's key is kept: the articles are written first and
     tell which pages were dropped, then the related rows. The same bytes, the dropped
     captures' related rows left out as before."""
-    from packager.build import release as module
+    from packager.assemble import release as module
 
     from .conftest import digests
 
@@ -608,7 +608,7 @@ def test_a_spool_that_keeps_no_keys_has_writers_that_keep_none(
     at ten million rows) although the spool then throws them away."""
     import datetime as dt
 
-    from packager.build.spool import Buckets, Spool
+    from packager.assemble.spool import Buckets, Spool
     from packager.contract.record import make_record
 
     spool = Spool(tmp_path / "spool", keep_keys=keep_keys)

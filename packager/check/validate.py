@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 import pyarrow as pa
 
-from packager.check.engine import (
+from packager.check.checker import (
     Collector,
     ContractRules,
     ErrorLimit,

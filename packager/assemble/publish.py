@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from packager.build.faults import checkpoint
+from packager.assemble.faults import checkpoint
 from packager.errors import InputError, ReleaseWriteError, VersionExistsError
 from packager.inputs.remote import StorageOptions, filesystem
 from packager.release.checksums import Digests, read_sha256sums

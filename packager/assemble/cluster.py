@@ -7,7 +7,7 @@ sees) and gives back only where the rows went, the rejects and the warnings. Tas
 named by chunk number, and the results are taken in chunk order, so every decision that
 makes a release reproducible (order, dedup, row groups) is made by the client from the
 same results as a local build's: the files are byte for byte the same. With `--layout
-partitioned`, the partitions are tasks too (`packager.build.partitions`): each writes its
+partitioned`, the partitions are tasks too (`packager.assemble.partitions`): each writes its
 files into the work folder, which the workers must see (a shared folder), and gives back
 its counts.
 
@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from packager.build.engine import IN_FLIGHT, Job, Parsed, chunk_of, parse_pages
+from packager.assemble.parsing import IN_FLIGHT, Job, Parsed, chunk_of, parse_pages
 from packager.errors import ReleaseWriteError, UsageError
 
 SCHEDULER_VARIABLE = "DASK_SCHEDULER_ADDRESS"

@@ -19,9 +19,9 @@ from typing import NamedTuple
 
 import pyarrow as pa
 
-from packager.build.engine import Engine
-from packager.build.faults import checkpoint
-from packager.build.spool import (
+from packager.assemble.faults import checkpoint
+from packager.assemble.parsing import Engine
+from packager.assemble.spool import (
     Buckets,
     Merged,
     OrderedArticles,

@@ -9,7 +9,7 @@ Parsed-article tables are read by the main process meanwhile.
 Where the chunks run is an `Engine`: `LocalEngine` is a pool of forked processes on this
 machine. Another engine (a cluster) needs only to run `parse_chunk` on each chunk and give
 the results back in chunk order; every decision that makes a release reproducible (order,
-dedup, row groups) is taken from those results, in `packager.build.spool`.
+dedup, row groups) is taken from those results, in `packager.assemble.spool`.
 
 Each input has a place, `index`: its file's position in the sorted input list, shifted
 left 32 bits, plus its row for a table. The spool keeps it with every row, so that every
@@ -36,8 +36,8 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 
 import pyarrow as pa
 
-from packager.build.carry import Carried
-from packager.build.spool import (
+from packager.assemble.carry import Carried
+from packager.assemble.spool import (
     TABLE_FLUSH_ROWS,
     Buckets,
     Segment,
@@ -217,7 +217,7 @@ class Engine(Protocol):
     """Where a build's work runs: `chunks` runs `parse_chunk(job, number, span)` for each
     numbered span and yields the results in chunk order; `run` runs `function(*call)` for
     each call (tasks named `name`), the results in their order (the partitioned layout's
-    partitions, `packager.build.partitions`); `close` ends what the engine started."""
+    partitions, `packager.assemble.partitions`); `close` ends what the engine started."""
 
     def chunks(self, job: Job, spans: list[tuple[int, int]]) -> Iterator[Parsed]: ...
 

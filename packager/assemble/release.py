@@ -26,10 +26,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from packager.about import __version__
-from packager.build.engine import Engine, Finding, Job, LocalEngine, Parsed, parse_into
-from packager.build.faults import checkpoint
-from packager.build.partitions import write_partitioned
-from packager.build.spool import (
+from packager.assemble.faults import checkpoint
+from packager.assemble.parsing import Engine, Finding, Job, LocalEngine, Parsed, parse_into
+from packager.assemble.partitions import write_partitioned
+from packager.assemble.spool import (
     Buckets,
     Merged,
     OrderedArticles,
