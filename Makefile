@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test check bench clean
+.PHONY: demo test test-fast check bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,17 @@ $(CFFCONVERT):
 	$(PYTHON) -m venv .venv-cffconvert
 	.venv-cffconvert/bin/python -m pip install --quiet cffconvert==2.0.0
 
+# Every test, on every core (pytest-xdist): some three minutes on two cores.
 test: $(VENV)/.installed-test $(CFFCONVERT)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
+
+# The fast tier, the units of contract, inputs, release and check: well under a minute.
+FAST_TESTS := $(addprefix tests/test_,$(addsuffix .py,rules schema inputs fastpage keys \
+	versions raw_values diff card info variants dedup table_inputs scraped_tables hostile \
+	release docs))
+
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -n auto $(FAST_TESTS)
 
 # The benchmarks of bench/README.md (minutes; they write under bench/out/).
 bench: $(VENV)/.installed-test
