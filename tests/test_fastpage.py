@@ -435,3 +435,81 @@ def test_the_compiled_word_count_takes_every_body_of_a_corpus(tmp_path: Path) ->
     assert len(bodies) > 250
     for body in bodies:
         assert FAST.word_count_and_language(body) == rules.word_count_and_language(body)
+
+
+# The language rule's data lives in packager.contract.language alone: the compiled counter
+# is given it at import, so a change there is a change in both paths.
+
+
+@needs_fast
+def test_the_compiled_language_takes_the_contracts_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    from packager.contract import language
+
+    assert FAST is not None
+    texts = ["あい" + "b" * 18, " " * 599 + "가 the", "el la los le", "der la"]
+    assert [FAST.word_count_and_language(t)[1] for t in texts] == ["en", "ko", "es", "fr"]
+    # the same data, changed: a tenth of Kana decides, the sample is 500 characters, and
+    # German is the default and first among equals
+    monkeypatch.setattr(language, "SCRIPTS", (("ja", ((0x3040, 0x30FF),), 0.09),))
+    monkeypatch.setattr(language, "SAMPLE", 500)
+    stopwords = {"de": frozenset({"der", "und"}), "es": frozenset({"el", "la", "los"})}
+    monkeypatch.setattr(language, "LATIN_STOPWORDS", stopwords)
+    monkeypatch.setattr(language, "_STOPWORDS", frozenset({"der", "und", "el", "la", "los"}))
+    try:
+        FAST.configure_language(*language.compiled_data())
+        assert [FAST.word_count_and_language(t)[1] for t in texts] == ["ja", "de", "es", "de"]
+    finally:
+        monkeypatch.undo()
+        FAST.configure_language(*language.compiled_data())
+    assert [FAST.word_count_and_language(t)[1] for t in texts] == ["en", "ko", "es", "fr"]
+
+
+@needs_fast
+@pytest.mark.parametrize(
+    "stopwords",
+    [(("longer", 1),), (("The", 1),), (("été", 1),), (("the", 2),)],
+    ids=["five-letters", "upper-case", "not-ascii", "an-unknown-language"],
+)
+def test_language_data_the_compiled_counter_cannot_hold_is_refused(
+    stopwords: tuple[tuple[str, int], ...],
+) -> None:
+    from packager.contract import language
+
+    assert FAST is not None
+    sample, latin, scripts, _, _ = language.compiled_data()
+    try:
+        with pytest.raises(ValueError, match="stop word"):
+            FAST.configure_language(sample, latin, scripts, ("en",), stopwords)
+        # refused data leaves no language guessed in C: Python's to count
+        assert FAST.word_count_and_language("the cat") is None
+    finally:
+        FAST.configure_language(*language.compiled_data())
+    assert FAST.word_count_and_language("the cat") == (2, "en")
+
+
+def test_a_release_built_without_the_compiled_part_is_byte_identical(tmp_path: Path) -> None:
+    """PACKAGER_PURE_PYTHON=1 is the machine without a compiler: every rule in Python."""
+    import os
+    import subprocess
+
+    from .conftest import digests
+
+    made = {}
+    for pure in ("", "1"):
+        out = tmp_path / f"pure-{pure or 0}"
+        env = {**os.environ, "PACKAGER_PURE_PYTHON": pure, "SOURCE_DATE_EPOCH": "1763856000"}
+        code = (
+            "import datetime as dt, sys; from packager.inputs import pages; "
+            "from packager import build_release; "
+            "assert (pages.FAST is None) == bool(sys.argv[1]), pages.FAST; "
+            "from pathlib import Path as P; "
+            "build_release([P(sys.argv[2]), P(sys.argv[3])], name='p', version='1.0.0', "
+            "out=P(sys.argv[4]), today=dt.date(2026, 11, 23))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code, pure, str(EXAMPLES), str(PAGES), str(out)],
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        made[pure] = digests(out / "p" / "1.0.0")
+    assert made[""] == made["1"]

@@ -26,8 +26,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#define SAMPLE 600         /* packager.contract.language.SAMPLE */
-#define LATIN_SAMPLE 1500  /* packager.contract.language.LATIN_SAMPLE */
+/* The language rule's data is `packager.contract.language`'s, given by `configure_language`
+ * at import: the sample sizes, the scripts (code, code-point ranges, share that decides)
+ * and the Latin languages' stop words. Until it is given, no language is guessed here. */
+static Py_ssize_t SAMPLE = 0, LATIN_SAMPLE = 0;
+static int LANGUAGE_READY = 0;
 
 static const char *MONTHS[12] = {
     "January", "February", "March", "April", "May", "June", "July",
@@ -349,40 +352,29 @@ static int date_line(const char *t, Py_ssize_t n, Py_ssize_t span[6]) {
     return 0;
 }
 
-/* The Latin stop words of `packager.language`, with the languages (en fr es de) each
- * counts for. */
-#define W(word, langs) {word, sizeof word - 1, langs}
-static const struct {
-    const char *word;
+/* The Latin stop words (ASCII, lower case, 1-4 letters) with the languages each counts
+ * for: bit k for LATIN_CODES[k]. */
+#define MAX_STOPWORDS 128
+#define MAX_LATIN 8
+static struct {
+    char word[5];
     Py_ssize_t len;
     int langs;
-} STOPWORDS[] = {
-    W("the", 1), W("and", 1), W("of", 1), W("to", 1), W("in", 1), W("is", 1), W("was", 1),
-    W("for", 1), W("with", 1), W("on", 1), W("that", 1), W("by", 1),
-    W("le", 2), W("la", 2 | 4), W("les", 2), W("et", 2), W("des", 2), W("du", 2), W("est", 2),
-    W("une", 2), W("dans", 2), W("pour", 2), W("au", 2), W("sur", 2),
-    W("el", 4), W("los", 4), W("las", 4), W("y", 4), W("del", 4), W("en", 4), W("que", 4),
-    W("por", 4), W("una", 4), W("con", 4), W("para", 4),
-    W("der", 8), W("die", 8), W("das", 8), W("und", 8), W("ist", 8), W("mit", 8), W("von", 8),
-    W("den", 8), W("ein", 8), W("eine", 8), W("zu", 8), W("im", 8),
-};
-#undef W
+} STOPWORDS[MAX_STOPWORDS];
+static size_t STOPWORD_COUNT = 0;
+static char LATIN_CODES[MAX_LATIN][4];
+static int LATIN_COUNT = 0;
 
 /* A bit for each (length, first letter) some stop word has, so that most words are
  * known not to be one without a look at the list. */
 static unsigned int STOPWORD_STARTS[5];
-
-static void init_stopword_starts(void) {
-    for (size_t k = 0; k < sizeof STOPWORDS / sizeof STOPWORDS[0]; k++)
-        STOPWORD_STARTS[STOPWORDS[k].len] |= 1u << (STOPWORDS[k].word[0] - 'a');
-}
 
 static int stopword_langs(const char *w, Py_ssize_t n) {
     char low[4];
     if (n == 0 || n > 4) return 0;
     for (Py_ssize_t i = 0; i < n; i++) low[i] = to_lower(w[i]);
     if (!is_lower(low[0]) || !(STOPWORD_STARTS[n] & (1u << (low[0] - 'a')))) return 0;
-    for (size_t k = 0; k < sizeof STOPWORDS / sizeof STOPWORDS[0]; k++) {
+    for (size_t k = 0; k < STOPWORD_COUNT; k++) {
         if (STOPWORDS[k].len == n && STOPWORDS[k].word[0] == low[0] &&
             memcmp(STOPWORDS[k].word, low, n) == 0)
             return STOPWORDS[k].langs;
@@ -408,28 +400,32 @@ static int word_langs(const char *w, Py_ssize_t n) {
     return langs;
 }
 
-/* The scripts of `packager.language._SCRIPTS`, in its order. */
+/* The scripts, in the rule's order: each a code, code-point ranges and the share of a
+ * sample's letters above which it decides. */
+#define MAX_SCRIPTS 8
+#define MAX_RANGES 8
+static struct {
+    char code[4];
+    Py_UCS4 ranges[MAX_RANGES][2];
+    int range_count;
+    double share;
+} SCRIPTS[MAX_SCRIPTS];
+static int SCRIPT_COUNT = 0;
+
 static int script_of(Py_UCS4 c) {
-    if ((c >= 0xAC00 && c <= 0xD7A3) || (c >= 0x1100 && c <= 0x11FF) ||
-        (c >= 0x3130 && c <= 0x318F))
-        return 0;
-    if (c >= 0x3040 && c <= 0x30FF) return 1;
-    if (c >= 0x4E00 && c <= 0x9FFF) return 2;
-    if (c >= 0x0400 && c <= 0x04FF) return 3;
-    if (c >= 0x0600 && c <= 0x06FF) return 4;
+    for (int k = 0; k < SCRIPT_COUNT; k++)
+        for (int r = 0; r < SCRIPTS[k].range_count; r++)
+            if (c >= SCRIPTS[k].ranges[r][0] && c <= SCRIPTS[k].ranges[r][1]) return k;
     return -1;
 }
 
 /* `language.language_of` of a text in UTF-8 with only ASCII white space (`ascii`: all of
  * it ASCII): the language's code, or NULL on error. */
 static const char *language_of(const char *s, Py_ssize_t n, int ascii) {
-    static const char *CODES[4] = {"en", "fr", "es", "de"};
-    static const char *SCRIPT_CODES[5] = {"ko", "ja", "zh", "ru", "ar"};
-    static const double SHARES[5] = {0.3, 0.1, 0.3, 0.3, 0.3};
     if (!ascii) { /* ASCII text has no other script to look for */
         Py_ssize_t sample = char_offset(s, n, SAMPLE);
         if (has_high(s, sample)) {
-            Py_ssize_t letters = 0, found[5] = {0, 0, 0, 0, 0};
+            Py_ssize_t letters = 0, found[MAX_SCRIPTS] = {0};
             for (Py_ssize_t i = 0; i < sample;) {
                 Py_UCS4 c = next_char(s, &i);
                 letters += Py_UNICODE_ISALPHA(c) ? 1 : 0;
@@ -437,22 +433,98 @@ static const char *language_of(const char *s, Py_ssize_t n, int ascii) {
                 if (k >= 0) found[k]++;
             }
             if (letters == 0) letters = 1;
-            for (int k = 0; k < 5; k++)
-                if ((double)found[k] / (double)letters > SHARES[k]) return SCRIPT_CODES[k];
+            for (int k = 0; k < SCRIPT_COUNT; k++)
+                if ((double)found[k] / (double)letters > SCRIPTS[k].share) return SCRIPTS[k].code;
         }
     }
-    int scores[4] = {0, 0, 0, 0};
+    int scores[MAX_LATIN] = {0};
     Py_ssize_t latin = ascii ? (n < LATIN_SAMPLE ? n : LATIN_SAMPLE) : char_offset(s, n, LATIN_SAMPLE);
     Py_ssize_t i = 0, start;
     while (next_word(s, latin, &i, &start)) { /* a word cut at the sample's end counts so */
         int langs = word_langs(s + start, i - start);
         if (langs < 0) return NULL;
-        for (int k = 0; k < 4; k++) scores[k] += (langs >> k) & 1;
+        for (int k = 0; k < LATIN_COUNT; k++) scores[k] += (langs >> k) & 1;
     }
-    int best = 0; /* max() keeps the first best; "en" wins ties */
-    for (int k = 1; k < 4; k++)
+    int best = 0; /* max() keeps the first best; the first language (the default) wins ties */
+    for (int k = 1; k < LATIN_COUNT; k++)
         if (scores[k] > scores[best]) best = k;
-    return scores[best] ? CODES[best] : "en";
+    return scores[best] ? LATIN_CODES[best] : LATIN_CODES[0];
+}
+
+/* configure_language(sample, latin_sample, scripts, latin_codes, stopwords): the rule's
+ * data, from `packager.contract.language`. A ValueError where it does not fit what this
+ * file assumes (then the caller does without it). */
+static int copy_code(char to[4], PyObject *code) {
+    Py_ssize_t size;
+    const char *text = PyUnicode_Check(code) ? PyUnicode_AsUTF8AndSize(code, &size) : NULL;
+    if (text == NULL || size < 1 || size > 3) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_ValueError, "a language code is 1-3 characters");
+        return -1;
+    }
+    memcpy(to, text, (size_t)size + 1);
+    return 0;
+}
+
+static PyObject *configure_language(PyObject *module, PyObject *args) {
+    (void)module;
+    Py_ssize_t sample, latin_sample;
+    PyObject *scripts, *codes, *words;
+    if (!PyArg_ParseTuple(args, "nnO!O!O!", &sample, &latin_sample, &PyTuple_Type, &scripts,
+                          &PyTuple_Type, &codes, &PyTuple_Type, &words))
+        return NULL;
+    LANGUAGE_READY = 0;
+    if (sample < 1 || latin_sample < 1 || PyTuple_GET_SIZE(scripts) > MAX_SCRIPTS ||
+        PyTuple_GET_SIZE(codes) < 1 || PyTuple_GET_SIZE(codes) > MAX_LATIN ||
+        PyTuple_GET_SIZE(words) > MAX_STOPWORDS) {
+        PyErr_SetString(PyExc_ValueError, "the language data is larger than the compiled tables");
+        return NULL;
+    }
+    SCRIPT_COUNT = 0;
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(scripts); k++) {
+        PyObject *code, *ranges;
+        double share;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(scripts, k), "UO!d", &code, &PyTuple_Type, &ranges,
+                              &share))
+            return NULL;
+        if (copy_code(SCRIPTS[k].code, code) < 0) return NULL;
+        if (PyTuple_GET_SIZE(ranges) > MAX_RANGES) {
+            PyErr_SetString(PyExc_ValueError, "a script has more ranges than the compiled table");
+            return NULL;
+        }
+        for (Py_ssize_t r = 0; r < PyTuple_GET_SIZE(ranges); r++) {
+            unsigned int low, high;
+            if (!PyArg_ParseTuple(PyTuple_GET_ITEM(ranges, r), "II", &low, &high)) return NULL;
+            SCRIPTS[k].ranges[r][0] = low, SCRIPTS[k].ranges[r][1] = high;
+        }
+        SCRIPTS[k].range_count = (int)PyTuple_GET_SIZE(ranges);
+        SCRIPTS[k].share = share;
+    }
+    SCRIPT_COUNT = (int)PyTuple_GET_SIZE(scripts);
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(codes); k++)
+        if (copy_code(LATIN_CODES[k], PyTuple_GET_ITEM(codes, k)) < 0) return NULL;
+    LATIN_COUNT = (int)PyTuple_GET_SIZE(codes);
+    memset(STOPWORD_STARTS, 0, sizeof STOPWORD_STARTS);
+    STOPWORD_COUNT = 0;
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(words); k++) {
+        const char *word;
+        Py_ssize_t len;
+        int langs;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(words, k), "s#i", &word, &len, &langs)) return NULL;
+        int lower = len >= 1 && len <= 4;
+        for (Py_ssize_t i = 0; lower && i < len; i++) lower = is_lower(word[i]);
+        if (!lower || langs < 0 || langs >= (1 << LATIN_COUNT)) {
+            PyErr_SetString(PyExc_ValueError, "a stop word is not 1-4 ASCII lower-case letters");
+            return NULL;
+        }
+        memcpy(STOPWORDS[k].word, word, (size_t)len + 1);
+        STOPWORDS[k].len = len, STOPWORDS[k].langs = langs;
+        STOPWORD_STARTS[len] |= 1u << (word[0] - 'a');
+    }
+    STOPWORD_COUNT = (size_t)PyTuple_GET_SIZE(words);
+    SAMPLE = sample, LATIN_SAMPLE = latin_sample;
+    LANGUAGE_READY = 1;
+    Py_RETURN_NONE;
 }
 
 /* Eight bytes of ASCII at a time (little-endian: a byte's predecessor is the byte below
@@ -520,6 +592,7 @@ static PyObject *word_count_and_language_of(PyObject *module, PyObject *body) {
         PyErr_SetString(PyExc_TypeError, "word_count_and_language(body: str)");
         return NULL;
     }
+    if (!LANGUAGE_READY) Py_RETURN_NONE; /* no rule data given: Python's to count */
     Py_ssize_t n;
     if (PyUnicode_IS_ASCII(body)) { /* most bodies: a byte a character, eight at a time */
         const char *s = PyUnicode_AsUTF8AndSize(body, &n); /* the str's own bytes, no copy */
@@ -793,7 +866,6 @@ static void init_tables(void) {
     for (int c = 0x1c; c <= 0x1f; c++) PY_SPACE[c] = 1;
     PY_SPACE[0xC2] = PY_SPACE[0xE1] = PY_SPACE[0xE2] = PY_SPACE[0xE3] = 2; /* perhaps a space */
     for (int c = 0x1c; c <= 0x1f; c++) FILE_SEPARATORS[c] = 1;
-    init_stopword_starts();
 }
 
 static void init_byte_class(void) {
@@ -1017,6 +1089,10 @@ static PyMethodDef methods[] = {
     {"word_count_and_language", (PyCFunction)word_count_and_language_of, METH_O,
      "word_count_and_language(body) -> (words, language) or None: "
      "packager.contract.rules.word_count_and_language in C, or None for Python to count."},
+    {"configure_language", (PyCFunction)configure_language, METH_VARARGS,
+     "configure_language(sample, latin_sample, scripts, latin_codes, stopwords): the "
+     "language rule's data, from packager.contract.language (until then, "
+     "word_count_and_language gives None)."},
     {"collapse_all", (PyCFunction)collapse_all, METH_O,
      "collapse_all(texts) -> list or None: packager.contract.rules.collapse of each str, "
      "or None where one is not an ASCII str (Python collapses them)."},

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from collections.abc import Callable
 from functools import partial
 from types import ModuleType
 from typing import Any
 
+from packager.contract.language import compiled_data
 from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.models import Article, Issue, Page, Reject, Related
 from packager.contract.record import Compiled, Joined, Record, make_record, related_rows
@@ -35,6 +37,10 @@ try:  # the compiled reader (packager/inputs/_fastpage.c), built where a C compi
     from packager.inputs import _fastpage as FAST
 except ImportError:  # pragma: no cover - depends on the machine it was installed on
     FAST = None
+if os.environ.get("PACKAGER_PURE_PYTHON"):  # the Python path alone, as without a compiler
+    FAST = None
+if FAST is not None:  # the language rule's data is the contract's, given, never restated
+    FAST.configure_language(*compiled_data())
 # The compiled rules (word count and language, white space collapsed), for every reader's
 # records.
 COMPILED: Compiled | None = (
