@@ -1,35 +1,7 @@
 """packager: KCNA Watch page dumps to validated, versioned Parquet + CSV dataset releases."""
 
 import importlib
-import importlib.util
-import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-
-def _arrow_pool() -> str:
-    """Arrow's allocator for packager: jemalloc where this pyarrow was built with it (its
-    build configuration, shipped with it, says so; naming a pool it lacks would print a
-    warning), else the C library's."""
-    spec = importlib.util.find_spec("pyarrow")  # found, not imported
-    if spec is not None and spec.origin is not None:
-        config = Path(spec.origin).parent / "include" / "arrow" / "util" / "config.h"
-        try:
-            if "#define ARROW_JEMALLOC\n" in config.read_text(encoding="utf-8"):
-                return "jemalloc"
-        except OSError:
-            pass
-    return "system"
-
-
-# Arrow's memory from jemalloc, unless the user chose another (or pyarrow was imported
-# first): chosen here, before pyarrow is loaded, as Arrow reads it once, so that the
-# memory Arrow allocates inside its readers and kernels comes from the pool the `packager`
-# command tells to give freed memory back at once (`cli._return_memory_promptly`). Arrow's
-# default, mimalloc, keeps freed large blocks for itself: a 200 MB page then took 730 MB
-# at peak. Validating a million-page release: 245 MB at peak against 299 MB with the C
-# library's allocator (bench/README.md).
-os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", _arrow_pool())
 
 # The library's names, imported when first asked for (PEP 562): importing packager is
 # cheap, so that the command (`packager.command`) can set its signal handlers before the

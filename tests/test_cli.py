@@ -207,17 +207,32 @@ def test_commands_run_on_arrows_pool_that_returns_memory_promptly(tmp_path: Path
 
 def test_arrow_allocates_from_jemalloc_inside_its_readers_too_unless_the_user_chose() -> None:
     """Arrow reads which pool its readers and kernels allocate from once, when it loads:
-    importing packager chooses jemalloc (the pool the command returns memory from at once)
-    before it does, and a pool the user named is kept."""
+    the command chooses jemalloc (the pool it returns memory from at once) before it does,
+    and a pool the user named is kept. Importing packager, the library, changes nothing in
+    the process: not its environment, not Arrow's pool."""
     import pyarrow as pa
 
     try:
         pa.jemalloc_memory_pool()
     except NotImplementedError:
         pytest.skip("this pyarrow has no jemalloc: Arrow keeps the C library's allocator")
-    script = "import packager, pyarrow as pa; print(pa.default_memory_pool().backend_name)"
+    command = (
+        "from packager.command import choose_arrow_pool; choose_arrow_pool(); "
+        "import pyarrow as pa; print(pa.default_memory_pool().backend_name)"
+    )
+    library = (
+        "import os; before = dict(os.environ); import packager; packager.build_release; "
+        "assert dict(os.environ) == before; "
+        "import pyarrow as pa; print(pa.default_memory_pool().backend_name)"
+    )
     env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
-    for chosen, expected in ((None, "jemalloc"), ("system", "system")):
+    pool = "import pyarrow as pa; print(pa.default_memory_pool().backend_name)"
+    plain = subprocess.run([sys.executable, "-c", pool], capture_output=True, text=True, env=env,
+                           check=True).stdout.strip()  # fmt: skip
+    assert plain != "jemalloc"  # else the library's case below would prove nothing
+    cases = [(command, None, "jemalloc"), (command, "system", "system"),
+             (library, None, plain)]  # fmt: skip
+    for script, chosen, expected in cases:
         run_env = env if chosen is None else {**env, "ARROW_DEFAULT_MEMORY_POOL": chosen}
         done = subprocess.run(
             [sys.executable, "-c", script], capture_output=True, text=True, env=run_env
