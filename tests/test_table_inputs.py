@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -175,9 +175,25 @@ def test_a_csv_file_is_read_a_few_blocks_ahead_of_its_batches(
     monkeypatch.setattr(
         tables._Paced, "read", lambda self, size=-1: reads.append(size) or read(self, size)
     )
+    waiting = threading.Event()  # a read of Arrow's thread waits for its turn
+
+    class Turns(threading.Semaphore):
+        def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
+            if super().acquire(blocking=False):
+                return True
+            waiting.set()
+            return super().acquire(blocking, timeout)
+
+    init = tables._Paced.__init__
+
+    def paced(self: Any, stream: Any) -> None:
+        init(self, stream)
+        self.turns = Turns(tables.CSV_READ_AHEAD)
+
+    monkeypatch.setattr(tables._Paced, "__init__", paced)
     batches: Any = tables.open_table(path, "t.csv").batches
     next(batches)
-    time.sleep(0.5)  # Arrow's thread reads what it may
+    assert waiting.wait(30)  # Arrow's thread has read all it may, and waits
     assert len(reads) <= tables.CSV_READ_AHEAD + 2
     rows = [rows.to_pylist() for _, rows, _ in batches]
     assert sum(rows, [])[-1] == 4001 and len(reads) > 60
@@ -211,4 +227,29 @@ def test_a_read_ahead_stopped_early_ends_its_thread(tmp_path: Path) -> None:
     batches: Any = tables.read_ahead(tables.open_table(path, "t")).batches  # a generator
     next(batches)
     batches.close()
-    assert not [t for t in threading.enumerate() if t.name == "packager-read-ahead"]
+    assert not [t for t in threading.enumerate() if t.name.startswith("packager-read-ahead")]
+
+
+def test_a_read_ahead_reads_at_most_depth_batches_beyond_those_taken() -> None:
+    """The bound holds by construction: a batch is asked for only when one is taken. The
+    source notes, as it makes batch i, how many the caller had taken; the caller waits,
+    after its first batch, until the source has made all it may (no sleep)."""
+    depth, taken, seen = 3, [0], []
+    window_full = threading.Event()
+
+    def made() -> Iterator[tables.Batch]:
+        for i in range(12):
+            seen.append((i, taken[0]))
+            if i == depth:  # batch 0 taken: batches 1..depth are what may be read
+                window_full.set()
+            yield (pa.record_batch({"a": [i]}), pa.array([i + 2]), [])
+
+    source = tables.TableSource(Path("t"), "t", ["a"], made())
+    got = []
+    for batch, _, _ in tables.read_ahead(source, depth=depth).batches:
+        got.append(batch.column(0)[0].as_py())
+        taken[0] += 1
+        if taken[0] == 1:
+            assert window_full.wait(30)
+    assert got == list(range(12))
+    assert all(i - already <= depth for i, already in seen), seen

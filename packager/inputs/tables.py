@@ -8,16 +8,17 @@ JSON Lines rows by their line. Columns are renamed by `mapping` ({target: source
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import csv
 import gzip
 import io
 import json
-import queue
 import re
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -658,52 +659,42 @@ def open_tables(
 
 
 def read_ahead(source: TableSource, depth: int = 2) -> TableSource:
-    """`source` with its batches read by a thread of their own, up to `depth` batches
-    ahead of the caller: Arrow's CSV parser and Parquet decoder release the GIL, so a
-    table is read on one core while its rows are checked on the other. The batches, the
-    issues found while reading each one (given with it, in order) and an error that ends
-    the reading come as they would without the thread."""
+    """`source` with its batches read by a thread of their own (a one-thread executor), up
+    to `depth` batches ahead of the caller: Arrow's CSV parser and Parquet decoder release
+    the GIL, so a table is read on one core while its rows are checked on the other. The
+    batches, the issues found while reading each one (given with it, in order) and an
+    error that ends the reading come as they would without the thread."""
     ahead = TableSource(source.path, source.label, source.columns, iter(()), header=source.header)
-    items: queue.Queue[tuple[Batch | None, list[Issue], BaseException | None]]
-    items = queue.Queue(maxsize=depth)
-    stop = threading.Event()
 
-    def read() -> None:
+    def step() -> tuple[Batch | None, list[Issue], BaseException | None]:
+        """The next batch (None at the end), the issues found reading it, and the error
+        that ended the reading."""
         try:
-            for batch in source.batches:
-                found, source.issues[:] = list(source.issues), []
-                if not _put(items, (batch, found, None), stop):
-                    return
-            _put(items, (None, list(source.issues), None), stop)
+            batch: Batch | None = next(source.batches, None)
+            error = None
         except BaseException as exc:  # handed to the reader of the batches, as raised
-            _put(items, (None, list(source.issues), exc), stop)
+            batch, error = None, exc
+        found, source.issues[:] = list(source.issues), []
+        return batch, found, error
 
     def batches() -> Iterator[Batch]:
-        thread = threading.Thread(target=read, name="packager-read-ahead", daemon=True)
-        thread.start()
-        try:
-            while True:
-                batch, found, error = items.get()
-                ahead.issues.extend(found)
-                if error is not None:
-                    raise error
-                if batch is None:
-                    return
-                yield batch
-        finally:
-            stop.set()  # a caller that stops early: the thread ends at its next batch
-            thread.join()
+        # One thread: the steps run one after another, in order. A caller that stops
+        # early cancels the steps not begun and waits for the one running.
+        with ThreadPoolExecutor(1, thread_name_prefix="packager-read-ahead") as pool:
+            pending = collections.deque(pool.submit(step) for _ in range(depth))
+            try:
+                while True:
+                    batch, found, error = pending.popleft().result()
+                    ahead.issues.extend(found)
+                    if error is not None:
+                        raise error
+                    if batch is None:
+                        return
+                    pending.append(pool.submit(step))
+                    yield batch
+            finally:
+                for future in pending:
+                    future.cancel()
 
     ahead.batches = batches()
     return ahead
-
-
-def _put(items: queue.Queue[Any], item: Any, stop: threading.Event) -> bool:
-    """Put `item` unless `stop` is set first; whether it was put."""
-    while not stop.is_set():
-        try:
-            items.put(item, timeout=0.1)
-            return True
-        except queue.Full:
-            continue
-    return False
