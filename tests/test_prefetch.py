@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import threading
-import time
+from concurrent import futures
 from pathlib import Path
 
 import pytest
@@ -32,23 +32,27 @@ def _pages(folder: Path, count: int) -> Path:
 def test_asking_starts_when_a_worker_waited_and_skips_the_chunks_being_parsed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    files = input_files([_pages(tmp_path / "pages", 12)])
+    files = input_files([_pages(tmp_path / "pages", 15)])
     monkeypatch.setattr(engine, "_INPUTS", (files, frozenset()))
     asked: list[str] = []
     monkeypatch.setattr(engine, "prefetch", lambda item: asked.append(item.source_file))
-    ahead = Prefetch([(0, 3), (3, 6), (6, 9), (9, 12)], skip=1, ahead=2)
+    ahead = Prefetch([(0, 3), (3, 6), (6, 9), (9, 12), (12, 15)], skip=1, ahead=2)
     try:
         ahead.done_one(Parsed(seconds=1.0, cpu=0.99))  # on the CPU all along: nothing asked
-        time.sleep(0.05)
-        assert asked == []
+        assert ahead.asking == []
         # 2 chunks done, the third being parsed: the fourth is asked for (2 + 2 ahead)
         ahead.done_one(Parsed(seconds=1.0, cpu=0.5))
-        deadline = time.monotonic() + 5
-        while len(asked) < 3 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        assert len(ahead.asking) == 1
+        futures.wait(ahead.asking)
+        assert asked == ["09.txt", "10.txt", "11.txt"]
+        # once started, every chunk done asks for the next (whatever its worker's CPU)
+        ahead.done_one(Parsed(seconds=1.0, cpu=0.99))
+        futures.wait(ahead.asking)
+        assert asked[3:] == ["12.txt", "13.txt", "14.txt"]
+        ahead.done_one(Parsed(seconds=1.0, cpu=0.5))  # nothing is left to ask for
+        assert len(ahead.asking) == 2
     finally:
         ahead.close()
-    assert asked == ["09.txt", "10.txt", "11.txt"]
 
 
 def test_an_interrupt_while_the_asking_starts_leaves_only_itself(
@@ -61,7 +65,7 @@ def test_an_interrupt_while_the_asking_starts_leaves_only_itself(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(threading.Thread, "start", interrupted)
-    ahead = Prefetch([(0, 3), (3, 6)], skip=1, ahead=2)
+    ahead = Prefetch([(0, 3), (3, 6), (6, 9)], skip=1, ahead=2)
     with pytest.raises(KeyboardInterrupt):
         try:
             ahead.done_one(Parsed(seconds=1.0, cpu=0.5))

@@ -20,17 +20,16 @@ from __future__ import annotations
 
 import ctypes
 import datetime as dt
+import functools
 import gc
 import hashlib
 import multiprocessing
 import signal
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing.pool import AsyncResult, Pool
+from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypeVar
 
@@ -57,7 +56,7 @@ from packager.inputs.rows import TableOptions, TableRows
 ROW_BITS = 32  # an input's index: file position << ROW_BITS | row
 MIN_CHUNK, MAX_CHUNK = 32, 4_096  # page files a worker takes at a time (bench/README.md)
 T = TypeVar("T")
-IN_FLIGHT = 4  # chunks queued per worker: a chunk is two numbers, and a worker never waits
+IN_FLIGHT = 4  # chunks a worker has queued: how far files are asked for ahead (and Dask's bound)
 IO_BOUND = 0.85  # a chunk's CPU time under this share of its time: its worker waited for the disk
 
 
@@ -423,36 +422,25 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _in_order(pool: Pool, job: Job, spans: list[tuple[int, int]], workers: int) -> Iterator[Parsed]:
-    """Chunks parsed by the pool's `workers`, results in chunk order. At most `IN_FLIGHT`
-    chunks per worker are queued at once; the first are queued before this returns."""
-    numbered = iter(enumerate(spans))
-    pending: deque[AsyncResult[Parsed]] = deque()
+    """Chunks parsed by the pool's `workers`, results in chunk order (the pool's `imap`,
+    which queues every chunk at once: a chunk is two numbers, its rows go to the spool)."""
+    parts = pool.imap(functools.partial(_parse_numbered, job), enumerate(spans))
     ahead = Prefetch(spans, workers, workers * IN_FLIGHT)
+    try:
+        for part in parts:
+            ahead.done_one(part)
+            yield part
+    finally:
+        ahead.close()
 
-    def submit() -> None:
-        item = next(numbered, None)
-        if item is not None:
-            pending.append(pool.apply_async(parse_chunk, (job, *item)))
 
-    for _ in range(workers * IN_FLIGHT):
-        submit()
-
-    def results() -> Iterator[Parsed]:
-        try:
-            while pending:
-                part = pending.popleft().get()
-                ahead.done_one(part)
-                submit()
-                yield part
-        finally:
-            ahead.close()
-
-    return results()
+def _parse_numbered(job: Job, numbered: tuple[int, tuple[int, int]]) -> Parsed:
+    return parse_chunk(job, *numbered)
 
 
 class Prefetch:
     """Asks the OS to read the page files of the chunks queued (`inputs.files.prefetch`),
-    from a thread of the main process, which only waits for the workers meanwhile: once a
+    on a thread of the main process, which only waits for the workers meanwhile: once a
     chunk comes back whose worker spent less than `IO_BOUND` of its time on the CPU (it
     waited for the disk: a million pages, more than the OS's cache keeps beside a build's
     own files, left two workers a third of their time idle), the files of the chunks
@@ -463,43 +451,34 @@ class Prefetch:
     def __init__(self, spans: list[tuple[int, int]], skip: int, ahead: int) -> None:
         self._spans, self._skip, self._ahead = spans, skip, ahead
         self._done = 0
+        self._next = 0  # the next chunk to ask for, once asking has started
         self._stop = False
-        self._turn = threading.Condition()
-        self._thread: threading.Thread | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self.asking: list[Future[None]] = []  # a chunk's files asked for, each
 
     def done_one(self, part: Parsed) -> None:
-        """A chunk is back: start asking if its worker waited for the disk."""
-        with self._turn:
-            self._done += 1
-            self._turn.notify_all()
-        if self._thread is None and part.cpu < IO_BOUND * part.seconds:
-            thread = threading.Thread(target=self._run, name="packager-prefetch", daemon=True)
-            thread.start()
-            # Kept once started: a Ctrl-C or SIGTERM inside start() leaves none to join
-            # (joining a thread not started raises), and the thread sees `close`'s stop.
-            self._thread = thread
+        """A chunk is back: start asking if its worker waited for the disk, and ask for
+        the chunks now within `ahead` of those done."""
+        self._done += 1
+        if self._pool is None:
+            if part.cpu >= IO_BOUND * part.seconds:
+                return
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="packager-prefetch")
+            self._next = self._done + self._skip  # the chunks after those being parsed
+        while self._next < min(len(self._spans), self._done + self._ahead):
+            self.asking.append(self._pool.submit(self._ask, self._spans[self._next]))
+            self._next += 1
 
-    def _run(self) -> None:
+    def _ask(self, span: tuple[int, int]) -> None:
         try:
-            with self._turn:
-                k = self._done + self._skip  # the chunks after those being parsed
-            while True:
-                with self._turn:
-                    while not self._stop and k >= self._done + self._ahead:
-                        self._turn.wait()
-                    if self._stop or k >= len(self._spans):
-                        return
-                for _, item in chunk_of(self._spans[k]):
-                    if self._stop:
-                        return
-                    prefetch(item)
-                k += 1
+            for _, item in chunk_of(span):
+                if self._stop:
+                    return
+                prefetch(item)
         except Exception:  # noqa: S110 - a hint: the workers read and report every file
             pass
 
     def close(self) -> None:
-        with self._turn:
-            self._stop = True
-            self._turn.notify_all()
-        if self._thread is not None:
-            self._thread.join()
+        self._stop = True
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
