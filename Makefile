@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-fast check bench clean
+.PHONY: demo test test-fast check bench mutation clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,13 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.build_bench --sizes 100000 --repeat 3 --without-compiled
 	$(BIN)/python -m bench.table_bench --repeat 3
 	$(BIN)/python -m bench.profile_page
+
+# Mutation testing of the contract's rules, schema changes and SHA256SUMS (mutmut, its
+# settings in pyproject.toml; some minutes): docs/mutation.md holds the score.
+mutation: $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet "mutmut==3.8.1"
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut results
 
 # Format check, lint, types (mypy --strict) and the direction of imports between stages.
 check: $(VENV)/.installed-test

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "Article": "packager.contract.models",
     "BreakingChangeError": "packager.errors",
+    "BuildOptions": "packager.assemble.release",
     "BuildResult": "packager.assemble.release",
     "InputError": "packager.errors",
     "Issue": "packager.contract.models",
@@ -32,7 +33,7 @@ _EXPORTS = {
 
 if TYPE_CHECKING:
     from packager.about import __version__
-    from packager.assemble.release import BuildResult
+    from packager.assemble.release import BuildOptions, BuildResult
     from packager.check.validate import validate
     from packager.contract.models import Article, Issue, Page, Reject, Related, Report
     from packager.errors import (
@@ -61,6 +62,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "Article",
     "BreakingChangeError",
+    "BuildOptions",
     "BuildResult",
     "InputError",
     "Issue",

@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from packager.about import __version__
 from packager.assemble.cluster import DaskEngine
 from packager.assemble.publish import publish_release
-from packager.assemble.release import build_release
+from packager.assemble.release import BuildOptions
 from packager.check.validate import validate as validate_paths
 from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.models import Issue, Reject, Report
@@ -34,7 +34,8 @@ from packager.errors import PackagerError, UsageError
 from packager.inputs import parse_file
 from packager.inputs.files import input_files
 from packager.inputs.remote import is_url
-from packager.library import judge
+from packager.inputs.rows import TableOptions
+from packager.library import build_release, judge
 from packager.release.card import describe_inputs
 from packager.release.diff import diff_releases, render_text
 from packager.release.export import export_sqlite
@@ -442,29 +443,33 @@ def build(
     )
     columns = _mapping(mapping or [])
     constants = _pairs(values or [], "--set", "FIELD=VALUE")
+
+    def options() -> BuildOptions:  # made inside `_run`: a bad option is an Error: line
+        return BuildOptions(
+            name=name,
+            version=version,
+            bump=bump_part,
+            out=out,
+            strict=strict,
+            metadata=metadata,
+            created=created,
+            workers=workers,
+            tables=TableOptions(columns, constants, date_format),
+            limits=_limits(max_page_bytes, max_title_length, earliest_date),
+            layout=layout.value,
+            allow_empty=allow_empty,
+            storage_options=storage,
+            spool=spool,
+        )
+
     with _progress(quiet) as progress:
         result = _run(
             lambda: build_release(
                 named,
-                name=name,
-                version=version,
-                bump=bump_part,
-                out=out,
-                strict=strict,
-                metadata=metadata,
-                created=created,
-                workers=workers,
-                mapping=columns,
-                constants=constants,
-                date_format=date_format,
+                options(),
                 verify=judge,
-                limits=_limits(max_page_bytes, max_title_length, earliest_date),
                 progress=progress,
-                layout=layout.value,
-                allow_empty=allow_empty,
                 engine=runner,
-                storage_options=storage,
-                spool=spool,
             ),
             fmt,
             paths,

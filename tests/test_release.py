@@ -199,3 +199,25 @@ def test_building_an_existing_version_changes_nothing(
     assert {p: p.stat().st_mtime_ns for p in after} == mtimes
     leftovers = [n for n in listing(example_release.path.parent) if n.startswith(".")]
     assert leftovers == []
+
+
+def test_options_as_one_value_build_what_the_keywords_build(tmp_path: Path) -> None:
+    """The CLI makes one `BuildOptions`; the library takes it or its fields by keyword."""
+    from packager import BuildOptions
+    from packager.inputs.rows import TableOptions
+
+    from .conftest import digests
+
+    table = tmp_path / "t.csv"
+    table.write_text("outlet,title,day,body\nKCNA,A title,2024-05-05,Some text.\n")
+    keywords = build_release([table], name="o", version="1.0.0", out=tmp_path / "k",
+                             created=CREATED, today=TODAY,
+                             mapping={"source": "outlet", "date_published": "day"})  # fmt: skip
+    options = BuildOptions(name="o", version="1.0.0", out=tmp_path / "v", created=CREATED,
+                           today=TODAY, tables=TableOptions({"source": "outlet",
+                                                            "date_published": "day"}))  # fmt: skip
+    value = build_release([table], options)
+    assert keywords.articles == value.articles == 1
+    assert digests(keywords.path) == digests(value.path)
+    with pytest.raises(TypeError, match="options given, and layout besides"):
+        build_release([table], options, layout="partitioned")

@@ -152,43 +152,66 @@ def resolve_version(folder: Path, version: str | None, bump: Bump | None) -> str
     return next_version(folder, bump)
 
 
-def build_release(
-    inputs: Sequence[Path | str],
-    *,
-    name: str,
-    version: str | None = None,
-    bump: Bump | None = None,
-    out: Path = Path("dist"),
-    strict: bool = False,
-    metadata: Path | None = None,
-    created: str | None = None,
-    workers: int | None = None,
-    mapping: dict[str, str] | None = None,
-    constants: dict[str, str] | None = None,
-    date_format: str | None = None,
-    limits: Limits = DEFAULT_LIMITS,
-    progress: Callable[[int, int], None] | None = None,
-    layout: Layout = "single",
-    today: dt.date | None = None,
-    engine: Engine | None = None,
-    allow_empty: bool = False,
-    storage_options: StorageOptions = (),
-    spool: str | None = None,
-    verify: Verify | None = None,
-) -> BuildResult:
-    """Parse every input page (or parsed-article table) and write ``out/name/version``.
+@dataclass(frozen=True)
+class BuildOptions:
+    """What a build is asked for, as one value: the CLI makes it once from its options;
+    `build_release` takes it, or the same fields by keyword (`mapping`, `constants` and
+    `date_format` then make its `tables`).
+
     An input is a file or folder, or an object-storage URL of page dumps (read with
     `storage_options`, ``(key, value)`` pairs for fsspec). `spool` is where the parsed rows
     wait (a folder or object-storage URL every worker reaches; default: the work folder).
+    `tables` says how tables' columns give the contract's fields (`--map`, `--set`,
+    `--date-format`). `layout` "partitioned" writes each table as Hive partitions
+    (articles by year, related rows by the first hex digit of article_id) instead of one
+    file per format. `workers` parsing processes (default: every core); `today` the day
+    dates are judged by (default: today)."""
 
-    `mapping` ({field: column}) renames the columns of parsed-article tables, and
-    `constants` ({field: value}) gives a field one value for every row of them, and
-    `date_format` (strptime's) reads their dates that are not ISO 8601;
+    name: str
+    version: str | None = None
+    bump: Bump | None = None
+    out: Path = Path("dist")
+    strict: bool = False
+    metadata: Path | None = None
+    created: str | None = None
+    workers: int | None = None
+    tables: TableOptions = field(default_factory=TableOptions)
+    limits: Limits = DEFAULT_LIMITS
+    layout: Layout = "single"
+    today: dt.date | None = None
+    allow_empty: bool = False
+    storage_options: StorageOptions = ()
+    spool: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        mapping: dict[str, str] | None = None,
+        constants: dict[str, str] | None = None,
+        date_format: str | None = None,
+        **fields: Any,
+    ) -> BuildOptions:
+        """The options of `build_release`'s keywords: the tables' three as one value."""
+        return cls(**fields, tables=TableOptions(mapping or {}, constants or {}, date_format))
+
+
+def build_release(
+    inputs: Sequence[Path | str],
+    options: BuildOptions | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    engine: Engine | None = None,
+    verify: Verify | None = None,
+    **fields: Any,
+) -> BuildResult:
+    """Parse every input page (or parsed-article table) and write ``out/name/version``
+    as `options` (a `BuildOptions`, or its fields by keyword: ``name=..., version=...``)
+    say.
+
     `progress(done, total)` is called as input files are parsed. `engine` runs the
-    parsing of pages (default: a pool of `workers` processes on this machine).
-    `layout` "partitioned" writes each table as Hive partitions (articles by year,
-    related rows by the first hex digit of article_id) instead of one file per format.
-    `verify` judges each release given as an input before a row of it is read
+    parsing of pages (default: a pool of `workers` processes on this machine). `verify`
+    judges each release given as an input before a row of it is read
     (`packager.build_release` gives `packager.validate`): one with an error is refused.
 
     Raises:
@@ -202,9 +225,14 @@ def build_release(
             written, and the version stays free).
         ReleaseWriteError: the release could not be written.
     """
+    if options is None:
+        options = BuildOptions.of(**fields)
+    elif fields:
+        raise TypeError(f"build_release: options given, and {', '.join(fields)} besides")
+    name, layout, workers = options.name, options.layout, options.workers
     _check_options(name, layout, workers)
-    folder = out / name
-    version = resolve_version(folder, version, bump)
+    folder = options.out / name
+    version = resolve_version(folder, options.version, options.bump)
     target = folder / version
     if target.exists():
         raise VersionExistsError(f"{target}: this version exists already; releases never change")
@@ -219,13 +247,12 @@ def build_release(
         assert verify is not None
         refuse_invalid(carried, verify(carried), "not read, nothing written")
     local = [path for path, folder in named if folder is None]
-    files = input_files([*local, *urls], storage_options)
-    tables = TableOptions(mapping or {}, constants or {}, date_format)
+    files = input_files([*local, *urls], options.storage_options)
     for position in files.table_positions():
-        check_columns(files[position], tables)
-    meta_path = metadata or find_metadata(local)
+        check_columns(files[position], options.tables)
+    meta_path = options.metadata or find_metadata(local)
     meta = load_metadata(meta_path) if meta_path else DatasetMeta()
-    stamp = created_timestamp(created)
+    stamp = created_timestamp(options.created)
 
     existed = folder.exists()
     work, held = _work_folder(folder, version)
@@ -233,17 +260,12 @@ def build_release(
         checkpoint("started")
         plan = _Plan(name, version, stamp, meta, layout, previous)
         run = _Run(
-            strict=strict,
+            options,
             workers=workers or os.cpu_count() or 1,
-            today=today or dt.date.today(),
-            tables=tables,
-            limits=limits,
+            today=options.today or dt.date.today(),
+            releases=releases,
             progress=progress,
             engine=engine,
-            allow_empty=allow_empty,
-            releases=releases,
-            storage=storage_options,
-            spool_url=spool,
         )
         result = _write(work, files, plan, run)
         _publish(work, target, lambda: _compare_with_latest(folder, work, plan, result))
@@ -415,19 +437,15 @@ class _Plan:
 
 @dataclass(frozen=True)
 class _Run:
-    """How a build does its work: `build_release`'s options past the plan."""
+    """How a build does its work: its options, with what they leave to the day and the
+    machine decided, and the releases given as inputs."""
 
-    strict: bool
+    options: BuildOptions
     workers: int
     today: dt.date
-    tables: TableOptions
-    limits: Limits
+    releases: list[Path]
     progress: Callable[[int, int], None] | None
     engine: Engine | None
-    allow_empty: bool
-    releases: list[Path]
-    storage: StorageOptions
-    spool_url: str | None
 
 
 @contextmanager
@@ -461,7 +479,7 @@ def _write(work: Path, files: InputList, plan: _Plan, run: _Run) -> BuildResult:
     done (the parsing; for the partitioned layout, the partitions too)."""
     tasks = run.engine or LocalEngine(run.workers)
     try:
-        with _spool_place(work, plan, run.spool_url, run.storage) as place:
+        with _spool_place(work, plan, run.options.spool, run.options.storage_options) as place:
             parsed, rejects, stats, merged = _parse_and_write(
                 place, work / "data", files, plan, run, tasks
             )
@@ -508,13 +526,13 @@ def _parse_and_write(
     overlap = plan.layout != "partitioned" and table_rows < KEYED_TABLE_ROWS
     spool = Spool(place, keep_keys=overlap)
     buckets = Buckets.for_inputs(len(files), table_rows)
-    job = Job(place, run.today, run.limits, buckets, run.storage)
+    job = Job(place, run.today, run.options.limits, buckets, run.options.storage_options)
     parsed = parse_into(
         spool,
         files,
         job,
         workers=run.workers,
-        tables=run.tables,
+        tables=run.options.tables,
         progress=run.progress,
         # parse_into sizes a local pool to the pages (one process for a few)
         engine=None if isinstance(engine, LocalEngine) else engine,
@@ -524,12 +542,12 @@ def _parse_and_write(
     files.clear()  # not needed for writing (and the caller built it for this build only)
     rejects = [finding for finding in parsed.findings if finding.severity == "error"]
     checkpoint("parsed")
-    if run.strict and rejects:
+    if run.options.strict and rejects:
         raise StrictRefusal(
             f"--strict: {len(rejects)} of {parsed.records} inputs rejected; nothing written",
             Report(issues=[finding.issue() for finding in parsed.findings]),
         )
-    if not run.allow_empty:
+    if not run.options.allow_empty:
         _refuse_empty(parsed, len(rejects), new_inputs)
     if plan.layout == "partitioned":
         stats, merged = write_partitioned(spool, data, buckets, engine)
