@@ -7,14 +7,9 @@ complete or absent.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
 import json
 import os
-import re
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -26,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from packager.about import __version__
+from packager.assemble.atomic import publish_folder, reason, release_folder, sync_files
 from packager.assemble.faults import checkpoint
 from packager.assemble.parsing import Engine, Finding, Job, LocalEngine, Parsed, parse_into
 from packager.assemble.partitions import write_partitioned
@@ -82,7 +78,6 @@ from packager.release.versions import (
 from packager.release.write import TableWriter, table_files
 
 Layout = Literal["single", "partitioned"]
-_PARTIAL = re.compile(r"^\.(?P<version>[0-9.]+)\.partial-(?P<pid>\d+)-")
 
 
 @dataclass
@@ -254,30 +249,22 @@ def build_release(
     meta = load_metadata(meta_path) if meta_path else DatasetMeta()
     stamp = created_timestamp(options.created)
 
-    existed = folder.exists()
-    work, held = _work_folder(folder, version)
     try:
-        checkpoint("started")
-        plan = _Plan(name, version, stamp, meta, layout, previous)
-        run = _Run(
-            options,
-            workers=workers or os.cpu_count() or 1,
-            today=options.today or dt.date.today(),
-            releases=releases,
-            progress=progress,
-            engine=engine,
-        )
-        result = _write(work, files, plan, run)
-        _publish(work, target, lambda: _compare_with_latest(folder, work, plan, result))
+        with release_folder(folder, version) as work:
+            checkpoint("started")
+            plan = _Plan(name, version, stamp, meta, layout, previous)
+            run = _Run(
+                options,
+                workers=workers or os.cpu_count() or 1,
+                today=options.today or dt.date.today(),
+                releases=releases,
+                progress=progress,
+                engine=engine,
+            )
+            result = _write(work, files, plan, run)
+            publish_folder(work, target, lambda: _compare_with_latest(folder, work, plan, result))
     except OSError as exc:
-        raise ReleaseWriteError(f"{folder}: writing the release failed: {_reason(exc)}") from None
-    finally:
-        if work.exists():
-            shutil.rmtree(work, ignore_errors=True)
-        os.close(held)  # the work folder's lock
-        if not existed:  # a refused first build leaves no empty OUT/NAME behind
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+        raise ReleaseWriteError(f"{folder}: writing the release failed: {reason(exc)}") from None
     result.path = target
     result.report.stats = result.summary()
     return result
@@ -295,65 +282,6 @@ def _compare_with_latest(folder: Path, work: Path, plan: _Plan, result: BuildRes
     write_changes(work, latest, plan, result, Digests(work))
 
 
-def _work_folder(folder: Path, version: str) -> tuple[Path, int]:
-    """A new work folder for `version` in `folder`, once dead builds' are cleared away,
-    and a descriptor of it holding its lock: the build is alive while the lock is held
-    (by this process or the workers it forked), whatever its PID namespace. Clearing and
-    creating happen under the lock of `folder`, so a build never clears a folder made a
-    moment ago and not yet locked."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with _locked(folder):
-            clear_leftovers(folder)
-            work = Path(tempfile.mkdtemp(prefix=f".{version}.partial-{os.getpid()}-", dir=folder))
-            held = os.open(work, os.O_RDONLY | os.O_DIRECTORY)
-            fcntl.flock(held, fcntl.LOCK_EX)
-            return work, held
-    except OSError as exc:
-        raise ReleaseWriteError(
-            f"{folder}: cannot create the release folder: {_reason(exc)}"
-        ) from None
-
-
-@contextmanager
-def _locked(folder: Path, *, wait: bool = True) -> Iterator[bool]:
-    """Hold an exclusive `flock` on the folder itself (no lock file is left behind);
-    yields False, holding nothing, when `wait` is False and another holds it."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)  # closing releases the lock
-
-
-def _publish(work: Path, target: Path, refresh: Callable[[], None]) -> None:
-    """Flush the finished release to disk and rename it into place: a version folder is
-    complete or absent. Under the lock of the NAME folder, `refresh` first brings what
-    depends on the latest earlier release up to date (another build may have published
-    one since this build began)."""
-    work.chmod(0o755)  # mkdtemp makes it private; a release is for everyone to read
-    with _locked(target.parent):
-        refresh()
-        _sync(work)
-        checkpoint("before-rename")
-        try:
-            work.rename(target)
-        except OSError as exc:
-            if target.exists():
-                raise VersionExistsError(
-                    f"{target}: another build wrote this version first"
-                ) from None
-            raise ReleaseWriteError(
-                f"{target}: cannot move the release into place: {_reason(exc)}"
-            ) from None
-        _fsync_dir(target.parent)
-
-
 def _check_options(name: str, layout: str, workers: int | None) -> None:
     if problem := name_problem(name):
         raise UsageError(f"--{problem}")
@@ -361,10 +289,6 @@ def _check_options(name: str, layout: str, workers: int | None) -> None:
         raise UsageError(f"--layout {layout!r}: use single or partitioned")
     if workers is not None and workers < 1:
         raise UsageError(f"--workers {workers}: give 1 or more")
-
-
-def _reason(exc: OSError) -> str:
-    return exc.strerror or str(exc)
 
 
 def previous_release(folder: Path, version: str) -> Path | None:
@@ -388,39 +312,6 @@ def check_schema_compatible(previous: Path, version: str) -> None:
             f"version {version}: breaking schema change since {previous.name} "
             f"({'; '.join(str(c) for c in breaking)}); use --bump major"
         )
-
-
-def clear_leftovers(folder: Path) -> None:
-    """Remove work folders of builds that died: those whose lock no process holds (a
-    running build holds its folder's, see `_work_folder`). Called with `folder` locked."""
-    for path in folder.iterdir():
-        if not _PARTIAL.match(path.name) or path.is_symlink() or not path.is_dir():
-            continue
-        with _locked(path, wait=False) as free:
-            if free:
-                shutil.rmtree(path, ignore_errors=True)
-
-
-def _sync(folder: Path) -> None:
-    """Flush every file of the release to disk before it is renamed into place."""
-    _sync_files(folder)
-    for path in [folder, *sorted(p for p in folder.rglob("*") if p.is_dir())]:
-        _fsync_dir(path)
-
-
-def _sync_files(folder: Path) -> None:
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            with path.open("rb") as handle:
-                os.fsync(handle.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @dataclass(frozen=True)
@@ -504,7 +395,7 @@ def _write(work: Path, files: InputList, plan: _Plan, run: _Run) -> BuildResult:
     # The data files go to the disk while the rest of the release is made, so that the
     # final flush before the rename finds them written.
     with ThreadPoolExecutor(1, thread_name_prefix="packager-fsync") as syncing:
-        flushed = syncing.submit(_sync_files, work / "data")
+        flushed = syncing.submit(sync_files, work / "data")
         _write_lines(work / "rejects.jsonl", [reject.reject() for reject in rejects])
         _write_lines(work / "merges.jsonl", [one.trace() for one in merged])
         _write_documents(work, plan, stats, result)
