@@ -41,7 +41,7 @@ test: $(VENV)/.installed-test $(CFFCONVERT)
 # The fast tier, the units of contract, inputs, release and check: well under a minute.
 FAST_TESTS := $(addprefix tests/test_,$(addsuffix .py,rules schema inputs fastpage keys \
 	versions raw_values diff card info variants dedup table_inputs scraped_tables hostile \
-	release docs rules_pinned))
+	release docs rules_pinned checker))
 
 test-fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n auto $(FAST_TESTS)

@@ -156,7 +156,7 @@ def test_broken_utf8_keeps_the_page_and_warns() -> None:
 
 
 def test_a_byline_with_a_blank_body_is_refused_by_the_schema_check(tmp_path: Path) -> None:
-    from packager.check.validate import check_table_schema
+    from .table_check import check_table_schema
 
     row = {"source": "KCNA", "title": "T", "date_published": "2025-01-02", "body": "  ",
            "byline": "Kim Chol", "article_id": article_id("KCNA", dt.date(2025, 1, 2), "T"),

@@ -73,7 +73,7 @@ def test_a_table_row_published_on_its_capture_day_is_checked_column_wise_as_the_
     tmp_path: Path,
 ) -> None:
     """The release checker compares the date columns of a whole batch at once."""
-    from packager.check.validate import check_table_schema
+    from .table_check import check_table_schema
 
     table = tmp_path / "articles.csv"
     table.write_text(

@@ -1,4 +1,4 @@
-"""The validation engine against the reference: `frictionless validate` on the same files.
+"""The checker (`packager.check.checker`) against the reference: `frictionless validate` on the same files.
 
 Each file in tests/tables/ is generated from one valid article table and breaks one rule;
 packager must report exactly the (row, field, code) set frictionless reports, and the
@@ -32,12 +32,12 @@ from packager.check.checker import (
     longer_than,
     shorter_than,
 )
-from packager.check.validate import check_table_schema
 from packager.contract import rules
 from packager.contract.schema import arrow_schema, table_schema
 from packager.release.read import read_csv
 
 from .conftest import TODAY
+from .table_check import check_table_schema
 
 Rows = list[list[str]]
 
