@@ -603,11 +603,8 @@ def _return_memory_promptly(after_ms: int = 0) -> None:
 
 
 # A build keeps freed memory a second before it returns it (Arrow's own setting for its
-# jemalloc): its write phase copies every row through fresh buffers, and memory given
-# back at once came back as ~550,000 more page faults at 100,000 pages (~2 s of system
-# time, 1-2 s of the build) for ~35 MB less at peak; a build's goal is a peak under
-# 500 MB at a million pages, not validate's 250 MB (bench/README.md, "A build keeps
-# freed memory a second").
+# jemalloc): its write phase copies every row through fresh buffers, which memory given
+# back at once would fault in again (bench/README.md, "A build keeps freed memory a second").
 BUILD_RETURNS_MEMORY_AFTER_MS = 1000
 
 

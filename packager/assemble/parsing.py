@@ -442,11 +442,10 @@ class Prefetch:
     """Asks the OS to read the page files of the chunks queued (`inputs.files.prefetch`),
     on a thread of the main process, which only waits for the workers meanwhile: once a
     chunk comes back whose worker spent less than `IO_BOUND` of its time on the CPU (it
-    waited for the disk: a million pages, more than the OS's cache keeps beside a build's
-    own files, left two workers a third of their time idle), the files of the chunks
-    after those being parsed are asked for, `ahead` chunks at most beyond those done.
-    Pages the cache holds are not asked for: the asking costs the main process ~10 us a
-    file, more than it saves then."""
+    waited for the disk, as with more pages than the OS's cache keeps), the files of the
+    chunks after those being parsed are asked for, `ahead` chunks at most beyond those
+    done. Pages the cache holds are not asked for: the asking would cost more than it
+    saves (bench/README.md has the figures)."""
 
     def __init__(self, spans: list[tuple[int, int]], skip: int, ahead: int) -> None:
         self._spans, self._skip, self._ahead = spans, skip, ahead

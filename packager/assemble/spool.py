@@ -255,8 +255,7 @@ class SpoolPlace:
 
     def output(self, name: str) -> Any:
         """A new spool file, buffered: a flush writes a record batch a bucket, each of a
-        few buffers a column, which unbuffered were some fifty system calls a bucket
-        (60-80 us a page at a million pages, 760 buckets a flush)."""
+        few buffers a column, which unbuffered are some fifty system calls a bucket."""
         remote = self._remote()
         if remote is None:
             raw = pa.OSFile(str(Path(self.location, name)), "wb")
@@ -462,8 +461,7 @@ class Spool:
                 message = pa.ipc.read_message(source)
             batches.append(pa.ipc.read_record_batch(message, schema))
         # One array a column, not a chunk a segment: Arrow's take concatenates a column's
-        # chunks before it takes, so every piece taken would copy the whole bucket again
-        # (at a million pages, 2 million page faults of the write phase).
+        # chunks before it takes, so every piece taken would copy the whole bucket again.
         return pa.Table.from_batches(batches, schema=schema).combine_chunks()
 
 

@@ -346,8 +346,8 @@ def shown_path(path: Path, size: int = 100) -> str:
 class OpenFolders:
     """The input folders that page files are opened in, each opened once (a descriptor a
     folder): a file is then opened by its `source_file` from its folder's descriptor, and
-    the kernel walks the folder's own path once, not again for every file (measured: a
-    quarter of an open, ~4 us a page). A context: the descriptors are closed at its end.
+    the kernel walks the folder's own path once, not again for every file. A context:
+    the descriptors are closed at its end.
     A folder that cannot be opened is left out: its files are opened by their full path,
     and reported as that open fails. At most `most` folders are held open (files named one
     by one may come from as many folders as files: descriptors are limited); the files of

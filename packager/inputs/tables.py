@@ -547,7 +547,7 @@ def _json_array(handle: IO[str], max_value: int = MAX_JSON_VALUE) -> Iterator[Pa
                     )
                     return
                 # What is held doubles, so a long value is parsed a few times, not once a
-                # chunk (a 3 GB value once took hours).
+                # chunk (which is quadratic in the value's length).
                 if not done and more(min(max(JSON_CHUNK, held), max_value + 1 - held)):
                     continue
                 why = getattr(exc, "msg", "nested too deep or too long")
