@@ -1,4 +1,5 @@
-"""The checker (`packager.check.checker`) against the reference: `frictionless validate` on the same files.
+"""The checker (`packager.check.checker`) against the reference: `frictionless validate`
+on the same files.
 
 Each file in tests/tables/ is generated from one valid article table and breaks one rule;
 packager must report exactly the (row, field, code) set frictionless reports, and the
