@@ -167,13 +167,13 @@ _HEADER = ("WHERE", "FIELD", "LEVEL", "CODE", "MESSAGE")
 
 def _cells(issue: Issue) -> tuple[str, str, str, str, str]:
     where, field, level, code, message = (
-        _one_line(cell)
+        _printable(cell)
         for cell in (_where(issue), issue.field or "", issue.severity, issue.code, issue.message)
     )
     return where, field, level, code, message
 
 
-def _one_line(text: str) -> str:
+def _printable(text: str) -> str:
     """A cell of the text table on one line: line breaks and other controls escaped."""
     if text.isprintable():
         return text

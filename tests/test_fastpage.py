@@ -61,7 +61,7 @@ def _agree(data: bytes) -> bool:
     assert FAST is not None
     fast = FAST.read_page(data)
     try:
-        given, related, _, _ = read_pieces(pages._text(data)[0])
+        given, related, _, _ = read_pieces(pages._decoded_text(data)[0])
     except Rejection as rejection:
         assert fast is None, (data[:200], rejection)
         return False

@@ -159,7 +159,7 @@ class Merged:
         }
 
 
-class _Rows:
+class _BucketedRows:
     """A table's buffered rows, by bucket, and for each row the spool's own columns
     (`PAGE`, and for articles `RANK` and `LINE`). Rows come as dicts by field name (an
     article) or as `Columns` (an article's related rows)."""
@@ -323,7 +323,7 @@ class SpoolWriter:
         self.place, self.prefix = _place(place), prefix
         self.buckets, self.flush_rows = buckets, flush_rows
         self.keep_keys = keep_keys
-        self._tables = {table: _Rows(schema) for table, schema in _SCHEMAS.items()}
+        self._tables = {table: _BucketedRows(schema) for table, schema in _SCHEMAS.items()}
         self._rows = 0
         self._bytes = 0
         self._flushes = 0

@@ -157,7 +157,7 @@ def _kind(path: Path) -> str:
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
     if (path.is_dir() and any(os.path.lexists(path / name) for name in _RELEASE_FILES)) or (
-        path.is_file() and path.suffix == ".json" and not _json_array(path)
+        path.is_file() and path.suffix == ".json" and not _holds_json_array(path)
     ):
         return "release"  # a descriptor: a .json file holding an object
     if path.is_file() and path.name.lower().endswith(TABLE_SUFFIXES):
@@ -170,7 +170,7 @@ def _kind(path: Path) -> str:
 _RELEASE_FILES = (DESCRIPTOR, "SHA256SUMS")
 
 
-def _json_array(path: Path) -> bool:
+def _holds_json_array(path: Path) -> bool:
     """Whether a .json file holds an array (a table of articles), by its first byte."""
     try:
         with path.open("rb") as handle:
@@ -554,7 +554,7 @@ def _check_both(
     cells were each present and of their type and both have the same fields, the
     second's findings are the first's (the same Table Schema judging the same values):
     they are reported under its name, not found again."""
-    rest = _Rows(b, out)
+    rest = _Rechunked(b, out)
     equal = True
     alike = first.fields == second.fields  # the same fields, types and constraints
     for batch, rows, missing in a.batches:
@@ -593,7 +593,7 @@ def _equal_parts(
     return bool(start == typed.num_rows)
 
 
-class _Rows:
+class _Rechunked:
     """A table's batches (`source`'s, its issues reported as each is read) taken a given
     number of rows at a time, whatever their own sizes."""
 

@@ -77,14 +77,16 @@ def paragraphs_of(text: str) -> list[str]:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     out = []
-    for block in _BLOCK_BREAK.split(text):
+    for block in BLOCK_BREAK.split(text):
         block = block.strip()
         if block:
             out.append(block if "\n" not in block else " ".join(map(str.strip, block.split("\n"))))
     return out
 
 
-_BLOCK_BREAK = re.compile(r"\n(?:[^\S\n]*\n)+")
+# A line break followed by one or more blank lines: what separates a page's blocks and a
+# body's paragraphs.
+BLOCK_BREAK = re.compile(r"\n(?:[^\S\n]*\n)+")
 
 
 def lines_of(text: str) -> list[str]:
@@ -168,14 +170,14 @@ def _heading(
     compiled: Compiled | None,
 ) -> tuple[str, str]:
     """The source and the title, white space collapsed; both must be there."""
-    source = _text(given, "source", line)
+    source = _given_text(given, "source", line)
     # both at once where compiled (None there if the title is not a str); else the source
     # is checked before the title is read, as its reject comes first
     both = compiled.collapse_all([source, given.get("title")]) if compiled is not None else None
     source = both[0] if both is not None else rules.collapse(source)
     if not source:
         raise Rejection("missing-source", "the source is empty", line)
-    title = both[1] if both is not None else rules.collapse(_text(given, "title", line))
+    title = both[1] if both is not None else rules.collapse(_given_text(given, "title", line))
     if not title:
         raise Rejection("missing-title", "the article has no title", line)
     if len(title) > limits.max_title_length:
@@ -198,10 +200,12 @@ def _body(
     if isinstance(body, Joined):
         text = body.text
     else:
-        paragraphs = body if isinstance(body, list) else paragraphs_of(_text(given, "body", line))
+        paragraphs = (
+            body if isinstance(body, list) else paragraphs_of(_given_text(given, "body", line))
+        )
         text = "\n\n".join(paragraphs)
     claimed = given.get("byline")
-    claimed_text = " ".join(paragraphs_of(_text(given, "byline", line))) if claimed else ""
+    claimed_text = " ".join(paragraphs_of(_given_text(given, "byline", line))) if claimed else ""
     if claimed_text:
         text = f"{text}\n\n{claimed_text}" if text else claimed_text
     byline = None
@@ -273,7 +277,7 @@ def related_records(
         ]
     )
     out["teaser"] = [
-        (t.strip() or None if "\n" not in t else _one_line(t)) if type(t) is str else t
+        (t.strip() or None if "\n" not in t else _teaser_line(t)) if type(t) is str else t
         for t in out["teaser"]
     ]
     dates = out["date_published"]
@@ -329,14 +333,14 @@ _PER_ARTICLE = frozenset({"article_id", "position"})
 _GIVEN = frozenset(field_names("related")) - _PER_ARTICLE
 
 
-def _one_line(text: str) -> str | None:
+def _teaser_line(text: str) -> str | None:
     """A teaser as one line: its paragraphs joined by a space; None when blank."""
     if "\n" not in text and "\r" not in text:
         return text.strip() or None
     return " ".join(paragraphs_of(text)) or None
 
 
-def _text(values: Mapping[str, Any], name: str, line: int | None) -> str:
+def _given_text(values: Mapping[str, Any], name: str, line: int | None) -> str:
     """A text value: "" for null; anything but a string is refused."""
     return _as_text(values.get(name), name, line)
 

@@ -26,7 +26,14 @@ from typing import Any
 from packager.contract.language import compiled_data
 from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.models import Article, Issue, Page, Reject, Related
-from packager.contract.record import Compiled, Joined, Record, make_record, related_rows
+from packager.contract.record import (
+    BLOCK_BREAK,
+    Compiled,
+    Joined,
+    Record,
+    make_record,
+    related_rows,
+)
 from packager.contract.rejection import Rejection
 from packager.contract.rules import collapse
 from packager.inputs.decode import Decoded as DecodedText
@@ -65,10 +72,6 @@ _END_MARKER = "More Articles"
 _HTML = re.compile(r"<\s*(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE)
 
 
-# A line break followed by one or more blank lines: what separates blocks.
-_BLOCK_BREAK = re.compile(r"\n(?:[^\S\n]*\n)+")
-
-
 class Blocks:
     """The blocks (runs of non-blank lines) of `text[start:end]`, line breaks already made
     "\n". `texts` holds each block's text: its lines stripped and joined by one space, as a
@@ -79,7 +82,7 @@ class Blocks:
 
     def __init__(self, text: str, start: int, end: int) -> None:
         self._text, self._start, self._end = text, start, end
-        pieces = [piece.strip() for piece in _BLOCK_BREAK.split(text[start:end])]
+        pieces = [piece.strip() for piece in BLOCK_BREAK.split(text[start:end])]
         self._pieces = pieces = [piece for piece in pieces if piece]
         self.single = ["\n" not in piece for piece in pieces]
         self.texts = [
@@ -93,7 +96,7 @@ class Blocks:
     def line(self, k: int) -> int:
         """The 1-based line number of block `k`'s first line."""
         spans, position = [], self._start
-        for found in _BLOCK_BREAK.finditer(self._text, self._start, self._end):
+        for found in BLOCK_BREAK.finditer(self._text, self._start, self._end):
             spans.append((position, found.start()))
             position = found.end()
         spans.append((position, self._end))
@@ -233,7 +236,7 @@ def _read_fast(data: bytes) -> tuple[dict[str, Any], dict[str, list[Any]], Decod
     return found["given"], found["related"], _warnings_of(decoded)
 
 
-def _text(data: bytes) -> tuple[str, Decoded]:
+def _decoded_text(data: bytes) -> tuple[str, Decoded]:
     decoded = decode(data)
     text = decoded.text
     if "\r" in text:
@@ -260,7 +263,7 @@ def read_page_python(
         raise Rejection(
             "too-large", f"{len(data)} bytes, over the limit of {limits.max_page_bytes}", None
         )
-    text, warnings = _text(data)
+    text, warnings = _decoded_text(data)
     given, related, line, title_line = read_pieces(text)
     given |= {
         "source_file": source_file,

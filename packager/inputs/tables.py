@@ -87,7 +87,7 @@ def table_kind(path: Path) -> tuple[str | None, bool]:
     return (None if gzipped and kind == "parquet" else kind), gzipped
 
 
-def _text(path: Path, gzipped: bool, errors: str = "strict") -> IO[str]:
+def _open_text(path: Path, gzipped: bool, errors: str = "strict") -> IO[str]:
     if gzipped:
         return gzip.open(path, "rt", encoding="utf-8-sig", errors=errors, newline="")
     return path.open("r", encoding="utf-8-sig", errors=errors, newline="")
@@ -120,7 +120,7 @@ def _csv(
 ) -> TableSource:
     try:
         # the header alone must be UTF-8: the rows' bytes are judged row by row
-        with _text(path, gzipped, errors="surrogateescape") as handle:
+        with _open_text(path, gzipped, errors="surrogateescape") as handle:
             header = next(csv.reader(handle), [])
         if any(_SURROGATES.search(name) for name in header):
             raise UnicodeDecodeError("utf-8", b"", 0, 1, "the header")
@@ -493,7 +493,7 @@ def _json_lines(handle: IO[str]) -> Iterator[Parsed]:
             yield number, value, None
 
 
-def _json_array(handle: IO[str], max_value: int = MAX_JSON_VALUE) -> Iterator[Parsed]:
+def _json_array_rows(handle: IO[str], max_value: int = MAX_JSON_VALUE) -> Iterator[Parsed]:
     """The items of the JSON arrays a file holds, read a piece at a time (a daily snapshot
     of a scraper is one array; snapshots appended to one file are arrays one after
     another, and all are read); each with the line it starts on. A value of more than
@@ -572,7 +572,7 @@ def _jsonl(path: Path, label: str, mapping: dict[str, str], gzipped: bool) -> Ta
 
 
 def _json(path: Path, label: str, mapping: dict[str, str], gzipped: bool) -> TableSource:
-    return _json_table(path, label, mapping, gzipped, _json_array)
+    return _json_table(path, label, mapping, gzipped, _json_array_rows)
 
 
 def _json_table(
@@ -585,7 +585,7 @@ def _json_table(
     """A table of JSON objects, one a row; its columns are its first object's keys."""
     sources: dict[str, str] = {source: target for target, source in mapping.items()}
     header: list[str] = []
-    with _text(path, gzipped, errors="surrogateescape") as handle:
+    with _open_text(path, gzipped, errors="surrogateescape") as handle:
         # the columns are the first object's (a broken line before it is a json-error of
         # its own, reported when the rows are read, not a table without columns)
         for _, first, _ in values(handle):
@@ -608,7 +608,7 @@ def _json_table(
             numbers.clear()
             return out
 
-        with _text(path, gzipped, errors="surrogateescape") as handle:
+        with _open_text(path, gzipped, errors="surrogateescape") as handle:
             for number, record, problem in values(handle):
                 if problem is None and not isinstance(record, dict):
                     problem = "not a JSON object"

@@ -68,8 +68,8 @@ def release_info(path: Path) -> ReleaseInfo:
     return ReleaseInfo(
         name=str(descriptor.get("name", folder.parent.name)),
         version=str(descriptor.get("version", folder.name)),
-        created=_text(descriptor.get("created")),
-        packager_version=_text(tools.get("packager")) if isinstance(tools, dict) else None,
+        created=_text_or_none(descriptor.get("created")),
+        packager_version=_text_or_none(tools.get("packager")) if isinstance(tools, dict) else None,
         articles=counts.articles,
         related=related,
         revisions=revisions,
@@ -88,7 +88,7 @@ def _by_count(counter: Counter[str]) -> dict[str, int]:
     return dict(sorted(counter.items(), key=lambda item: (-item[1], item[0])))
 
 
-def _text(value: Any) -> str | None:
+def _text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
