@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -20,13 +21,14 @@ from .conftest import CREATED, EXAMPLES, TODAY
 
 def _hf_load(
     release: Path, config: str, cache: Path, monkeypatch: pytest.MonkeyPatch
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(cache))
     datasets = importlib.import_module("datasets")
     loaded = datasets.load_dataset(str(release), config, split="train", cache_dir=str(cache))
-    return loaded.to_list()
+    rows: list[dict[str, Any]] = loaded.to_list()
+    return rows
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -36,7 +38,9 @@ def test_datasets_loads_the_release_from_the_card_alone(
     release = example_release.path
     from_hf = _hf_load(release, "articles", tmp_path / "hf", monkeypatch)
     parquet = (release / "data/articles.parquet").as_posix()
-    from_duckdb = duckdb.sql(f"SELECT * FROM '{parquet}'").pl().to_dicts()
+    relation = duckdb.sql(f"SELECT * FROM '{parquet}'")
+    assert relation is not None
+    from_duckdb = relation.pl().to_dicts()
     from_polars = pl.read_parquet(parquet).to_dicts()
     assert len(from_hf) == example_release.articles > 0
     assert from_hf == from_duckdb == from_polars
@@ -44,7 +48,7 @@ def test_datasets_loads_the_release_from_the_card_alone(
     assert related == pl.read_parquet(release / "data/related.parquet").to_dicts()
 
 
-def _front_matter(card: str) -> dict:
+def _front_matter(card: str) -> dict[str, Any]:
     assert card.startswith("---\n")
     block = card.split("---\n")[1]
     return {

@@ -14,6 +14,7 @@ import io
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import frictionless
 import pyarrow as pa
@@ -48,11 +49,12 @@ def _base(example_release: BuildResult) -> Rows:
         return list(csv.reader(f))
 
 
-def _set(rows: Rows, row: int, field: str, value: str) -> None:
+def _set(rows: Rows, row: int, field: str, value: str) -> Rows:
     rows[row - 1][rows[0].index(field)] = value  # `row` counts the header as row 1
+    return rows
 
 
-BREAKS: dict[str, Callable[[Rows], None]] = {
+BREAKS: dict[str, Callable[[Rows], object]] = {
     "bad-date": lambda r: _set(r, 3, "date_published", "2025-13-01"),
     "bad-integer": lambda r: _set(r, 4, "word_count", "12.5"),
     "duplicate-id": lambda r: _set(r, 5, "article_id", r[2][0]),
@@ -77,7 +79,7 @@ def _write(rows: Rows, path: Path) -> Path:
     return path
 
 
-def _frictionless(path: Path) -> set[tuple]:
+def _frictionless(path: Path) -> set[tuple[Any, ...]]:
     schema = {k: v for k, v in table_schema("articles").items() if k != "$schema"}
     resource = frictionless.Resource(
         path=path.name,
@@ -102,7 +104,7 @@ SCHEMA_CODES = {
 }
 
 
-def _packager(path: Path) -> tuple[set[tuple], set[tuple]]:
+def _packager(path: Path) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
     report = check_table_schema(path, today=TODAY)
     schema = {(i.row, i.field, i.code) for i in report.issues if i.code in SCHEMA_CODES}
     contract = {(i.row, i.field, i.code) for i in report.issues if i.code not in SCHEMA_CODES}
@@ -129,7 +131,7 @@ def test_the_valid_table_is_valid_for_both(example_release: BuildResult, tmp_pat
     assert check_table_schema(path, today=TODAY).issues == []
 
 
-CONTRACT_BREAKS: dict[str, tuple[Callable[[Rows], None], set[tuple]]] = {
+CONTRACT_BREAKS: dict[str, tuple[Callable[[Rows], object], set[tuple[Any, ...]]]] = {
     "word-count": (
         lambda r: _set(r, 3, "word_count", "3"),
         {(3, "word_count", "word-count-mismatch")},
@@ -181,7 +183,7 @@ def test_contract_rules_are_reported_too(
     ],
 )
 def test_foreign_keys_match_frictionless(
-    example_release: BuildResult, tmp_path: Path, cell: str, found: set[tuple]
+    example_release: BuildResult, tmp_path: Path, cell: str, found: set[tuple[Any, ...]]
 ) -> None:
     release = tmp_path / "release"
     release.mkdir()
@@ -241,7 +243,7 @@ def test_problems_in_every_batch_are_all_reported_with_their_rows(
         )
     path = _write(rows, tmp_path / "many.csv")
     report = check_table_schema(path, today=TODAY)
-    type_errors = sorted(i.row for i in report.issues if i.code == "type-error")
+    type_errors = sorted(i.row or 0 for i in report.issues if i.code == "type-error")
     assert type_errors == [n for n in range(2, len(rows) + 1) if n % 7 == 0]
     assert type_errors == sorted(r for r, _, c in _frictionless(path) if c == "type-error")
     limited = check_table_schema(path, today=TODAY, max_errors=5)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 
-from packager import build_release
+from packager import BuildResult, build_release
 from packager.contract.record import related_rows
 from packager.inputs.pages import read_page
 
@@ -22,7 +23,9 @@ def _write(folder: Path, name: str, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _build(pages: Path, out: Path):
+def _build(
+    pages: Path, out: Path
+) -> tuple[BuildResult, list[dict[str, Any]], list[dict[str, Any]]]:
     result = build_release(
         [pages], name="d", version="1.0.0", out=out, created=CREATED, today=TODAY
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -119,7 +120,7 @@ def test_diff_of_a_folder_that_is_not_a_release(
     assert result.stderr == f"Error: {tmp_path}: not a release (no datapackage.json)\n"
 
 
-def _whole_table_diff(old: Path, new: Path) -> dict[str, list]:
+def _whole_table_diff(old: Path, new: Path) -> dict[str, list[Any]]:
     """The oracle: the same comparison on whole tables held in memory."""
     tables = {
         (side, t): pq.read_table(folder / f"data/{t}.parquet").to_pylist()

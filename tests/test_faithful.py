@@ -62,7 +62,8 @@ def test_a_week_whose_every_new_row_is_rejected_is_refused(tmp_path: Path) -> No
 
 
 def _articles(release: Path) -> list[dict[str, object]]:
-    return pq.read_table(release / "data/articles.parquet").to_pylist()
+    rows: list[dict[str, object]] = pq.read_table(release / "data/articles.parquet").to_pylist()
+    return rows
 
 
 def _build(inputs: list[Path], out: Path, *more: str) -> Path:

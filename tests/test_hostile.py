@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -164,7 +165,7 @@ def test_an_unreadable_file_is_a_reject(tmp_path: Path, monkeypatch: pytest.Monk
     shutil.copy(BROKEN / "utf16-bom.txt", folder / "b.txt")
     real_open = os.open
 
-    def deny(path: str, *args, **kwargs):
+    def deny(path: str, *args: Any, **kwargs: Any) -> int:
         if os.path.basename(path) == "a.txt":
             raise PermissionError(13, "Permission denied")
         return real_open(path, *args, **kwargs)

@@ -16,6 +16,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import frictionless
 import pyarrow as pa
@@ -36,7 +37,7 @@ SETTINGS = settings(
 )
 
 # Any text but lone surrogates (which no file can hold), short.
-ANY_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
+ANY_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)
 SPACES = st.sampled_from(["", " ", "  ", "\t", "\n", "\r\n", "\n\n", " \n \n", "\u3000", "\x0b"])
 
 
@@ -104,7 +105,7 @@ def rows(draw: st.DrawFn) -> dict[str, object]:
     return row
 
 
-def _write_table(rows: list[dict[str, object]], path: Path) -> None:
+def _write_table(rows: list[dict[str, Any]], path: Path) -> None:
     columns = list(dict.fromkeys(name for row in rows for name in row))
     if path.suffix == ".jsonl":
         path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
@@ -146,11 +147,14 @@ def _assert_valid(result: BuildResult) -> None:
 @SETTINGS
 @given(
     st.lists(articles(), min_size=1, max_size=4),
-    st.lists(st.text(st.characters(exclude_categories=("Cs",)), max_size=60), max_size=3),
+    st.lists(st.text(st.characters(exclude_categories=["Cs"]), max_size=60), max_size=3),
     LAYOUTS,
 )
 def test_every_release_built_from_pages_is_valid(
-    tmp_path_factory: pytest.TempPathFactory, pages: list[dict], stray: list[str], layout: str
+    tmp_path_factory: pytest.TempPathFactory,
+    pages: list[dict[str, Any]],
+    stray: list[str],
+    layout: str,
 ) -> None:
     folder = tmp_path_factory.mktemp("pages")
     for n, page in enumerate(pages):

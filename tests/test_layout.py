@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -44,8 +45,9 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return single.path, parted.path
 
 
-def _single(release: Path, table: str) -> list[dict]:
-    return pq.read_table(release / f"data/{table}.parquet").to_pylist()
+def _single(release: Path, table: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = pq.read_table(release / f"data/{table}.parquet").to_pylist()
+    return rows
 
 
 @pytest.mark.parametrize("table", ["articles", "related"])
@@ -78,7 +80,9 @@ def test_duckdb_reads_the_same_rows(both: tuple[Path, Path], table: str) -> None
     keys = ", ".join(ORDER[table])
     source = f"read_parquet('{glob}', hive_partitioning = true)"
     query = f"SELECT * EXCLUDE ({PARTITION[table]}) FROM {source} ORDER BY {keys}"
-    rows = duckdb.sql(query).pl().to_dicts()
+    relation = duckdb.sql(query)
+    assert relation is not None
+    rows = relation.pl().to_dicts()
     assert rows == _single(single, table)
 
 

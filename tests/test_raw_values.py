@@ -6,6 +6,7 @@ tests on any bytes."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,7 +50,9 @@ def test_the_models_accept_every_record_the_parser_makes(tmp_path: Path) -> None
         ({"source_file": 7}, "source_file"),
     ],
 )
-def test_a_value_the_schema_refuses_is_an_invalid_article(given: dict, field: str) -> None:
+def test_a_value_the_schema_refuses_is_an_invalid_article(
+    given: dict[str, Any], field: str
+) -> None:
     values = {
         "source": "KCNA",
         "title": "A title",

@@ -111,9 +111,11 @@ def test_parquet_reads_back_in_duckdb(example_release: BuildResult) -> None:
     )
     assert types["date_published"] == "DATE"
     assert types["word_count"] == "BIGINT"
-    first, last, count = con.execute(
+    found = con.execute(
         f"SELECT min(date_published), max(date_published), count(*) FROM '{path}'"
     ).fetchone()
+    assert found is not None
+    first, last, count = found
     assert isinstance(first, dt.date)
     assert count == example_release.articles
     rel = (example_release.path / "data/related.parquet").as_posix()

@@ -6,6 +6,7 @@ import json
 import random
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pyarrow
 import pyarrow.compute
@@ -112,7 +113,7 @@ def test_finer_buckets_give_identical_bytes(
     """Buckets are sized from the corpus (more of them, and months cut in parts, for a
     million pages) and copied a piece at a time: how rows are spread over them never
     shows in a release."""
-    options = {"name": "r", "version": "1.0.0", "created": CREATED, "today": TODAY}
+    options: dict[str, Any] = {"name": "r", "version": "1.0.0", "created": CREATED, "today": TODAY}
     coarse = {
         layout: build_release([corpus], out=tmp_path / f"coarse-{layout}", layout=layout, **options)
         for layout in ("single", "partitioned")
@@ -148,7 +149,7 @@ def test_a_buckets_pieces_are_taken_from_one_array_a_column(
 
     monkeypatch.setattr(packager.assemble.spool, "pc", Spy())
     monkeypatch.setattr(packager.assemble.spool, "PIECE_ROWS", 1)
-    options = {"name": "p", "version": "1.0.0", "created": CREATED, "today": TODAY}
+    options: dict[str, Any] = {"name": "p", "version": "1.0.0", "created": CREATED, "today": TODAY}
     build_release([corpus], out=tmp_path / "out", **options)
     buckets = [t for t in sorted_tables if {"body", "teaser"} & set(t.column_names)]
     assert {"body" in t.column_names for t in buckets} == {True, False}  # both tables
@@ -164,15 +165,15 @@ class _ReversedEngine:
         self.tasks_run: list[str] = []
         self.closed = 0
 
-    def chunks(self, job, spans):
-        done = {}
+    def chunks(self, job: Any, spans: list[tuple[int, int]]) -> Any:
+        done: dict[int, Any] = {}
         for number in reversed(range(len(spans))):
             done[number] = parse_chunk(job, number, spans[number])
             self.chunks_run += 1
         return (done[number] for number in range(len(spans)))
 
-    def run(self, function, calls, name):
-        done = {}
+    def run(self, function: Any, calls: list[Any], name: str) -> list[Any]:
+        done: dict[int, Any] = {}
         for k in reversed(range(len(calls))):
             done[k] = function(*calls[k])
             self.tasks_run.append(name)
@@ -185,7 +186,7 @@ class _ReversedEngine:
 @pytest.mark.parametrize("layout", ["single", "partitioned"])
 def test_another_engine_gives_the_same_release(corpus: Path, tmp_path: Path, layout: str) -> None:
     engine = _ReversedEngine()
-    options = {"name": "e", "version": "1.0.0", "created": CREATED, "today": TODAY}
+    options: dict[str, Any] = {"name": "e", "version": "1.0.0", "created": CREATED, "today": TODAY}
     options["layout"] = layout
     local = build_release([corpus], out=tmp_path / "local", workers=2, **options)
     other = build_release([corpus], out=tmp_path / "other", engine=engine, **options)

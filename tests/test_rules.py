@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,7 +110,7 @@ def _reject(text: str | bytes) -> Reject:
         ),
     ],
 )
-def test_bad_pages_are_rejected_with_code_and_line(change, code: str, line: int) -> None:
+def test_bad_pages_are_rejected_with_code_and_line(change: Any, code: str, line: int) -> None:
     reject = _reject(change(CLEAN))
     assert (reject.code, reject.line) == (code, line)
     assert reject.source_file == "page.txt"
@@ -196,7 +197,8 @@ def test_a_related_rows_first_problem_is_the_first_rows_first_field() -> None:
     # Derived fields (article_id, position) and given ones (title ...) are checked apart;
     # what is reported is the first row that breaks the schema, and its first field.
     titles = ["A", "", ""]
-    items = {"title": titles, "teaser": [None] * 3, "date_published": [TODAY] * 3}
+    items: dict[str, list[Any]] = {"title": titles, "teaser": [None] * 3,
+                                   "date_published": [TODAY] * 3}  # fmt: skip
     with pytest.raises(Rejection) as refused:
         related_records("not an id", items, 7, [])  # every row's article_id breaks its pattern
     assert refused.value.message.startswith("related item 1: article_id")

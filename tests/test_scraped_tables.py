@@ -9,11 +9,12 @@ import gzip
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from packager import build_release, validate
 from packager.assemble.release import build_release as unjudged_build
@@ -28,12 +29,13 @@ SNAPSHOT_MAP = {"title": "headline", "body": "story_text", "date_published": "da
 MAP_ARGS = [arg for f, c in SNAPSHOT_MAP.items() for arg in ("--map", f"{f}={c}")]
 
 
-def _cli(*args: str):
+def _cli(*args: str) -> Result:
     return CliRunner().invoke(app, list(args))
 
 
-def _articles(release: Path) -> list[dict]:
-    return pq.read_table(release / "data/articles.parquet").to_pylist()
+def _articles(release: Path) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = pq.read_table(release / "data/articles.parquet").to_pylist()
+    return rows
 
 
 def test_a_snapshot_without_a_map_is_refused_before_anything_is_written(tmp_path: Path) -> None:
@@ -132,7 +134,7 @@ def test_three_overlapping_snapshots_keep_the_newest_text_and_trace_every_merge(
 
 
 def test_dates_as_scrapers_write_them(tmp_path: Path) -> None:
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"title": "A", "date_published": "2024-11-11T23:30:00-05:00"},
         {"title": "B", "date_published": "2024-11-11 08:00"},
         {"title": "C", "date_published": "1731283200000"},  # epoch milliseconds
@@ -255,7 +257,7 @@ def test_a_release_grows_from_the_last_one(tmp_path: Path) -> None:
         folder.mkdir()
         for page in EXAMPLES.glob(f"{prefix}*.txt"):
             shutil.copy(page, folder)
-    options = {"created": CREATED, "today": TODAY}
+    options: dict[str, Any] = {"created": CREATED, "today": TODAY}
     first = build_release([old], name="k", version="1.0.0", out=tmp_path / "dist", **options)
     shutil.rmtree(old)  # the old pages need not exist any more
     grown = build_release(
@@ -318,7 +320,7 @@ def test_packager_parse_output_validates_clean(tmp_path: Path) -> None:
 
 
 def test_a_release_without_last_weeks_articles_says_so(tmp_path: Path) -> None:
-    options = {"created": CREATED, "today": TODAY, "out": tmp_path}
+    options: dict[str, Any] = {"created": CREATED, "today": TODAY, "out": tmp_path}
     first = build_release([EXAMPLES], name="w", version="1.0.0", **options)
     week = tmp_path / "week"
     week.mkdir()

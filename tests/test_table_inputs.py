@@ -23,7 +23,7 @@ from packager.inputs.tables import TableSource
 from .conftest import CREATED, EXAMPLES, TODAY
 
 
-def _tables(release: Path) -> dict[str, list[dict]]:
+def _tables(release: Path) -> dict[str, list[dict[str, Any]]]:
     return {
         t: pq.read_table(release / f"data/{t}.parquet").to_pylist() for t in ("articles", "related")
     }
@@ -172,9 +172,12 @@ def test_a_csv_file_is_read_a_few_blocks_ahead_of_its_batches(
     path.write_text("a,b\n" + "".join(f"{k},{'x' * 1000}\n" for k in range(4000)))  # 62 blocks
     reads = []
     read = tables._Paced.read
-    monkeypatch.setattr(
-        tables._Paced, "read", lambda self, size=-1: reads.append(size) or read(self, size)
-    )
+
+    def noted(self: Any, size: int = -1) -> Any:
+        reads.append(size)
+        return read(self, size)
+
+    monkeypatch.setattr(tables._Paced, "read", noted)
     waiting = threading.Event()  # a read of Arrow's thread waits for its turn
 
     class Turns(threading.Semaphore):
@@ -242,7 +245,7 @@ def test_a_read_ahead_reads_at_most_depth_batches_beyond_those_taken() -> None:
             seen.append((i, taken[0]))
             if i == depth:  # batch 0 taken: batches 1..depth are what may be read
                 window_full.set()
-            yield (pa.record_batch({"a": [i]}), pa.array([i + 2]), [])
+            yield (pa.record_batch({"a": [i]}), pa.array([i + 2]), {})
 
     source = tables.TableSource(Path("t"), "t", ["a"], made())
     got = []

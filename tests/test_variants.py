@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -57,7 +58,7 @@ def _parse(data: bytes) -> Page:
     return page
 
 
-def _comparable(page: Page) -> tuple[dict, list]:
+def _comparable(page: Page) -> tuple[dict[str, Any], list[Any]]:
     article = page.article.model_dump(exclude={"source_sha256"})
     return article, [r.model_dump() for r in page.related]
 

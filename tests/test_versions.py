@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,7 @@ from packager.release.versions import next_version, parse_version
 from .conftest import CREATED, EXAMPLES, TODAY, listing
 
 
-def _build(out: Path, **options) -> Path:
+def _build(out: Path, **options: Any) -> Path:
     return build_release(
         [EXAMPLES], name="s", out=out, created=CREATED, today=TODAY, **options
     ).path
@@ -40,7 +41,7 @@ def test_bad_versions_are_refused(text: str) -> None:
         parse_version(text)
 
 
-def _previous_with_schema(tmp_path: Path, change) -> Path:
+def _previous_with_schema(tmp_path: Path, change: Any) -> Path:
     """A 1.0.0 release whose articles schema was `change`d (as an older packager wrote it)."""
     release = _build(tmp_path, version="1.0.0")
     descriptor_path = release / "datapackage.json"
@@ -53,7 +54,7 @@ def _previous_with_schema(tmp_path: Path, change) -> Path:
 
 
 def test_breaking_change_under_minor_bump_is_refused(tmp_path: Path) -> None:
-    def older_had_extra_field(schema: dict) -> None:
+    def older_had_extra_field(schema: dict[str, Any]) -> None:
         schema["fields"].append({"name": "section", "type": "string"})
 
     _previous_with_schema(tmp_path, older_had_extra_field)
@@ -66,7 +67,7 @@ def test_breaking_change_under_minor_bump_is_refused(tmp_path: Path) -> None:
 
 
 def test_breaking_changes_are_judged_against_the_latest_earlier_release(tmp_path: Path) -> None:
-    def older_had_extra_field(schema: dict) -> None:
+    def older_had_extra_field(schema: dict[str, Any]) -> None:
         schema["fields"].append({"name": "section", "type": "string"})
 
     # 1.0.0 had another schema, 2.0.0 (a major version) has today's: 2.1.0 is compared
@@ -87,7 +88,7 @@ def test_breaking_changes_are_judged_against_the_latest_earlier_release(tmp_path
 
 
 def test_loosened_constraint_is_not_breaking(tmp_path: Path) -> None:
-    def older_required_byline(schema: dict) -> None:
+    def older_required_byline(schema: dict[str, Any]) -> None:
         [field] = [f for f in schema["fields"] if f["name"] == "byline"]
         field["constraints"]["required"] = True
 
@@ -101,14 +102,14 @@ def test_loosened_constraint_is_not_breaking(tmp_path: Path) -> None:
 ARTICLES = table_schema("articles")
 
 
-def _changed(edit) -> list[tuple[str, str]]:
+def _changed(edit: Any) -> list[tuple[str, str]]:
     new = copy.deepcopy(ARTICLES)
     edit(new)
     return [(c.kind, c.message) for c in table_changes("articles", ARTICLES, new)]
 
 
 def test_schema_change_classes() -> None:
-    def field(schema: dict, name: str) -> dict:
+    def field(schema: dict[str, Any], name: str) -> dict[str, Any]:
         return next(f for f in schema["fields"] if f["name"] == name)
 
     assert _changed(lambda s: None) == []
