@@ -194,6 +194,12 @@ def test_the_script_is_read_from_the_first_600_characters() -> None:
     assert _languages(" " * 599 + "가bcd" + " the") == {"ko"}
 
 
+def test_latin_words_are_case_folded_not_only_lower_cased() -> None:
+    # "ſ" (long s) lower-cases to itself and case-folds to "s": "ſur" is French's "sur"
+    assert _languages("ſur ſur ſur") == {"fr"}
+    assert _languages("DER DIE DAS") == {"de"}  # ASCII: lower-cased
+
+
 def test_the_latin_words_are_read_from_the_first_1500_characters() -> None:
     # the 1500th character ends " le": a French word; the German ones come after
     head = "q" * 1497 + " le"
