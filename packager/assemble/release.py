@@ -325,6 +325,11 @@ class _Plan:
     layout: Layout
     previous: Path | None
 
+    @property
+    def release(self) -> Citable:
+        """The release's identity, as every document renders it."""
+        return Citable(self.name, self.version, self.created, self.meta)
+
 
 @dataclass(frozen=True)
 class _Run:
@@ -586,10 +591,7 @@ def _write_documents(work: Path, plan: _Plan, stats: CorpusStats, result: BuildR
     digests = Digests(work)
     digests.prefetch(_data_files(work))
     card = render_card(
-        name=plan.name,
-        version=plan.version,
-        created=plan.created,
-        meta=plan.meta,
+        plan.release,
         stats=stats,
         inputs=describe_inputs(result.pages, result.rows, result.tables, result.carried),
         duplicates=result.duplicates,
@@ -601,16 +603,13 @@ def _write_documents(work: Path, plan: _Plan, stats: CorpusStats, result: BuildR
     (work / "README.md").write_text(card, encoding="utf-8")
     descriptor = make_descriptor(
         work,
-        name=plan.name,
-        version=plan.version,
-        created=plan.created,
-        meta=plan.meta,
+        plan.release,
         tools={"packager": __version__, "pyarrow": pa.__version__},
         digests=digests,
         kinds=_kinds(result),
     )
     # How to cite it and what shelves read, before the descriptor, which lists them.
-    citable = Citable(plan.name, plan.version, plan.created, plan.meta)
+    citable = plan.release
     (work / CITATION).write_text(render_cff(citable), encoding="utf-8")
     write_json(work / CROISSANT, make_croissant(work, citable, descriptor["description"], digests))
     descriptor[METADATA_FILES] = [

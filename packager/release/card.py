@@ -301,11 +301,8 @@ def describe_inputs(inputs: int, rows: int = 0, tables: int = 0, carried: int = 
 
 
 def render_card(
+    release: Citable,
     *,
-    name: str,
-    version: str,
-    created: str,
-    meta: DatasetMeta,
     stats: CorpusStats,
     inputs: str,
     duplicates: int,
@@ -314,7 +311,9 @@ def render_card(
     kinds: list[str] | None = None,
     recipe: dict[str, Any] | None = None,
 ) -> str:
-    """The card of a release whose data files are written (`data`, a `TableData` a table)."""
+    """The card of `release` once its data files are written (`data`, a `TableData` a
+    table)."""
+    name, version, created, meta = release.name, release.version, release.created, release.meta
     kinds = kinds or ["pages"]
     title = meta.title or name
     span = f"{stats.first} to {stats.last}" if stats.first else "no articles"
@@ -325,7 +324,7 @@ def render_card(
     licenses = (
         ", ".join(lic.title or lic.name or lic.path or "" for lic in meta.licenses) or "not stated"
     )
-    citable = Citable(name, version, created, meta)
+    citable = release
     return f"""{_front_matter(name, version, meta, stats, data)}
 # {title}
 

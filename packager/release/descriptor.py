@@ -10,7 +10,7 @@ from typing import Any
 from packager.contract.schema import TABLES, table_schema
 from packager.errors import InputError
 from packager.release.checksums import Digests
-from packager.release.metadata import DatasetMeta
+from packager.release.citation import Citable
 from packager.release.write import table_files
 
 DESCRIPTOR = "datapackage.json"
@@ -99,17 +99,15 @@ def metadata_file(folder: Path, path: str, digests: Digests) -> dict[str, Any]:
 
 def make_descriptor(
     folder: Path,
+    release: Citable,
     *,
-    name: str,
-    version: str,
-    created: str,
-    meta: DatasetMeta,
     tools: dict[str, str],
     digests: Digests | None = None,
     kinds: list[str] | None = None,
 ) -> dict[str, Any]:
     """The descriptor of the release in `folder`; `kinds` are the kinds of input it was
     built from ("pages", "tables", "releases"), named where dataset.toml names none."""
+    name, version, created, meta = release.name, release.version, release.created, release.meta
     kinds = kinds or ["pages"]
     descriptor: dict[str, Any] = {
         "$schema": PROFILE,
