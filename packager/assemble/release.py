@@ -623,29 +623,34 @@ def _write_documents(work: Path, plan: _Plan, stats: CorpusStats, result: BuildR
 def write_changes(
     work: Path, previous: Path | None, plan: _Plan, result: BuildResult, digests: Digests
 ) -> None:
-    """CHANGES.md, the diff against `previous` (it needs the new descriptor), the warning
-    when articles of `previous` are gone, and SHA256SUMS, which lists CHANGES.md."""
+    """CHANGES.md, the diff against `previous` (it needs the new descriptor), and
+    SHA256SUMS, which lists CHANGES.md; the report's `articles-removed` warning is the one
+    of this comparison (run again when another build published a release meanwhile)."""
     changes: ReleaseDiff | None = diff_releases(previous, work) if previous else None
-    issues = result.report.issues
-    issues[:] = [issue for issue in issues if issue.code != "articles-removed"]
-    if changes is not None and changes.articles_removed:
-        assert previous is not None
-        gone = len(changes.articles_removed)
-        issues.append(
-            Issue(
-                code="articles-removed",
-                message=f"{gone} articles of {previous.name} are not in this release "
-                f"(give {previous} as an input to keep them)",
-                file=DESCRIPTOR,
-                severity="warning",
-            )
-        )
+    kept = [issue for issue in result.report.issues if issue.code != "articles-removed"]
+    result.report.issues = kept + _removed_warning(changes, previous)
     (work / "CHANGES.md").write_text(
         render_changes(changes, plan.name, plan.version), encoding="utf-8"
     )
     listed = [DESCRIPTOR, "README.md", "CHANGES.md", CROISSANT, CITATION, "rejects.jsonl",
               "merges.jsonl", *_data_files(work)]  # fmt: skip
     write_sha256sums(work, listed, digests)
+
+
+def _removed_warning(changes: ReleaseDiff | None, previous: Path | None) -> list[Issue]:
+    """The warning that articles of `previous` are gone from this release, if any are."""
+    if changes is None or previous is None or not changes.articles_removed:
+        return []
+    gone = len(changes.articles_removed)
+    return [
+        Issue(
+            code="articles-removed",
+            message=f"{gone} articles of {previous.name} are not in this release "
+            f"(give {previous} as an input to keep them)",
+            file=DESCRIPTOR,
+            severity="warning",
+        )
+    ]
 
 
 def _data_files(work: Path) -> list[str]:
