@@ -321,3 +321,22 @@ def test_the_arrow_word_count_splits_where_python_does_at_every_character(
     splitting = [chr(c) for c, n in zip(points, counts, strict=True) if n == 2]
     assert len(splitting) == 29 and all(c.isspace() for c in splitting)
     assert set(counts) == {1, 2}
+
+
+def test_a_table_removed_is_breaking_and_one_added_minor() -> None:
+    from packager.release.schemadiff import schema_changes
+
+    related = table_schema("related")
+    changes = schema_changes({"articles": ARTICLES, "related": related}, {"articles": ARTICLES})
+    assert [str(c) for c in changes] == ["related: table removed (breaking)"]
+    changes = schema_changes({"articles": ARTICLES}, {"articles": ARTICLES, "related": related})
+    assert [str(c) for c in changes] == ["related: table added (minor)"]
+
+
+def test_sha256sums_lines_after_a_crlf_or_a_blank_line_are_still_read(tmp_path: Path) -> None:
+    sums = tmp_path / "SHA256SUMS"
+    a, b, c = "a" * 64, "b" * 64, "c" * 64
+    sums.write_bytes(f"{a}  a.csv\r\n\n{b}  b.csv\n{c}  c.csv\n".encode())
+    entries, bad = read_sha256sums(sums)
+    assert entries == [(1, a, "a.csv"), (3, b, "b.csv"), (4, c, "c.csv")]
+    assert bad == [(1, "the line ends in CR LF, not LF"), (2, "a blank line")]
