@@ -340,3 +340,27 @@ def test_sha256sums_lines_after_a_crlf_or_a_blank_line_are_still_read(tmp_path: 
     entries, bad = read_sha256sums(sums)
     assert entries == [(1, a, "a.csv"), (3, b, "b.csv"), (4, c, "c.csv")]
     assert bad == [(1, "the line ends in CR LF, not LF"), (2, "a blank line")]
+
+
+def test_whole_numbers_read_as_unix_times_at_the_edges_of_their_ranges(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Seconds from 10^8 up to 10^11, milliseconds from 10^11 up to 10^14, in UTC: 10^8 s
+    is 1973-03-03 09:46:40 UTC (1157 days and 35,200 s), so 100,051,199 is that day's last
+    second, which is the next day east of UTC."""
+    import time
+
+    from packager.contract.rules import epoch_reading
+
+    monkeypatch.setenv("TZ", "KIT-14")  # POSIX for UTC+14: local time moves the day
+    time.tzset()
+    try:
+        assert epoch_reading(10**8 - 1) is None
+        assert epoch_reading(10**8) == ("seconds", dt.date(1973, 3, 3))
+        assert epoch_reading(100_051_199) == ("seconds", dt.date(1973, 3, 3))
+        assert epoch_reading(10**11) == ("milliseconds", dt.date(1973, 3, 3))
+        assert epoch_reading(100_051_199_999) == ("milliseconds", dt.date(1973, 3, 3))
+        assert epoch_reading(10**14) is None
+    finally:
+        monkeypatch.undo()
+        time.tzset()
