@@ -30,7 +30,7 @@ from packager.assemble.release import BuildOptions
 from packager.check.validate import validate as validate_paths
 from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.models import Issue, Reject, Report
-from packager.errors import PackagerError, UsageError
+from packager.errors import PackagerError, UsageError, os_reason
 from packager.inputs import parse_file
 from packager.inputs.files import input_files
 from packager.inputs.remote import is_url
@@ -284,7 +284,7 @@ def parse(
     except OSError as exc:  # the output cannot take the records (a full disk, /dev/full)
         if isinstance(exc, BrokenPipeError):
             raise
-        typer.echo(f"Error: {output or 'stdout'}: cannot write: {exc.strerror or exc}", err=True)
+        typer.echo(f"Error: {output or 'stdout'}: cannot write: {os_reason(exc)}", err=True)
         raise typer.Exit(2) from None
     finally:
         if output:
@@ -660,5 +660,5 @@ def _output_failed(exc: OSError, code: int) -> int:
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until the process ends
     if isinstance(exc, BrokenPipeError):
         return code
-    typer.echo(f"Error: the output cannot be written: {exc.strerror or exc}", err=True)
+    typer.echo(f"Error: the output cannot be written: {os_reason(exc)}", err=True)
     return code or 2

@@ -62,3 +62,11 @@ class StrictRefusal(PackagerError):
     """--strict was given and some input was rejected, so nothing was written."""
 
     exit_code = 1
+
+
+def os_reason(exc: BaseException) -> str:
+    """An OS error's own words ("No space left on device", without Python's `[Errno N]`),
+    else the exception's text."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc)

@@ -16,14 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from packager.assemble.faults import checkpoint
-from packager.errors import ReleaseWriteError, VersionExistsError
+from packager.errors import ReleaseWriteError, VersionExistsError, os_reason
 
 _PARTIAL = re.compile(r"^\.(?P<version>[0-9.]+)\.partial-(?P<pid>\d+)-")
-
-
-def reason(exc: OSError) -> str:
-    """An OS error's own words, without Python's `[Errno N]` prefix."""
-    return exc.strerror or str(exc)
 
 
 @contextmanager
@@ -61,7 +56,7 @@ def _work_folder(folder: Path, version: str) -> tuple[Path, int]:
             return work, held
     except OSError as exc:
         raise ReleaseWriteError(
-            f"{folder}: cannot create the release folder: {reason(exc)}"
+            f"{folder}: cannot create the release folder: {os_reason(exc)}"
         ) from None
 
 
@@ -99,7 +94,7 @@ def publish_folder(work: Path, target: Path, refresh: Callable[[], None]) -> Non
                     f"{target}: another build wrote this version first"
                 ) from None
             raise ReleaseWriteError(
-                f"{target}: cannot move the release into place: {reason(exc)}"
+                f"{target}: cannot move the release into place: {os_reason(exc)}"
             ) from None
         _fsync_dir(target.parent)
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from packager.assemble.faults import checkpoint
-from packager.errors import InputError, ReleaseWriteError, VersionExistsError
+from packager.errors import InputError, ReleaseWriteError, VersionExistsError, os_reason
 from packager.inputs.remote import StorageOptions, filesystem
 from packager.release.checksums import Digests, read_sha256sums
 from packager.release.descriptor import DESCRIPTOR, read_descriptor, release_at
@@ -151,7 +151,7 @@ def _open_regular(folder: Path, relative: str) -> Any:
     except OSError as exc:
         raise InputError(
             f"{folder}: {relative} cannot be read without following a link: "
-            f"{exc.strerror or exc}; not published"
+            f"{os_reason(exc)}; not published"
         ) from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)

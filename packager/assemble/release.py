@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from packager.about import __version__
-from packager.assemble.atomic import publish_folder, reason, release_folder, sync_files
+from packager.assemble.atomic import publish_folder, release_folder, sync_files
 from packager.assemble.faults import checkpoint
 from packager.assemble.parsing import Engine, Finding, Job, LocalEngine, Parsed, parse_into
 from packager.assemble.partitions import write_partitioned
@@ -46,6 +46,7 @@ from packager.errors import (
     StrictRefusal,
     UsageError,
     VersionExistsError,
+    os_reason,
 )
 from packager.inputs.files import InputList, input_files
 from packager.inputs.remote import StorageOptions, is_url
@@ -264,7 +265,7 @@ def build_release(
             result = _write(work, files, plan, run)
             publish_folder(work, target, lambda: _compare_with_latest(folder, work, plan, result))
     except OSError as exc:
-        raise ReleaseWriteError(f"{folder}: writing the release failed: {reason(exc)}") from None
+        raise ReleaseWriteError(f"{folder}: writing the release failed: {os_reason(exc)}") from None
     result.path = target
     result.report.stats = result.summary()
     return result

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from packager.contract.limits import DEFAULT_LIMITS, Limits
 from packager.contract.models import Reject
-from packager.errors import InputError
+from packager.errors import InputError, os_reason
 from packager.inputs.remote import StorageOptions, is_url, list_url, read_url
 
 PAGE_SUFFIXES = (".txt",)
@@ -309,7 +309,7 @@ def input_files(inputs: Iterable[Path | str], storage: StorageOptions = ()) -> I
             else:
                 raise InputError(f"{given}: no such file or folder")
         except OSError as exc:  # a name too long, a folder that cannot be listed
-            raise InputError(f"{shown_path(given)}: {exc.strerror or exc}") from None
+            raise InputError(f"{shown_path(given)}: {os_reason(exc)}") from None
     found = listing.sorted_unique()
     found.skipped = sorted(listing.skipped)
     return found

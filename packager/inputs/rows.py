@@ -40,7 +40,7 @@ from packager.contract.record import (
 from packager.contract.rejection import Rejection
 from packager.contract.rules import UNIX_EPOCH, epoch_reading, parse_iso_date, without_controls
 from packager.contract.schema import field_names, fields, is_required
-from packager.errors import ColumnsError, InputError, UsageError
+from packager.errors import ColumnsError, InputError, UsageError, os_reason
 from packager.inputs.files import InputFile
 from packager.inputs.pages import COMPILED
 from packager.inputs.tables import TableSource, open_table
@@ -333,7 +333,7 @@ def openable(item: InputFile) -> Path:
     try:
         regular = stat.S_ISREG(os.stat(item.path).st_mode)
     except OSError as exc:
-        raise InputError(f"{item.source_file}: cannot read: {exc.strerror or exc}") from None
+        raise InputError(f"{item.source_file}: cannot read: {os_reason(exc)}") from None
     if not regular:
         raise InputError(f"{item.source_file}: not a regular file (a folder, device or pipe)")
     return item.path
@@ -345,7 +345,7 @@ def file_sha256(path: Path) -> str:
         with path.open("rb") as handle:
             return hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError as exc:
-        raise InputError(f"{path.name}: cannot read: {exc.strerror or exc}") from None
+        raise InputError(f"{path.name}: cannot read: {os_reason(exc)}") from None
 
 
 def record_of_row(

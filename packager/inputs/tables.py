@@ -29,7 +29,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from packager.contract.models import Issue
-from packager.errors import InputError
+from packager.errors import InputError, os_reason
 
 BLOCK_SIZE = 4 << 20  # CSV bytes parsed at a time: memory stays bounded, whatever the file
 # Rows a Parquet batch holds: a CSV block's bytes, by the file's own (uncompressed)
@@ -111,8 +111,7 @@ def open_table(
         opener = {"jsonl": _jsonl, "json": _json}[kind]
         return opener(path, label, mapping or {}, gzipped)
     except (OSError, EOFError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise InputError(f"{path}: cannot read: {reason}") from None
+        raise InputError(f"{path}: cannot read: {os_reason(exc)}") from None
 
 
 def _csv(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from packager.contract.schema import TABLES, is_required, table_schema
-from packager.errors import InputError, UsageError
+from packager.errors import InputError, UsageError, os_reason
 from packager.release.descriptor import DESCRIPTOR, release_at
 from packager.release.read import parquet_batches
 from packager.release.trust import Verify, refuse_invalid
@@ -52,18 +52,11 @@ def export_sqlite(release: Path, target: Path, *, verify: Verify | None = None) 
         rows = _write(folder, partial)
         os.replace(partial, target)
     except (OSError, ValueError, sqlite3.Error) as exc:  # ValueError: pyarrow's errors
-        raise InputError(f"{folder}: cannot export to {target}: {_reason(exc)}") from None
+        raise InputError(f"{folder}: cannot export to {target}: {os_reason(exc)}") from None
     finally:
         with contextlib.suppress(OSError):  # a read-only folder refuses even this
             partial.unlink(missing_ok=True)
     return Exported(target, rows)
-
-
-def _reason(exc: BaseException) -> str:
-    """An OS error's own words (`[Errno 28] No space left on device` as the second half)."""
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return str(exc)
 
 
 def _write(folder: Path, path: Path) -> dict[str, int]:
